@@ -1,0 +1,45 @@
+"""interp: take a small Keras CNN apart, on real Fashion-MNIST.
+
+The public names are re-exported here and loaded lazily, so ``import interp`` is quick and
+TensorFlow is imported only when a function that needs it is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "data": ("CLASS_NAMES", "load_fashion_mnist", "images_of", "class_index"),
+    "models": ("build_model", "trained_model", "TrainingInfo"),
+    "layers": ("conv_layers", "pick_layer", "walk_layers"),
+    "kernels": ("get_kernels", "kernel"),
+    "convolution": ("convolve", "layer_response"),
+    "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'interp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .convolution import convolve, layer_response
+    from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
+    from .kernels import get_kernels, kernel
+    from .layers import conv_layers, pick_layer, walk_layers
+    from .models import TrainingInfo, build_model, trained_model
+    from .plotting import plot_images, plot_kernel, plot_kernels, plot_response

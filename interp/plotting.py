@@ -1,0 +1,327 @@
+"""Figures of images, kernels and responses. Each takes arrays and returns matplotlib objects.
+
+Signed quantities (kernel weights, responses) use a diverging colormap centred at zero
+with symmetric limits, so white always means 0, red positive and blue negative. None of
+these functions calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._validate import as_real_array, check_int, describe
+
+DIVERGING = "RdBu_r"
+#: Kernels with at most this many cells get their values written in.
+ANNOTATE_MAX_CELLS = 49
+
+
+def _symmetric_limit(*arrays: np.ndarray) -> float:
+    limit = max(float(np.abs(a).max()) for a in arrays)
+    return limit if limit > 0 else 1.0
+
+
+def _as_kernel_2d(func: str, kernel: object) -> np.ndarray:
+    array = as_real_array(func, "kernel", kernel)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2:
+        raise ValueError(
+            f"{func}: kernel must be 2-D (kh, kw); pick one input channel with "
+            f"interp.kernel(source, index, channel=c) or draw all with plot_kernels; "
+            f"got {describe(array)}"
+        )
+    return array
+
+
+def _as_image_2d(func: str, image: object) -> np.ndarray:
+    array = as_real_array(func, "image", image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2:
+        raise ValueError(
+            f"{func}: image must be one grayscale image, (h, w) or (h, w, 1), "
+            f"got {describe(array)}"
+        )
+    return array
+
+
+def _annotate(ax: Axes, values: np.ndarray, limit: float) -> None:
+    for (row, col), value in np.ndenumerate(values):
+        color = "white" if abs(value) > 0.6 * limit else "black"
+        ax.text(col, row, f"{value:.2f}", ha="center", va="center", color=color, fontsize=9)
+
+
+def _bare(ax: Axes) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_kernel(
+    kernel: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    annotate: bool | None = None,
+    colorbar: bool = True,
+    vmax: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw one 2-D kernel as a heat map centred at zero, with its values written in.
+
+    Parameters
+    ----------
+    kernel : array-like, shape (kh, kw) or (kh, kw, 1)
+        One kernel for one input channel, e.g. from :func:`interp.kernel`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is made if omitted.
+    annotate : bool, optional
+        Write each weight in its cell. Default: when the kernel has at most
+        :data:`ANNOTATE_MAX_CELLS` cells.
+    colorbar : bool, default True
+        Add a colorbar.
+    vmax : float, optional
+        Colour limit (the scale runs from ``-vmax`` to ``vmax``); default the kernel's
+        largest absolute weight. Pass a shared value to compare kernels.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> ax = interp.plot_kernel(np.array([[-1.0, 0.0, 1.0]] * 3), title="vertical edge")
+
+    """
+    kern = _as_kernel_2d("plot_kernel", kernel)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.6, 3.0), layout="constrained")
+    limit = float(vmax) if vmax is not None else _symmetric_limit(kern)
+    shown = ax.imshow(kern, cmap=DIVERGING, vmin=-limit, vmax=limit)
+    if annotate is None:
+        annotate = kern.size <= ANNOTATE_MAX_CELLS
+    if annotate:
+        _annotate(ax, kern, limit)
+    _bare(ax)
+    if title is not None:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(shown, ax=ax, shrink=0.8, label="weight")
+    return ax
+
+
+def plot_kernels(
+    source: object,
+    *,
+    annotate: bool = False,
+    kernel_names: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw every kernel of a layer: one column per kernel, one row per input channel.
+
+    All panels share one symmetric colour scale (and one colorbar), so weights can be
+    compared across kernels and channels.
+
+    Parameters
+    ----------
+    source : keras.layers.Conv2D or array-like
+        A convolution layer, or kernels shaped ``(kh, kw, in_channels, n_kernels)``.
+    annotate : bool, default False
+        Write the weights in the cells.
+    kernel_names : sequence of str, optional
+        Column titles; default ``"kernel 0"``, ``"kernel 1"``, ...
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import interp
+    >>> fig = interp.plot_kernels(interp.build_model().layers[0])
+    >>> len(fig.axes)  # 5 kernels and a colorbar
+    6
+
+    """
+    import keras
+
+    from .kernels import get_kernels
+
+    func = "plot_kernels"
+    if isinstance(source, keras.layers.Layer):
+        kernels = get_kernels(source)[0]
+        title = title if title is not None else f"kernels of {source.name!r}"
+    else:
+        kernels = as_real_array(func, "source", source)
+        if kernels.ndim != 4:
+            raise ValueError(
+                f"{func}: source must be a Conv2D layer or kernels shaped "
+                f"(kh, kw, in_channels, n_kernels), got {describe(kernels)}"
+            )
+    n_channels, n_kernels = kernels.shape[2], kernels.shape[3]
+    if kernel_names is not None and len(kernel_names) != n_kernels:
+        raise ValueError(
+            f"{func}: kernel_names must have one name per kernel ({n_kernels}), "
+            f"got {len(kernel_names)}"
+        )
+    limit = _symmetric_limit(kernels)
+    size = 1.35 if n_kernels > 8 else 1.8
+    fig, axes = plt.subplots(
+        n_channels, n_kernels, squeeze=False, layout="constrained",
+        figsize=(size * n_kernels + 1.2, size * n_channels + 0.6),
+    )
+    for c in range(n_channels):
+        for k in range(n_kernels):
+            ax = axes[c, k]
+            shown = ax.imshow(kernels[:, :, c, k], cmap=DIVERGING, vmin=-limit, vmax=limit)
+            if annotate:
+                _annotate(ax, kernels[:, :, c, k], limit)
+            _bare(ax)
+            if c == 0:
+                ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10)
+            if k == 0 and n_channels > 1:
+                ax.set_ylabel(f"channel {c}", fontsize=10)
+    fig.colorbar(shown, ax=axes, shrink=0.9, label="weight")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_response(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    padding: str = "valid",
+    titles: Sequence[str] = ("image", "kernel", "response"),
+) -> Figure:
+    """Show an image, a kernel and their convolution side by side.
+
+    The response is drawn with the diverging colormap: red where the kernel emphasizes
+    the image (large positive output), blue where it de-emphasizes it (negative output).
+
+    Parameters
+    ----------
+    image : array-like, shape (h, w) or (h, w, 1)
+        One grayscale image.
+    kernel : array-like, shape (kh, kw) or (kh, kw, 1)
+        One kernel.
+    padding : {"valid", "same"}, default "valid"
+        Passed to :func:`interp.convolve`.
+    titles : sequence of three str
+        Titles of the three panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> image = np.zeros((28, 28))
+    >>> image[:, 14:] = 1.0
+    >>> fig = interp.plot_response(image, np.array([[-1.0, 0.0, 1.0]] * 3))
+
+    """
+    from .convolution import convolve
+
+    func = "plot_response"
+    img = _as_image_2d(func, image)
+    kern = _as_kernel_2d(func, kernel)
+    if len(titles) != 3:
+        raise ValueError(f"{func}: titles must hold three strings, got {describe(titles)}")
+    response = convolve(img, kern, padding=padding)
+    fig, axes = plt.subplots(
+        1, 3, figsize=(9.6, 3.3), layout="constrained", width_ratios=[1, 0.8, 1]
+    )
+    axes[0].imshow(img, cmap="gray")
+    _bare(axes[0])
+    axes[0].set_title(titles[0])
+    plot_kernel(kern, ax=axes[1], title=titles[1], colorbar=False)
+    limit = _symmetric_limit(response)
+    shown = axes[2].imshow(response, cmap=DIVERGING, vmin=-limit, vmax=limit)
+    _bare(axes[2])
+    axes[2].set_title(titles[2])
+    fig.colorbar(shown, ax=axes[2], shrink=0.85, label="response")
+    return fig
+
+
+def plot_images(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray | None = None,
+    *,
+    ncols: int = 8,
+    class_names: Sequence[str] | None = None,
+) -> Figure:
+    """Draw grayscale images in a grid, titled with their class names.
+
+    Parameters
+    ----------
+    images : array-like, shape (n, h, w) or (n, h, w, 1)
+        Grayscale images, 0 black.
+    labels : sequence of int, optional
+        One label per image; titles are ``class_names[label]``.
+    ncols : int, default 8
+        Images per row.
+    class_names : sequence of str, optional
+        Default :data:`interp.CLASS_NAMES`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import interp
+    >>> _, (x_test, y_test) = interp.load_fashion_mnist()
+    >>> fig = interp.plot_images(x_test[:16], y_test[:16])
+
+    """
+    from .data import CLASS_NAMES
+
+    func = "plot_images"
+    array = as_real_array(func, "images", images)
+    if array.ndim == 4 and array.shape[3] == 1:
+        array = array[..., 0]
+    if array.ndim != 3:
+        raise ValueError(
+            f"{func}: images must be (n, h, w) or (n, h, w, 1), got {describe(array)}"
+        )
+    ncols = check_int(func, "ncols", ncols, minimum=1)
+    names = CLASS_NAMES if class_names is None else class_names
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(array),):
+            raise ValueError(
+                f"{func}: labels must hold one label per image ({len(array)}), "
+                f"got {describe(labels)}"
+            )
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(names):
+            raise ValueError(
+                f"{func}: labels must be integers in 0..{len(names) - 1}, got {describe(labels)}"
+            )
+    n = len(array)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, squeeze=False, figsize=(1.3 * ncols, 1.5 * nrows), layout="constrained"
+    )
+    for i, ax in enumerate(axes.flat):
+        _bare(ax)
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        ax.imshow(array[i], cmap="gray", vmin=0.0, vmax=max(1.0, float(array[i].max())))
+        if labels is not None:
+            ax.set_title(names[int(labels[i])], fontsize=9)
+    return fig

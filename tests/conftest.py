@@ -1,0 +1,102 @@
+"""Shared fixtures: the real data set, the trained network, and the same small network in
+every form a Keras 3 user meets (Sequential with and without Input, Functional, nested)."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import settings
+
+import interp
+
+# CI runs the same examples every time (a failure there is reproducible locally with
+# HYPOTHESIS_PROFILE=ci); a developer's runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    return interp.load_fashion_mnist()
+
+
+@pytest.fixture(scope="session")
+def test_set(fashion):
+    return fashion[1]
+
+
+@pytest.fixture(scope="session")
+def trained():
+    """The gallery's model: trained once into the default cache, shared with the docs."""
+    return interp.trained_model(verbose=False)
+
+
+def _stack():
+    return [
+        keras.layers.Conv2D(2, 3, activation="relu", name="c1"),
+        keras.layers.Conv2D(3, (2, 3), padding="same", activation="tanh", name="c2"),
+        keras.layers.Flatten(name="flat"),
+        keras.layers.Dense(4, name="out"),
+    ]
+
+
+def _model_kinds():
+    """Return {kind: model} with identical weights across kinds."""
+    shape = (12, 12, 1)
+    keras.utils.set_random_seed(1)
+    with_input = keras.Sequential([keras.Input(shape), *_stack()])
+    weights = with_input.get_weights()
+
+    built = keras.Sequential(_stack())
+    built.build((None, *shape))
+
+    called = keras.Sequential(_stack())
+    called(np.zeros((1, *shape), "float32"))
+
+    inputs = keras.Input(shape)
+    x = inputs
+    for layer in _stack():
+        x = layer(x)
+    functional = keras.Model(inputs, x)
+
+    inner = keras.Sequential([keras.Input(shape), *_stack()[:2]], name="inner")
+    outer_in = keras.Input(shape)
+    y = inner(outer_in)
+    y = keras.layers.Flatten(name="flat")(y)
+    y = keras.layers.Dense(4, name="out")(y)
+    nested = keras.Model(outer_in, y)
+
+    for model in (built, called, functional, nested):
+        model.set_weights(weights)
+    return {
+        "sequential-input": with_input,
+        "sequential-built": built,
+        "sequential-called": called,
+        "functional": functional,
+        "nested": nested,
+    }
+
+
+@pytest.fixture(scope="session")
+def model_kinds():
+    return _model_kinds()
+
+
+@pytest.fixture(params=["sequential-input", "sequential-built", "sequential-called",
+                        "functional", "nested"])
+def any_model(request, model_kinds):
+    return model_kinds[request.param]

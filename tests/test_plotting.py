@@ -1,0 +1,83 @@
+"""The figures: what they draw, on what scale, and what they refuse."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import interp
+
+
+@pytest.fixture(autouse=True)
+def _no_show(monkeypatch):
+    def fail():
+        raise AssertionError("plotting functions must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", fail)
+
+
+def test_plot_kernel_symmetric_scale_and_values():
+    kern = np.array([[-0.5, 0.0, 0.2], [0.1, 0.3, -0.1], [0.0, 0.0, 0.25]])
+    ax = interp.plot_kernel(kern)
+    image = ax.images[0]
+    assert image.get_clim() == (-0.5, 0.5)
+    assert image.get_cmap().name == "RdBu_r"
+    np.testing.assert_array_equal(image.get_array(), kern)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 9 and "-0.50" in texts and "0.25" in texts
+    assert len(ax.figure.axes) == 2  # the kernel and its colorbar
+
+
+def test_plot_kernel_large_kernel_not_annotated_and_on_given_axes():
+    _fig, ax = plt.subplots()
+    returned = interp.plot_kernel(np.ones((9, 9)), ax=ax, colorbar=False, vmax=2.0)
+    assert returned is ax and len(ax.texts) == 0 and ax.images[0].get_clim() == (-2.0, 2.0)
+
+
+def test_plot_kernels_grid_shared_scale():
+    kernels = np.random.default_rng(0).standard_normal((3, 3, 2, 4))
+    fig = interp.plot_kernels(kernels)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 8
+    limit = np.abs(kernels).max()
+    assert all(ax.images[0].get_clim() == (-limit, limit) for ax in panels)
+    np.testing.assert_array_equal(panels[4 + 1].images[0].get_array(), kernels[:, :, 1, 1])
+
+
+def test_plot_kernels_from_layer_has_title():
+    fig = interp.plot_kernels(interp.build_model().layers[0])
+    assert "conv1" in fig.get_suptitle()
+
+
+def test_plot_response_shows_the_convolution():
+    image = np.zeros((10, 10))
+    image[:, 5:] = 1.0
+    kern = np.array([[-1.0, 0.0, 1.0]] * 3)
+    fig = interp.plot_response(image, kern)
+    response = fig.axes[2].images[0].get_array()
+    np.testing.assert_array_equal(response, interp.convolve(image, kern))
+    assert fig.axes[2].images[0].get_clim() == (-3.0, 3.0)
+
+
+def test_plot_images_titles(test_set):
+    x_test, y_test = test_set
+    fig = interp.plot_images(x_test[:5], y_test[:5], ncols=3)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == [interp.CLASS_NAMES[i] for i in y_test[:5]]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: interp.plot_kernel(np.ones((3, 3, 2))), ValueError, "plot_kernel: kernel must be 2-D"),
+    (lambda: interp.plot_kernel(np.full((3, 3), np.nan)), ValueError, "kernel must be finite"),
+    (lambda: interp.plot_kernels(np.ones((3, 3))), ValueError, "plot_kernels: source must be"),
+    (lambda: interp.plot_kernels(np.ones((3, 3, 1, 2)), kernel_names=["a"]), ValueError,
+     "one name per kernel"),
+    (lambda: interp.plot_response(np.ones((2, 8, 8, 1)), np.ones((3, 3))), ValueError,
+     "plot_response: image must be one grayscale image"),
+    (lambda: interp.plot_images(np.ones((2, 8, 8)), [1]), ValueError,
+     "plot_images: labels must hold one label per image"),
+    (lambda: interp.plot_images(np.ones((2, 8, 8)), [1, 10]), ValueError, "0..9"),
+    (lambda: interp.plot_images(np.ones((8, 8))), ValueError, "plot_images: images must be"),
+])
+def test_bad_input(call, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        call()
