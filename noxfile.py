@@ -1,18 +1,23 @@
 """Developer tasks. ``pip install nox``, then ``nox -s tests`` or ``nox -s docs``."""
 
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 # Quiet TensorFlow's start-up chatter (CUDA probing, oneDNN notes) in logs.
-ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
+ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+HTML = "docs/_build/html"
+GENERATED = ["docs/auto_examples", "docs/generated", "docs/sg_execution_times.rst"]
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (trains and caches the network on first use, about a minute)."""
-    session.install(".[test]")
+    """Run the unit tests and doctests (trains and caches the network on first use)."""
+    session.install("-e", ".[test]")
     session.run("pytest", *session.posargs, env=ENV)
 
 
@@ -23,8 +28,61 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
 
 
+def _build_docs(session: nox.Session, pattern: str | None) -> None:
+    session.install("-e", ".[docs]")
+    options = ["-nW", "--keep-going", "-b", "html"]
+    if pattern:
+        options += ["-D", f"sphinx_gallery_conf.filename_pattern={pattern}"]
+    session.run("sphinx-build", *options, "docs", HTML, env=ENV)
+    session.log(f"site written to {Path(HTML).resolve() / 'index.html'}")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site strictly; ``nox -s docs -- 05`` runs only examples matching '05'."""
+    _build_docs(session, session.posargs[0] if session.posargs else None)
+
+
+@nox.session(name="docs-example")
+def docs_example(session: nox.Session) -> None:
+    """Build the site running only the examples whose path matches a pattern (required)."""
+    if not session.posargs:
+        session.error("give a file-name pattern, e.g. nox -s docs-example -- 05")
+    _build_docs(session, session.posargs[0])
+
+
+@nox.session(name="docs-live")
+def docs_live(session: nox.Session) -> None:
+    """Serve the site and rebuild it whenever docs/, examples/ or interp/ change."""
+    session.install("-e", ".[docs]", "sphinx-autobuild")
+    ignores = [arg for path in GENERATED for arg in ("--ignore", f"*/{path}*")]
+    session.run(
+        "sphinx-autobuild", "-n", "docs", HTML, "--watch", "examples", "--watch", "interp",
+        *ignores, *session.posargs, env=ENV,
+    )
+
+
+@nox.session(name="docs-clean")
+def docs_clean(session: nox.Session) -> None:
+    """Delete the built site and everything the gallery generated."""
+    for path in [HTML, "docs/_build", *GENERATED]:
+        target = Path(path)
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Open the built site in headless Chromium and check it (run nox -s docs first)."""
+    session.install("-e", ".[browser]")
+    session.run("pytest", "tests/browser", *session.posargs,
+                env={**ENV, "INTERP_BROWSER_TESTS": "1"})
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time interp.convolve against tf.nn.conv2d, scipy and a Python loop."""
-    session.install(".[bench]")
+    session.install("-e", ".[bench]")
     session.run("python", "benchmarks/bench_convolve.py", *session.posargs, env=ENV)

@@ -17,6 +17,7 @@ _EXPORTS = {
     "layers": ("conv_layers", "pick_layer", "walk_layers"),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
+    "measure": ("border_masks", "border_means"),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -41,5 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .kernels import get_kernels, kernel
     from .layers import conv_layers, pick_layer, walk_layers
+    from .measure import border_masks, border_means
     from .models import TrainingInfo, build_model, trained_model
     from .plotting import plot_images, plot_kernel, plot_kernels, plot_response

@@ -135,7 +135,7 @@ def convolve(
     Notes
     -----
     The work is an im2col followed by one matrix product per chunk of images; chunks keep
-    the patch matrices at about :data:`CHUNK_BYTES` each and run on a few threads (numpy
+    the patch matrices at about ``CHUNK_BYTES`` each and run on a few threads (numpy
     releases the GIL in both steps), so memory beyond the output stays bounded at any batch
     size.
 

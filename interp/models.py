@@ -92,7 +92,7 @@ def build_model() -> keras.Sequential:
     >>> [layer.name for layer in model.layers]
     ['conv1', 'conv2', 'flatten', 'dense']
     >>> model.count_params()
-    7660
+    87150
 
     """
     model = keras.Sequential(
@@ -246,7 +246,7 @@ def trained_model(
         which also seeds Python's and numpy's global generators) with TensorFlow's op
         determinism on, so a rerun on the same machine and versions gives the same weights.
     cache_dir : path-like, optional
-        Where to cache; default :func:`default_cache_dir` (``$INTERP_CACHE_DIR`` if set).
+        Where to cache; default ``interp.models.default_cache_dir()`` (``$INTERP_CACHE_DIR`` if set).
     verbose : bool, default True
         Print one line per training epoch and the test accuracy. Loading prints nothing.
 
@@ -265,7 +265,7 @@ def trained_model(
     Notes
     -----
     The cache file name holds a hash of the architecture, training recipe, epochs, seed,
-    data checksum and Keras/TensorFlow versions (:func:`cache_key`), so changing any of
+    data checksum and Keras/TensorFlow versions (``interp.models.cache_key``), so changing any of
     them trains anew. The file is written to a temporary name and renamed, so a crash or
     a concurrent run never leaves a half-written model behind. Turning on op determinism
     is process-wide and stays on after training.

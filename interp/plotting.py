@@ -81,7 +81,7 @@ def plot_kernel(
         Where to draw; a new figure is made if omitted.
     annotate : bool, optional
         Write each weight in its cell. Default: when the kernel has at most
-        :data:`ANNOTATE_MAX_CELLS` cells.
+        ``ANNOTATE_MAX_CELLS`` cells.
     colorbar : bool, default True
         Add a colorbar.
     vmax : float, optional

@@ -23,6 +23,10 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 
+# The browser check needs a built site and Chromium; `nox -s browser` runs it.
+collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

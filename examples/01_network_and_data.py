@@ -1,0 +1,75 @@
+"""
+The network and its data
+========================
+
+Everything in this gallery is measured on one small convolutional network trained on
+`Fashion-MNIST <https://github.com/zalandoresearch/fashion-mnist>`_: 70,000 grayscale
+photos of clothing, 28 × 28 pixels each, in ten classes. This page loads the real data,
+shows what it looks like, and trains (or loads) the network.
+"""
+
+# %%
+# The data
+# --------
+# :func:`interp.load_fashion_mnist` finds the four data files (from the Debian package
+# ``dataset-fashion-mnist``, the Keras cache or a Keras download), checks their sha256
+# and returns float32 images in [0, 1] with a trailing channel axis.
+import matplotlib.pyplot as plt
+import numpy as np
+
+import interp
+
+(x_train, y_train), (x_test, y_test) = interp.load_fashion_mnist()
+print(f"training images {x_train.shape}, test images {x_test.shape}, dtype {x_test.dtype}")
+print(f"pixel range [{x_test.min()}, {x_test.max()}]")
+print(f"images per class in the training set: {np.bincount(y_train).tolist()}")
+
+# %%
+# One test image per class, each the first of its class, found with
+# :func:`interp.images_of` -- in this gallery images are always chosen by what they
+# show, never by their position in the file.
+first_of_each = [int(interp.images_of(y_test, name)[0]) for name in interp.CLASS_NAMES]
+print("index of the first test image of each class:", first_of_each)
+fig = interp.plot_images(x_test[first_of_each], y_test[first_of_each], ncols=5)
+
+# %%
+# The network
+# -----------
+# Two convolution layers (5 and then 15 kernels of 3 × 3, each followed by a ReLU), a
+# flattening step and a dense read-out with one output per class.
+# :func:`interp.trained_model` trains it on all 60,000 training images the first time it
+# is called -- one line per epoch -- and loads the cached copy on every later call.
+model = interp.trained_model()
+model.summary()
+
+# %%
+# How good is it? The accuracy is measured here, on the 10,000 test images the network
+# never saw during training.
+probabilities = model.predict(x_test, batch_size=1000, verbose=0)
+predicted = probabilities.argmax(axis=1)
+accuracy = float(np.mean(predicted == y_test))
+print(f"test accuracy: {accuracy:.4f} ({int(np.sum(predicted == y_test))} of {len(y_test)})")
+
+# %%
+# The overall number hides large differences between classes. The chart sorts them from
+# the class the network gets wrong most often to the one it gets right most often.
+per_class = [float(np.mean(predicted[y_test == c] == c)) for c in range(10)]
+order = np.argsort(per_class)
+worst, best = interp.CLASS_NAMES[order[0]], interp.CLASS_NAMES[order[-1]]
+print(f"hardest class: {worst} ({per_class[order[0]]:.3f}); "
+      f"easiest: {best} ({per_class[order[-1]]:.3f})")
+confused = np.bincount(predicted[(y_test == order[0]) & (predicted != order[0])], minlength=10)
+print(f"a misclassified {worst} is most often taken for a {interp.CLASS_NAMES[confused.argmax()]}")
+
+fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+ax.barh([interp.CLASS_NAMES[c] for c in order], [per_class[c] for c in order], color="C0")
+ax.set_xlim(0, 1)
+ax.set_xlabel("test accuracy")
+ax.set_title(f"per-class accuracy (overall {accuracy:.3f})")
+
+# %%
+# What to try next
+# ----------------
+# The network is a stack of layers. :doc:`02_selecting_layers` shows how to pick one out.
+
+# sphinx_gallery_thumbnail_number = 1

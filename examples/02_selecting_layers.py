@@ -1,0 +1,75 @@
+"""
+Selecting layers
+================
+
+A Keras model keeps its layers, in order, in the list ``model.layers``. This page walks
+that list and picks layers out of it by position, by name and by type.
+"""
+
+# %%
+# The list of layers
+# ------------------
+import keras
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+import interp
+
+model = interp.trained_model()
+for position, layer in enumerate(model.layers):
+    shape = tuple(layer.output.shape)
+    print(f"model.layers[{position}]  {layer.name:<8} {type(layer).__name__:<8} "
+          f"output {shape}  {layer.count_params():>6} weights")
+
+# %%
+# Picking one layer
+# -----------------
+# Plain indexing works: ``model.layers[0]`` is the first convolution. :func:`interp.pick_layer`
+# does the same and also accepts a name or a layer type, and when the request is wrong
+# it says what exists instead of raising a bare ``IndexError``.
+first = model.layers[0]
+print("by index:", interp.pick_layer(model, 0).name, "| same object as model.layers[0]:",
+      interp.pick_layer(model, 0) is first)
+print("from the end:", interp.pick_layer(model, -1).name)
+print("by name:", interp.pick_layer(model, "conv2").name)
+print("by type:", interp.pick_layer(model, keras.layers.Dense).name)
+print("second of a type:", interp.pick_layer(model, keras.layers.Conv2D, nth=1).name)
+
+try:
+    interp.pick_layer(model, "conv3")
+except ValueError as err:
+    print("ValueError:", err)
+
+# %%
+# Every convolution layer
+# -----------------------
+# :func:`interp.conv_layers` lists the layers that hold convolution kernels. It also
+# looks inside models nested in other models, which ``model.layers`` does not.
+convs = interp.conv_layers(model)
+print([layer.name for layer in convs])
+
+# %%
+# The figure draws the network as ``model.layers`` lists it: each box is a layer with its
+# output shape; the convolution layers are the ones the next pages take apart.
+fig, ax = plt.subplots(figsize=(9, 2.4), layout="constrained")
+for position, layer in enumerate(model.layers):
+    is_conv = layer in convs
+    box = FancyBboxPatch((position * 2.2, 0), 1.8, 1, boxstyle="round,pad=0.05",
+                         facecolor="C1" if is_conv else "0.85", edgecolor="0.3")
+    ax.add_patch(box)
+    ax.text(position * 2.2 + 0.9, 0.62, f"[{position}] {layer.name}", ha="center",
+            fontsize=10, weight="bold")
+    ax.text(position * 2.2 + 0.9, 0.3, "x".join(str(d) for d in layer.output.shape[1:]),
+            ha="center", fontsize=9)
+    if position:
+        ax.annotate("", (position * 2.2 - 0.05, 0.5), (position * 2.2 - 0.35, 0.5),
+                    arrowprops={"arrowstyle": "->"})
+ax.set_xlim(-0.2, len(model.layers) * 2.2)
+ax.set_ylim(-0.2, 1.2)
+ax.set_axis_off()
+ax.set_title("model.layers (orange: convolution layers)")
+
+# %%
+# What to try next
+# ----------------
+# :doc:`03_getting_weights` opens the first convolution layer and pulls out its kernels.

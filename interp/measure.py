@@ -1,0 +1,134 @@
+"""Numbers behind the words: where on an object a kernel's response is strong or weak.
+
+A sentence such as "this kernel emphasizes the left edge of the shoe" is a claim about a
+response map. :func:`border_masks` finds the object's outline in the image and
+:func:`border_means` averages a response over each part of it, so the claim can be
+computed and printed next to the figure it describes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_real_array, describe
+
+PARTS = ("left", "right", "top", "bottom", "inside", "background")
+
+
+def border_masks(image: np.ndarray, threshold: float = 0.2) -> dict[str, np.ndarray]:
+    """Split an image into its object's four borders, its inside and the background.
+
+    The object is every pixel brighter than *threshold*. In each row, the leftmost and
+    rightmost object pixels form the left and right borders; in each column, the topmost
+    and bottommost form the top and bottom borders. A pixel can belong to two borders
+    (a corner).
+
+    Parameters
+    ----------
+    image : array-like, shape (h, w) or (h, w, 1)
+        One grayscale image, object bright on a dark background (as in Fashion-MNIST).
+    threshold : float, default 0.2
+        Brightness above which a pixel belongs to the object.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of bool
+        Masks shaped ``(h, w)`` under the keys ``"left"``, ``"right"``, ``"top"``,
+        ``"bottom"``, ``"inside"`` (object pixels on no border) and ``"background"``.
+
+    Raises
+    ------
+    ValueError
+        If *image* is not one grayscale image or no pixel exceeds *threshold*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> image = np.zeros((5, 5))
+    >>> image[1:4, 1:4] = 1.0
+    >>> masks = interp.border_masks(image)
+    >>> np.argwhere(masks["left"])[:, 1].tolist()   # column 1 in every object row
+    [1, 1, 1]
+
+    """
+    func = "border_masks"
+    array = as_real_array(func, "image", image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2:
+        raise ValueError(
+            f"{func}: image must be one grayscale image, (h, w) or (h, w, 1), "
+            f"got {describe(array)}"
+        )
+    obj = array > threshold
+    if not obj.any():
+        raise ValueError(
+            f"{func}: no pixel is brighter than threshold={threshold}; the image's maximum "
+            f"is {float(array.max()):.3g}"
+        )
+    masks = {part: np.zeros(obj.shape, dtype=bool) for part in PARTS}
+    rows = np.flatnonzero(obj.any(axis=1))
+    cols = np.flatnonzero(obj.any(axis=0))
+    masks["left"][rows, obj[rows].argmax(axis=1)] = True
+    masks["right"][rows, obj.shape[1] - 1 - obj[rows, ::-1].argmax(axis=1)] = True
+    masks["top"][obj[:, cols].argmax(axis=0), cols] = True
+    masks["bottom"][obj.shape[0] - 1 - obj[::-1, cols].argmax(axis=0), cols] = True
+    on_border = masks["left"] | masks["right"] | masks["top"] | masks["bottom"]
+    masks["inside"] = obj & ~on_border
+    masks["background"] = ~obj
+    return masks
+
+
+def border_means(
+    response: np.ndarray, image: np.ndarray, threshold: float = 0.2
+) -> dict[str, float]:
+    """Average a response map over each border of the image's object, its inside and the
+    background.
+
+    Parameters
+    ----------
+    response : array-like, shape (h, w)
+        A response aligned pixel for pixel with *image*, e.g.
+        ``interp.convolve(image, kernel, padding="same")``.
+    image : array-like, shape (h, w) or (h, w, 1)
+        The image the response was computed from.
+    threshold : float, default 0.2
+        Passed to :func:`border_masks`.
+
+    Returns
+    -------
+    dict of str to float
+        Mean response under the keys of :func:`border_masks` (NaN for an empty part).
+
+    Raises
+    ------
+    ValueError
+        If *response* is not 2-D with the image's height and width (a ``"valid"``
+        response is smaller than the image and not aligned with it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> image = np.zeros((6, 6))
+    >>> image[1:5, 1:5] = 1.0
+    >>> response = interp.convolve(image, np.array([[-1.0, 0.0, 1.0]]), padding="same")
+    >>> means = interp.border_means(response, image)
+    >>> means["left"] > 0 > means["right"]
+    True
+
+    """
+    func = "border_means"
+    masks = border_masks(image, threshold)
+    values = as_real_array(func, "response", response)
+    shape = next(iter(masks.values())).shape
+    if values.shape != shape:
+        raise ValueError(
+            f"{func}: response must have the image's shape {shape} (use padding='same' "
+            f"so they line up), got {describe(values)}"
+        )
+    return {
+        part: float(values[mask].mean()) if mask.any() else float("nan")
+        for part, mask in masks.items()
+    }
