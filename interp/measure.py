@@ -83,8 +83,7 @@ def border_masks(image: np.ndarray, threshold: float = 0.2) -> dict[str, np.ndar
 def border_means(
     response: np.ndarray, image: np.ndarray, threshold: float = 0.2
 ) -> dict[str, float]:
-    """Average a response map over each border of the image's object, its inside and the
-    background.
+    """Average a response map over the borders, inside and background of an object.
 
     Parameters
     ----------

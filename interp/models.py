@@ -246,7 +246,8 @@ def trained_model(
         which also seeds Python's and numpy's global generators) with TensorFlow's op
         determinism on, so a rerun on the same machine and versions gives the same weights.
     cache_dir : path-like, optional
-        Where to cache; default ``interp.models.default_cache_dir()`` (``$INTERP_CACHE_DIR`` if set).
+        Where to cache; default ``interp.models.default_cache_dir()``
+        (``$INTERP_CACHE_DIR`` if set).
     verbose : bool, default True
         Print one line per training epoch and the test accuracy. Loading prints nothing.
 
