@@ -73,3 +73,5 @@ ax.set_title("model.layers (orange: convolution layers)")
 # What to try next
 # ----------------
 # :doc:`03_getting_weights` opens the first convolution layer and pulls out its kernels.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -75,3 +75,5 @@ fig.suptitle(f"the {kernels.shape} kernel array of {layer.name!r}, sliced on its
 # What to try next
 # ----------------
 # :doc:`04_visualizing_kernels` draws these kernels with their values.
+
+# sphinx_gallery_thumbnail_number = 1

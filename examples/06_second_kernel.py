@@ -79,3 +79,5 @@ print(f"-> on the t-shirt, kernel {chosen} responds most along the {strongest} b
 # ----------------
 # So far the word "convolve" has been taken on trust. :doc:`07_convolution_is_the_network`
 # writes the convolution out by hand and checks it against the network's own output.
+
+# sphinx_gallery_thumbnail_number = 2
