@@ -40,11 +40,11 @@ for k in range(kernels.shape[3]):
     w = kernels[:, :, 0, k]
     print(f"{k:>6} {w.sum():>+7.2f} {w[:, -1].sum() - w[:, 0].sum():>+11.2f} "
           f"{w[-1].sum() - w[0].sum():>+11.2f} {bias[k]:>+7.3f}")
+strongest = int(np.argmax([abs(kernels[:, :, 0, k]).sum() for k in range(kernels.shape[3])]))
+print(f"kernel {strongest} has the largest total |weight|")
 mixed = all((kernels[:, :, 0, k] > 0).any() and (kernels[:, :, 0, k] < 0).any()
             for k in range(kernels.shape[3]))
 print(f"every kernel has both positive and negative weights: {mixed}")
-strongest = int(np.argmax([abs(kernels[:, :, 0, k]).sum() for k in range(kernels.shape[3])]))
-print(f"kernel {strongest} has the largest total |weight|")
 
 # %%
 # These summaries say which way each kernel leans, not what it finds in a real picture:
