@@ -39,8 +39,12 @@ for k in range(kernels.shape[3]):
     scores.append(h - v)
     print(f"kernel {k}: horizontal edge {h:+.3f}, vertical edge {v:+.3f}")
 chosen = int(np.argmax(scores))
-print(f"kernel {chosen} prefers horizontal over vertical edges the most "
-      f"(by {scores[chosen]:+.3f})")
+if scores[chosen] > 0:
+    print(f"kernel {chosen} prefers horizontal over vertical edges the most "
+          f"(by {scores[chosen]:+.3f})")
+else:
+    print(f"no kernel prefers horizontal edges; kernel {chosen} comes closest "
+          f"({scores[chosen]:+.3f})")
 
 # %%
 # The mean weight is removed before probing: a kernel whose weights do not sum to zero

@@ -65,10 +65,10 @@ for k in range(n_kernels):
     print(f"kernel {k}: {verdict}\n")
 
 # %%
-# Taken together, the first layer turns one grayscale image into five maps that each
-# stress different borders of the object; the second layer combines those maps. The
-# network's later layers are built from these pieces -- but from this page alone, which
-# kernel matters for which class is still open.
+# Taken together, the first layer turns one grayscale image into five maps, each
+# stressing some borders of the object more than others (the printout names them); the
+# second layer combines those five maps. Which of them matters for which class is a
+# question this page leaves open.
 #
 # What to try next
 # ----------------
