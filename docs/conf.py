@@ -64,7 +64,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("interp",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"interp": None},
     "remove_config_comments": True,
     "reset_modules": ("matplotlib", "interp_gallery.reset_keras"),
     "reset_modules_order": "before",
