@@ -18,6 +18,10 @@ _EXPORTS = {
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
     "measure": ("border_masks", "border_means"),
+    "activations": (
+        "feature_maps", "top_activating", "TopActivations", "receptive_field",
+        "ReceptiveField", "crop_patches",
+    ),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -38,6 +42,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .activations import (
+        ReceptiveField,
+        TopActivations,
+        crop_patches,
+        feature_maps,
+        receptive_field,
+        top_activating,
+    )
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .kernels import get_kernels, kernel
