@@ -18,6 +18,7 @@ _EXPORTS = {
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
     "measure": ("border_masks", "border_means"),
+    "describe": ("describe_kernel", "KernelDescription"),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
+    from .describe import KernelDescription, describe_kernel
     from .kernels import get_kernels, kernel
     from .layers import conv_layers, pick_layer, walk_layers
     from .measure import border_masks, border_means
