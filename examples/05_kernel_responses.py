@@ -38,8 +38,14 @@ contrast = [np.subtract(*left_right(shoe, k)) for k in range(kernels.shape[3])]
 chosen = int(np.argmax(np.abs(contrast)))
 print("left minus right border response per kernel:", np.round(contrast, 3).tolist())
 print(f"kernel {chosen} separates the two sides most")
+print(f"describe_kernel(kernel {chosen}): "
+      f"{interp.describe_kernel(interp.kernel(layer, chosen))}")
 
 # %%
+# :func:`interp.describe_kernel` compares the kernel with textbook filters (edges,
+# spots, blurs); the printout above says how close it comes. Learned kernels are rarely
+# clean textbook filters, which is why the responses below are measured on real images.
+#
 # The response
 # ------------
 fig = interp.plot_response(shoe, interp.kernel(layer, chosen), padding="same",

@@ -46,6 +46,13 @@ else:
     print(f"no kernel prefers horizontal edges; kernel {chosen} comes closest "
           f"({scores[chosen]:+.3f})")
 
+description = interp.describe_kernel(interp.kernel(layer, chosen))
+print(f"describe_kernel: {description}")
+horizontal = {name: score for name, score in description.scores.items()
+              if name.startswith("horizontal")}
+print("similarity with the two horizontal-edge filters:",
+      {name: round(score, 2) for name, score in horizontal.items()})
+
 # %%
 # The mean weight is removed before probing: a kernel whose weights do not sum to zero
 # also responds to plain brightness, and that part says nothing about edges. The figure

@@ -50,7 +50,8 @@ fig.suptitle("first-layer responses (red: emphasized, blue: suppressed; one scal
 # ----------------------------
 # For each kernel and image, :func:`interp.border_means` gives the mean response along
 # each border of the object and inside it. The summary names the border each kernel
-# favours on each image, and says whether the two images agree.
+# favours on each image, says whether the two images agree, and adds
+# :func:`interp.describe_kernel`'s verdict on the kernel's weights alone.
 parts = ("left", "right", "top", "bottom", "inside")
 for k in range(n_kernels):
     favourites = []
@@ -62,7 +63,8 @@ for k in range(n_kernels):
         print(f"kernel {k} on the {name:<7}: {row}  -> strongest on the {favourite} border")
     verdict = ("both images agree" if len(set(favourites)) == 1
                else "the images disagree, so the border it favours depends on the shape")
-    print(f"kernel {k}: {verdict}\n")
+    print(f"kernel {k}: {verdict}")
+    print(f"kernel {k}, describe_kernel: {interp.describe_kernel(kernels[:, :, 0, k])}\n")
 
 # %%
 # Taken together, the first layer turns one grayscale image into five maps, each

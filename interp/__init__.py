@@ -19,6 +19,7 @@ _EXPORTS = {
     "convolution": ("convolve", "layer_response"),
     "measure": ("border_masks", "border_means"),
     "describe": ("describe_kernel", "KernelDescription"),
+    "callbacks": ("KernelHistory",),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         receptive_field,
         top_activating,
     )
+    from .callbacks import KernelHistory
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel

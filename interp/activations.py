@@ -94,14 +94,30 @@ def _forward(model: keras.Model, x, wanted: set[int], found: dict[int, object], 
     )
 
 
+def _outputs_fn(model, layers, image_shape):
+    """Return a function: batch -> outputs of *layers*, compiled when the backend allows."""
+    wanted = {id(layer) for layer in layers}
+
+    def outputs(x):
+        found: dict[int, object] = {}
+        _forward(model, x, wanted, found)
+        return [found[id(layer)] for layer in layers]
+
+    if keras.backend.backend() != "tensorflow":  # pragma: no cover - the package needs TF
+        return outputs
+    import tensorflow as tf
+
+    # One trace for every batch size: the batch axis is left open.
+    signature = [tf.TensorSpec((None, *image_shape), tf.float32)]
+    return tf.function(outputs, input_signature=signature)
+
+
 def _batched_outputs(model, images, layers, batch_size):
     """Yield ``(start, [numpy output per layer])`` for consecutive batches."""
-    wanted = {id(layer) for layer in layers}
+    outputs = _outputs_fn(model, layers, images.shape[1:])
     for start in range(0, len(images), batch_size):
-        found: dict[int, object] = {}
-        _forward(model, keras.ops.convert_to_tensor(images[start:start + batch_size]),
-                 wanted, found)
-        yield start, [keras.ops.convert_to_numpy(found[id(layer)]) for layer in layers]
+        batch = keras.ops.convert_to_tensor(images[start:start + batch_size])
+        yield start, [keras.ops.convert_to_numpy(out) for out in outputs(batch)]
 
 
 def feature_maps(

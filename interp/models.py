@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from ._validate import check_int
+from .callbacks import KernelHistory
 from .data import data_checksum, load_fashion_mnist
 
 #: How the network is trained; part of the cache key.
@@ -34,14 +35,17 @@ RECIPE = {
     "steps_per_execution": 20,
 }
 _INFO_ENTRY = "interp-training.json"
-_FORMAT = 1
+_KERNELS_ENTRY = "interp-kernel-history.npz"
+_FORMAT = 2  # 2: the first layer's kernel history is stored with the model
+#: Snapshots of the first layer's kernels per training epoch.
+SNAPSHOTS_PER_EPOCH = 4
 
 
 class CacheWarning(UserWarning):
     """A cached model could not be used and is being retrained."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class TrainingInfo:
     """How a model from :func:`trained_model` was trained and how well it does.
 
@@ -59,6 +63,10 @@ class TrainingInfo:
         The ``.keras`` file the model is stored in.
     from_cache : bool
         Whether this call loaded the model instead of training it.
+    kernel_times : numpy.ndarray, shape (n_snapshots,)
+        When the first layer's kernels were recorded, in epochs (0.0: before training).
+    kernel_snapshots : numpy.ndarray, shape (n_snapshots, 3, 3, 1, 5)
+        The first layer's kernels at those times (see :class:`interp.KernelHistory`).
 
     """
 
@@ -68,6 +76,8 @@ class TrainingInfo:
     train_seconds: float
     cache_file: Path
     from_cache: bool
+    kernel_times: np.ndarray
+    kernel_snapshots: np.ndarray
 
 
 def build_model() -> keras.Sequential:
@@ -190,6 +200,8 @@ def _load_cached(path: Path) -> keras.Model | None:
     try:
         with zipfile.ZipFile(path) as archive:
             info = json.loads(archive.read(_INFO_ENTRY))
+            with archive.open(_KERNELS_ENTRY) as handle:
+                snapshots = dict(np.load(handle))
         model = keras.saving.load_model(path)
     except Exception as err:  # a damaged file of any kind is a miss, never a crash
         warnings.warn(
@@ -206,12 +218,16 @@ def _load_cached(path: Path) -> keras.Model | None:
         train_seconds=info["train_seconds"],
         cache_file=path,
         from_cache=True,
+        kernel_times=snapshots["times"],
+        kernel_snapshots=snapshots["kernels"],
     )
     return model
 
 
-def _save_atomically(model: keras.Model, info: dict, path: Path) -> None:
-    """Write *model* plus *info* to a temporary file beside *path*, then rename it."""
+def _save_atomically(
+    model: keras.Model, info: dict, path: Path, arrays: dict[str, np.ndarray] | None = None
+) -> None:
+    """Write *model*, *info* and *arrays* to a temporary file beside *path*, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".keras")
     os.close(handle)
@@ -220,6 +236,9 @@ def _save_atomically(model: keras.Model, info: dict, path: Path) -> None:
         model.save(tmp)
         with zipfile.ZipFile(tmp, "a") as archive:
             archive.writestr(_INFO_ENTRY, json.dumps(info, indent=1))
+            if arrays is not None:
+                with archive.open(_KERNELS_ENTRY, "w") as handle:
+                    np.savez(handle, **arrays)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -256,7 +275,8 @@ def trained_model(
     keras.Model
         The trained, compiled model. Its attribute ``training_info`` is a
         :class:`TrainingInfo` with the measured test accuracy (about 0.89), the per-epoch
-        history and the cache file.
+        history, the cache file and the first layer's kernels recorded
+        ``SNAPSHOTS_PER_EPOCH`` times per epoch.
 
     Warns
     -----
@@ -298,6 +318,7 @@ def trained_model(
     if verbose:
         print(f"interp: training the Fashion-MNIST CNN ({epochs} epochs, seed {seed})",
               flush=True)
+    kernel_history = KernelHistory("conv1", per_epoch=SNAPSHOTS_PER_EPOCH)
     started = time.perf_counter()
     fit = model.fit(
         x_train, y_train,
@@ -305,7 +326,7 @@ def trained_model(
         batch_size=RECIPE["batch_size"],
         shuffle=RECIPE["shuffle"],
         verbose=0,
-        callbacks=[_EpochLine(epochs)] if verbose else [],
+        callbacks=[kernel_history, _EpochLine(epochs)] if verbose else [kernel_history],
     )
     seconds = time.perf_counter() - started
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
@@ -319,7 +340,8 @@ def trained_model(
         "history": history,
         "train_seconds": seconds,
     }
-    _save_atomically(model, info, path)
+    snapshots = {"times": kernel_history.times, "kernels": kernel_history.kernels}
+    _save_atomically(model, info, path, snapshots)
     if verbose:
         print(f"interp: test accuracy {test_accuracy:.4f}; cached at {path}", flush=True)
     model.training_info = TrainingInfo(
@@ -329,5 +351,7 @@ def trained_model(
         train_seconds=seconds,
         cache_file=path,
         from_cache=False,
+        kernel_times=snapshots["times"],
+        kernel_snapshots=snapshots["kernels"],
     )
     return model

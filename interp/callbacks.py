@@ -1,0 +1,96 @@
+"""Watch a network learn: record a convolution layer's kernels during training."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from ._validate import check_int
+from .kernels import check_conv_layer, get_kernels
+from .layers import pick_layer
+
+
+class KernelHistory(keras.callbacks.Callback):
+    """A Keras callback that records a Conv2D layer's kernels a few times per epoch.
+
+    Snapshots are taken before training starts and then at evenly spaced points of each
+    epoch (as closely as ``steps_per_execution`` allows), the last one at the end of the
+    epoch.
+
+    Parameters
+    ----------
+    layer : int, str, layer class or layer, default 0
+        The layer to watch, as :func:`interp.pick_layer` accepts it.
+    per_epoch : int, default 4
+        Snapshots per epoch.
+
+    Attributes
+    ----------
+    times : numpy.ndarray, shape (n_snapshots,)
+        When each snapshot was taken, in epochs (0.0 is before training).
+    kernels : numpy.ndarray, shape (n_snapshots, kh, kw, in_channels, n_kernels)
+        The kernels at those times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> history = interp.KernelHistory("conv1", per_epoch=2)
+    >>> x, y = np.zeros((640, 28, 28, 1)), np.zeros(640, dtype=int)  # 40 steps of 16
+    >>> _ = model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[history])
+    >>> history.times.tolist(), history.kernels.shape
+    ([0.0, 0.5, 1.0], (3, 3, 3, 1, 5))
+
+    """
+
+    def __init__(self, layer: object = 0, per_epoch: int = 4) -> None:
+        super().__init__()
+        self.which = layer
+        self.per_epoch = check_int("KernelHistory", "per_epoch", per_epoch, minimum=1)
+        self._times: list[float] = []
+        self._kernels: list[np.ndarray] = []
+        self._layer = None
+        self._epoch = 0
+        self._next = 0.0
+
+    @property
+    def times(self) -> np.ndarray:
+        """When each snapshot was taken, in epochs."""
+        return np.asarray(self._times, dtype=float)
+
+    @property
+    def kernels(self) -> np.ndarray:
+        """The recorded kernels, one snapshot per entry of :attr:`times`."""
+        return np.stack(self._kernels) if self._kernels else np.empty((0,))
+
+    def _record(self, when: float) -> None:
+        self._times.append(round(when, 6))
+        self._kernels.append(get_kernels(self._layer)[0].copy())
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Resolve the layer and take the snapshot before training."""
+        self._layer = check_conv_layer("KernelHistory", pick_layer(self.model, self.which))
+        self._times, self._kernels = [], []
+        self._record(0.0)
+        self._next = 1.0 / self.per_epoch
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Remember the epoch for the batch-level snapshots."""
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Take a snapshot when the next evenly spaced point of the epoch is passed."""
+        steps = (self.params or {}).get("steps")
+        if not steps:
+            return
+        position = self._epoch + (batch + 1) / steps
+        if position >= self._next - 1e-9 and position < self._epoch + 1 - 1e-9:
+            self._record(position)
+            while self._next <= position + 1e-9:
+                self._next += 1.0 / self.per_epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Take the end-of-epoch snapshot."""
+        self._record(float(epoch + 1))
+        self._next = epoch + 1 + 1.0 / self.per_epoch
