@@ -87,6 +87,10 @@ def browser(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time interp.convolve against tf.nn.conv2d, scipy and a Python loop."""
+    """Run the benchmarks: ``nox -s bench`` runs all, ``nox -s bench -- top`` one of them."""
     session.install("-e", ".[bench]")
-    session.run("python", "benchmarks/bench_convolve.py", *session.posargs, env=ENV)
+    scripts = sorted(Path("benchmarks").glob("bench_*.py"))
+    if session.posargs:
+        scripts = [s for s in scripts if any(word in s.name for word in session.posargs)]
+    for script in scripts:
+        session.run("python", str(script), env=ENV)

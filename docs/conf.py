@@ -73,6 +73,7 @@ sphinx_gallery_conf = {
     "min_reported_time": 1,
     "capture_repr": (),
     "image_srcset": ["2x"],
+    "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
 }
 
 # ---- theme ----------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ ax.set_xlim(0, 1)
 ax.set_xlabel("test accuracy")
 ax.set_title(f"per-class accuracy (overall {accuracy:.3f})")
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # What to try next
 # ----------------

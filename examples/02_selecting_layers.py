@@ -69,6 +69,8 @@ ax.set_ylim(-0.2, 1.2)
 ax.set_axis_off()
 ax.set_title("model.layers (orange: convolution layers)")
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # What to try next
 # ----------------

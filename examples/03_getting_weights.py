@@ -71,6 +71,8 @@ for k, ax in enumerate(axes):
         spine.set_linewidth(3 if k == 0 else 0.5)
 fig.suptitle(f"the {kernels.shape} kernel array of {layer.name!r}, sliced on its last axis")
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # What to try next
 # ----------------

@@ -10,6 +10,7 @@ as this page shows, still hard to read as a description of what the kernel detec
 # %%
 # One kernel, with its values
 # ---------------------------
+import matplotlib.pyplot as plt
 import numpy as np
 
 import interp
@@ -45,6 +46,8 @@ print(f"kernel {strongest} has the largest total |weight|")
 mixed = all((kernels[:, :, 0, k] > 0).any() and (kernels[:, :, 0, k] < 0).any()
             for k in range(kernels.shape[3]))
 print(f"every kernel has both positive and negative weights: {mixed}")
+
+plt.show()  # shows the figures when run as a script
 
 # %%
 # These summaries say which way each kernel leans, not what it finds in a real picture:

@@ -11,6 +11,7 @@ which of the object's edges each response favours.
 # %%
 # A sneaker, chosen by class
 # --------------------------
+import matplotlib.pyplot as plt
 import numpy as np
 
 import interp
@@ -74,6 +75,8 @@ print(f"t-shirt (test image {shirt_index}): left border {shirt_left:+.3f}, "
       f"right border {shirt_right:+.3f}")
 print(f"-> on the t-shirt too, the {shirt_favoured} edge is emphasized: "
       f"{'the same side as on the sneaker' if shirt_favoured == favoured else 'the opposite side'}")
+
+plt.show()  # shows the figures when run as a script
 
 # %%
 # What to try next

@@ -85,6 +85,8 @@ weakest = min(("top", "bottom", "left", "right"), key=lambda part: means[part])
 print(f"-> on the t-shirt, kernel {chosen} responds most along the {strongest} border "
       f"and least along the {weakest} border")
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # What to try next
 # ----------------

@@ -87,6 +87,8 @@ axes[2].set_title(f"|difference| (max {difference[:, :, 0].max():.1e})")
 axes[2].set_axis_off()
 fig.colorbar(shown, ax=axes[2], shrink=0.8)
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # What to try next
 # ----------------

@@ -66,6 +66,8 @@ for k in range(n_kernels):
     print(f"kernel {k}: {verdict}")
     print(f"kernel {k}, describe_kernel: {interp.describe_kernel(kernels[:, :, 0, k])}\n")
 
+plt.show()  # shows the figures when run as a script
+
 # %%
 # Taken together, the first layer turns one grayscale image into five maps, each
 # stressing some borders of the object more than others (the printout names them); the
@@ -74,8 +76,9 @@ for k in range(n_kernels):
 #
 # What to try next
 # ----------------
-# Go back to :doc:`05_kernel_responses` and pick a different class, say an ankle boot
-# (``interp.images_of(y_test, "Ankle boot")``), or another kernel, and check whether the
-# printed measurements still match your reading of the figures.
+# Go back to :doc:`05_kernel_responses` with another class, say an ankle boot
+# (``interp.images_of(y_test, "Ankle boot")``), and check whether the printed
+# measurements still match your reading of the figures. Then go further in:
+# :doc:`09_feature_maps` shows every layer's output, not only the first.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -11,6 +11,7 @@ keep one idea per page, and delete these instructions.
 # First step
 # ----------
 # Text cells start with ``# %%``. Say what the code below does and why, in your own words.
+import matplotlib.pyplot as plt
 import numpy as np
 
 import interp
@@ -31,6 +32,8 @@ means = interp.border_means(response, image)
 print(f"left border {means['left']:+.3f}, right border {means['right']:+.3f}")
 print("larger on the left" if means["left"] > means["right"] else "larger on the right")
 print("total |response|:", float(np.abs(response).sum()))
+
+plt.show()  # shows the figures when run as a script
 
 # %%
 # What to try next

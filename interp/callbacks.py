@@ -48,30 +48,22 @@ class KernelHistory(keras.callbacks.Callback):
         super().__init__()
         self.which = layer
         self.per_epoch = check_int("KernelHistory", "per_epoch", per_epoch, minimum=1)
-        self._times: list[float] = []
-        self._kernels: list[np.ndarray] = []
+        self.times = np.empty(0)
+        self.kernels = np.empty((0,))
         self._layer = None
         self._epoch = 0
         self._next = 0.0
 
-    @property
-    def times(self) -> np.ndarray:
-        """When each snapshot was taken, in epochs."""
-        return np.asarray(self._times, dtype=float)
-
-    @property
-    def kernels(self) -> np.ndarray:
-        """The recorded kernels, one snapshot per entry of :attr:`times`."""
-        return np.stack(self._kernels) if self._kernels else np.empty((0,))
-
     def _record(self, when: float) -> None:
-        self._times.append(round(when, 6))
-        self._kernels.append(get_kernels(self._layer)[0].copy())
+        snapshot = get_kernels(self._layer)[0][np.newaxis]
+        self.times = np.append(self.times, round(when, 6))
+        first = len(self.times) == 1
+        self.kernels = snapshot if first else np.concatenate([self.kernels, snapshot])
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         """Resolve the layer and take the snapshot before training."""
         self._layer = check_conv_layer("KernelHistory", pick_layer(self.model, self.which))
-        self._times, self._kernels = [], []
+        self.times, self.kernels = np.empty(0), np.empty((0,))
         self._record(0.0)
         self._next = 1.0 / self.per_epoch
 

@@ -1,30 +1,6 @@
 """Name what a kernel detects by comparing it with a bank of classical filters.
 
-A kernel ``w`` splits into its mean ``m`` (what it does to plain brightness) and a
-zero-mean part ``z = w - m`` (what it does to edges and spots). When the mean carries
-most of the kernel's energy (``BLUR_SHARE``) the kernel is a blur. Otherwise ``z`` is
-compared, by cosine similarity, with each zero-mean filter of the bank; the best match
-is named if its similarity reaches ``THRESHOLD``, and "no close match" is reported if not.
-
-The bank, on a kernel's own grid of ``x`` (columns) and ``y`` (rows) running from -1
-to 1, with the polarity read as cross-correlation (a positive response means the image
-matches the pattern):
-
-========================================================  =====================
-name                                                      pattern
-========================================================  =====================
-vertical edge: dark on the left, bright on the right      ``x`` (Prewitt)
-vertical edge: bright on the left, dark on the right      ``-x``
-horizontal edge: dark above, bright below                 ``y``
-horizontal edge: bright above, dark below                 ``-y``
-diagonal edge: dark top-left, bright bottom-right         ``x + y``
-diagonal edge: bright top-left, dark bottom-right         ``-(x + y)``
-diagonal edge: dark top-right, bright bottom-left         ``y - x``
-diagonal edge: bright top-right, dark bottom-left         ``x - y``
-spot: bright centre on a dark surround                    centre minus surround
-spot: dark centre on a bright surround (Laplacian)        surround minus centre
-blur: averages brightness (mean filter)                   constant
-========================================================  =====================
+See :func:`describe_kernel` for the rule and the bank of filters.
 """
 
 from __future__ import annotations
@@ -130,8 +106,35 @@ def describe_kernel(kernel: np.ndarray) -> KernelDescription:
     Returns
     -------
     KernelDescription
-        ``.name``, ``.score`` and a plain-words ``str()``. See the module docstring for
-        the bank, :data:`THRESHOLD` and :data:`BLUR_SHARE`.
+        ``.name``, ``.score`` and a plain-words ``str()``.
+
+    Notes
+    -----
+    A kernel ``w`` splits into its mean ``m`` (what it does to plain brightness) and a
+    zero-mean part ``z = w - m`` (what it does to edges and spots). When the mean carries
+    at least ``BLUR_SHARE = 0.75`` of the kernel's energy, the kernel is a blur. Otherwise ``z`` is
+    compared, by cosine similarity, with each zero-mean filter of the bank; the best match
+    is named if its similarity reaches ``THRESHOLD = 0.8``, and "no close match" is reported if not.
+
+    The bank, on a kernel's own grid of ``x`` (columns) and ``y`` (rows) running from -1
+    to 1, with the polarity read as cross-correlation (a positive response means the image
+    matches the pattern):
+
+    ========================================================  =====================
+    name                                                      pattern
+    ========================================================  =====================
+    vertical edge: dark on the left, bright on the right      ``x`` (Prewitt)
+    vertical edge: bright on the left, dark on the right      ``-x``
+    horizontal edge: dark above, bright below                 ``y``
+    horizontal edge: bright above, dark below                 ``-y``
+    diagonal edge: dark top-left, bright bottom-right         ``x + y``
+    diagonal edge: bright top-left, dark bottom-right         ``-(x + y)``
+    diagonal edge: dark top-right, bright bottom-left         ``y - x``
+    diagonal edge: bright top-right, dark bottom-left         ``x - y``
+    spot: bright centre on a dark surround                    centre minus surround
+    spot: dark centre on a bright surround (Laplacian)        surround minus centre
+    blur: averages brightness (mean filter)                   constant
+    ========================================================  =====================
 
     Raises
     ------

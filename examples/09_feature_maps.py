@@ -1,0 +1,78 @@
+"""
+Feature maps of every layer
+===========================
+
+The first layer turns an image into five maps; the second turns those into fifteen; the
+dense layer turns all of them into ten class scores. :func:`interp.feature_maps` returns
+every layer's output for a batch of images in one forward pass.
+"""
+
+# %%
+# One forward pass, every layer
+# -----------------------------
+import matplotlib.pyplot as plt
+import numpy as np
+
+import interp
+
+model = interp.trained_model()
+_, (x_test, y_test) = interp.load_fashion_mnist()
+shoe_index = int(interp.images_of(y_test, "Sneaker")[0])
+shoe = x_test[shoe_index:shoe_index + 1]  # a batch of one
+
+maps = interp.feature_maps(model, shoe, layers=["conv1", "conv2", "dense"])
+for name, output in maps.items():
+    print(f"{name:<6} output shape {output.shape}")
+
+# %%
+# The first layer's maps are exactly what :func:`interp.layer_response` computes by hand.
+by_hand = interp.layer_response(interp.pick_layer(model, "conv1"), shoe)
+print(f"max |feature_maps - layer_response| for conv1: "
+      f"{np.abs(maps['conv1'] - by_hand).max():.1e}")
+
+# %%
+# The maps
+# --------
+# Each panel is one kernel's output through its ReLU: black is zero, bright is strong.
+# Each layer has its own colour scale.
+fig, axes = plt.subplots(3, 8, figsize=(11, 4.6), layout="constrained")
+for ax in axes.flat:
+    ax.set_axis_off()
+axes[0, 0].imshow(shoe[0, :, :, 0], cmap="gray")
+axes[0, 0].set_title("input", fontsize=9)
+panels = [("conv1", k, axes[0, k + 1]) for k in range(5)]
+panels += [("conv2", k, axes[1 + k // 8, k % 8]) for k in range(15)]
+for name, k, ax in panels:
+    ax.imshow(maps[name][0, :, :, k], cmap="magma", vmin=0, vmax=maps[name].max())
+    ax.set_title(f"{name}[{k}]", fontsize=9)
+
+# %%
+# The ReLU silences much of each map. The fraction of exact zeros, and the most active
+# map of each layer:
+for name in ("conv1", "conv2"):
+    output = maps[name][0]
+    zero_share = float(np.mean(output == 0))
+    busiest = int(output.mean(axis=(0, 1)).argmax())
+    silent = [k for k in range(output.shape[-1]) if not output[:, :, k].any()]
+    print(f"{name}: {zero_share:.0%} of values are zero; most active map {busiest}; "
+          f"maps that are zero everywhere: {silent or 'none'}")
+
+# %%
+# The read-out
+# ------------
+# The dense layer's softmax gives one probability per class.
+probabilities = maps["dense"][0]
+ranked = np.argsort(probabilities)[::-1][:3]
+for c in ranked:
+    print(f"  {interp.CLASS_NAMES[c]:<12} {probabilities[c]:.3f}")
+print(f"predicted: {interp.CLASS_NAMES[ranked[0]]}; true: {interp.CLASS_NAMES[y_test[shoe_index]]}")
+
+plt.show()  # shows the figures when run as a script
+
+# %%
+# What to try next
+# ----------------
+# :doc:`10_second_layer_kernels` opens the second layer: how its 15 maps are made from
+# the first layer's 5.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -1,0 +1,72 @@
+"""
+Second-layer kernels
+====================
+
+A second-layer kernel is not one 3 × 3 grid but five: one for each first-layer map it
+reads. This page draws all of them and rebuilds one second-layer map by hand: a sum over
+the five input channels of a convolution, plus a bias, through a ReLU.
+"""
+
+# %%
+# The kernels: 15 kernels × 5 input channels
+# ------------------------------------------
+import matplotlib.pyplot as plt
+import numpy as np
+
+import interp
+
+model = interp.trained_model()
+conv2 = interp.pick_layer(model, "conv2")
+kernels, bias = interp.get_kernels(conv2)
+print(f"conv2 kernels: {kernels.shape} (rows, cols, input channels, kernels)")
+fig = interp.plot_kernels(conv2)
+
+# %%
+# One map, rebuilt channel by channel
+# -----------------------------------
+# Take the sneaker, the first layer's five maps of it, and the second-layer kernel whose
+# map is most active on it.
+_, (x_test, y_test) = interp.load_fashion_mnist()
+shoe = x_test[int(interp.images_of(y_test, "Sneaker")[0])][np.newaxis]
+maps = interp.feature_maps(model, shoe, layers=["conv1", "conv2"])
+layer1, layer2 = maps["conv1"][0], maps["conv2"][0]
+k = int(layer2.mean(axis=(0, 1)).argmax())
+print(f"second-layer kernel {k} has the most active map on the sneaker")
+
+partial = [interp.convolve(layer1[:, :, c], kernels[:, :, c, k]) for c in range(5)]
+total = np.maximum(np.sum(partial, axis=0) + bias[k], 0.0)
+difference = np.abs(total - layer2[:, :, k]).max()
+print(f"max |hand-made map - network's map| = {difference:.1e}")
+for c, part in enumerate(partial):
+    print(f"channel {c}: contributes {part.sum():+8.2f} in total "
+          f"(positive {part[part > 0].sum():7.2f}, negative {part[part < 0].sum():7.2f})")
+
+# %%
+# Top row: the five first-layer maps. Middle row: each convolved with its slice of
+# kernel ``k`` -- red adds to the second-layer map, blue takes away. Bottom: their sum
+# plus bias through the ReLU, and the network's own map.
+fig, axes = plt.subplots(3, 5, figsize=(10, 6.4), layout="constrained")
+limit = max(np.abs(p).max() for p in partial)
+for c in range(5):
+    axes[0, c].imshow(layer1[:, :, c], cmap="magma")
+    axes[0, c].set_title(f"conv1 map {c}", fontsize=9)
+    shown = axes[1, c].imshow(partial[c], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1, c].set_title(f"⊛ kernel[:, :, {c}, {k}]", fontsize=9)
+fig.colorbar(shown, ax=axes[1, :], shrink=0.8, label="contribution")
+top = layer2[:, :, k].max()
+axes[2, 1].imshow(total, cmap="magma", vmin=0, vmax=top)
+axes[2, 1].set_title("ReLU(sum + bias)", fontsize=9)
+axes[2, 3].imshow(layer2[:, :, k], cmap="magma", vmin=0, vmax=top)
+axes[2, 3].set_title(f"network's conv2 map {k}", fontsize=9)
+for ax in axes.flat:
+    ax.set_axis_off()
+
+plt.show()  # shows the figures when run as a script
+
+# %%
+# What to try next
+# ----------------
+# :doc:`11_top_activating` asks the opposite question: which images make each kernel
+# respond most?
+
+# sphinx_gallery_thumbnail_number = 2
