@@ -88,7 +88,8 @@ def test_landing_page(site, browser):
 def test_gallery_index(site, browser):
     page, errors = _open(browser, site + "auto_examples/index.html")
     thumbs = page.locator(".sphx-glr-thumbcontainer")
-    assert thumbs.count() == 8
+    examples = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
+    assert thumbs.count() == len(examples) >= 12
     images = _images(page)
     _assert_all_loaded(images, "gallery index")
     assert page.locator("a[href$='.zip']").count() >= 2  # download-all .py and .ipynb
@@ -119,8 +120,19 @@ def test_api_page_links_to_examples(site, browser):
                                       "links => links.map(a => a.getAttribute('href'))")
     examples = {href for href in hrefs if href and "auto_examples/" in href}
     assert any("07_convolution_is_the_network" in href for href in examples), examples
+    assert any("05_kernel_responses" in href for href in examples), examples
     _assert_all_loaded(_images(page), "interp.convolve")
     page.screenshot(path=SHOTS / "api-convolve.png", full_page=True)
+    assert errors == []
+
+
+def test_animation_page(site, browser):
+    page, errors = _open(browser, site + "auto_examples/12_kernel_evolution.html")
+    # matplotlib's JavaScript animation: a frame image and its player controls
+    assert page.locator(".animation img, img[id^='_anim_img']").count() >= 1
+    assert page.locator(".anim-buttons button, .anim-controls button").count() >= 3
+    _assert_all_loaded(_images(page), "12_kernel_evolution")
+    page.screenshot(path=SHOTS / "animation.png", full_page=False)
     assert errors == []
 
 
