@@ -72,7 +72,7 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "min_reported_time": 1,
     "capture_repr": (),
-    "image_srcset": ["2x"],
+    "image_srcset": [],
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
 }
 

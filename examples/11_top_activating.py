@@ -46,25 +46,10 @@ for name, (top, _) in results.items():
 # ----------------------------------------
 # One row per kernel: the kernel's nine strongest patches, strongest first. The first
 # layer sees 3 × 3 pixels, the second 5 × 5.
-def show(name):
-    _, patches = results[name]
-    n_kernels = patches.shape[0]
-    fig, axes = plt.subplots(n_kernels, 9, figsize=(6.5, 0.72 * n_kernels + 0.5),
-                             layout="constrained")
-    for j in range(n_kernels):
-        for i in range(9):
-            axes[j, i].imshow(patches[j, i, :, :, 0], cmap="gray", vmin=0, vmax=1)
-            axes[j, i].set_xticks([])
-            axes[j, i].set_yticks([])
-        axes[j, 0].set_ylabel(str(j), rotation=0, labelpad=10)
-    fig.suptitle(f"{name}: top-9 patches per kernel")
-    return fig
-
-
-fig = show("conv1")
+fig = interp.plot_patches(results["conv1"][1], title="conv1: top-9 patches per kernel")
 
 # %%
-fig = show("conv2")
+fig = interp.plot_patches(results["conv2"][1], title="conv2: top-9 patches per kernel")
 
 # %%
 # Do kernels simply prefer bright patches? A kernel whose weights add up to a large

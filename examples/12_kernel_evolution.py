@@ -64,7 +64,8 @@ for snapshot in rows:
 # -------------
 # Every snapshot in turn (rendered as HTML and JavaScript, so no video encoder is
 # needed).
-fig, axes = plt.subplots(1, n_kernels, figsize=(9, 2.4), layout="constrained")
+fig, axes = plt.subplots(1, n_kernels, figsize=(7.5, 1.9))
+fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.78, wspace=0.08)
 images = [axes[k].imshow(snapshots[0, :, :, k], cmap="RdBu_r", vmin=-limit, vmax=limit)
           for k in range(n_kernels)]
 for k, ax in enumerate(axes):

@@ -20,11 +20,12 @@ _EXPORTS = {
     "measure": ("border_masks", "border_means"),
     "describe": ("describe_kernel", "KernelDescription"),
     "callbacks": ("KernelHistory",),
+    "attribution": ("saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion"),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
     ),
-    "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images"),
+    "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         receptive_field,
         top_activating,
     )
+    from .attribution import grad_cam, integrated_gradients, occlusion, saliency, smoothgrad
     from .callbacks import KernelHistory
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
@@ -60,4 +62,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .layers import conv_layers, pick_layer, walk_layers
     from .measure import border_masks, border_means
     from .models import TrainingInfo, build_model, trained_model
-    from .plotting import plot_images, plot_kernel, plot_kernels, plot_response
+    from .plotting import plot_images, plot_kernel, plot_kernels, plot_patches, plot_response

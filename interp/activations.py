@@ -64,32 +64,44 @@ def _contains(model: keras.Model, wanted: set[int]) -> bool:
     return any(id(layer) in wanted for layer in walk_layers(model))
 
 
-def _forward(model: keras.Model, x, wanted: set[int], found: dict[int, object], top=True):
+def _forward(
+    model: keras.Model,
+    x,
+    wanted: set[int],
+    found: dict[int, object],
+    *,
+    stop_early: bool = True,
+    hook=None,
+):
     """Run *model* on *x*, storing the output of every layer whose id is in *wanted*.
 
-    The outermost Sequential stops as soon as everything wanted is found; a nested model
-    always runs to its end, since the outer model goes on with its output.
+    With *stop_early*, a Sequential stops as soon as everything wanted is found (a
+    nested model always runs to its end, since the outer model goes on with its output).
+    *hook*, if given, is called as ``hook(layer, output)`` for each wanted layer and
+    returns the output to use from there on (gradient tapes watch tensors this way).
     """
 
     def run(op, *args, **kwargs):
         if isinstance(op, keras.Model) and _contains(op, wanted):
-            out = _forward(op, args[0], wanted, found, top=False)
+            out = _forward(op, args[0], wanted, found, stop_early=False, hook=hook)
         else:
             out = op(*args, **kwargs)
         if id(op) in wanted:
+            if hook is not None:
+                out = hook(op, out)
             found[id(op)] = out
         return out
 
     if isinstance(model, keras.Sequential):
         for layer in model.layers:
             x = run(layer, x)
-            if top and len(found) == len(wanted):
+            if stop_early and wanted and len(found) == len(wanted):
                 break  # nothing further is needed
         return x
     if hasattr(model, "_run_through_graph"):  # Functional: walk its graph node by node
         return model._run_through_graph(x, operation_fn=lambda op: lambda *a, **k: run(op, *a, **k))
     raise TypeError(  # pragma: no cover - subclassed models have no graph to walk
-        f"feature_maps: cannot walk a subclassed model of type {type(model).__name__}; "
+        f"cannot walk a subclassed model of type {type(model).__name__}; "
         "use a Sequential or Functional model"
     )
 

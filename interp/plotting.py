@@ -175,11 +175,13 @@ def plot_kernels(
             f"got {len(kernel_names)}"
         )
     limit = _symmetric_limit(kernels)
-    size = 1.35 if n_kernels > 8 else 1.8
-    fig, axes = plt.subplots(
-        n_channels, n_kernels, squeeze=False, layout="constrained",
-        figsize=(size * n_kernels + 1.2, size * n_channels + 0.6),
-    )
+    # A fixed layout in inches: constrained layout costs seconds on a 5 x 15 grid.
+    cell = 1.35 if n_kernels > 8 else 1.8
+    left, right, top, bottom = (0.9 if n_channels > 1 else 0.2), 1.2, 0.8, 0.15
+    width, height = left + cell * n_kernels + right, top + cell * n_channels + bottom
+    fig, axes = plt.subplots(n_channels, n_kernels, squeeze=False, figsize=(width, height))
+    fig.subplots_adjust(left=left / width, right=(width - right) / width, wspace=0.12,
+                        bottom=bottom / height, top=(height - top) / height, hspace=0.12)
     for c in range(n_channels):
         for k in range(n_kernels):
             ax = axes[c, k]
@@ -191,9 +193,12 @@ def plot_kernels(
                 ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10)
             if k == 0 and n_channels > 1:
                 ax.set_ylabel(f"channel {c}", fontsize=10)
-    fig.colorbar(shown, ax=axes, shrink=0.9, label="weight")
+    bar = fig.add_axes((
+        (width - right + 0.3) / width, bottom / height, 0.15 / width, cell * n_channels / height
+    ))
+    fig.colorbar(shown, cax=bar, label="weight")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, y=1 - 0.2 / height)
     return fig
 
 
@@ -324,4 +329,71 @@ def plot_images(
         ax.imshow(array[i], cmap="gray", vmin=0.0, vmax=max(1.0, float(array[i].max())))
         if labels is not None:
             ax.set_title(names[int(labels[i])], fontsize=9)
+    return fig
+
+
+def plot_patches(
+    patches: np.ndarray,
+    *,
+    row_labels: Sequence[str] | None = None,
+    title: str | None = None,
+    vmax: float = 1.0,
+) -> Figure:
+    """Draw a grid of small grayscale patches as one image, e.g. top-activating crops.
+
+    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast.
+
+    Parameters
+    ----------
+    patches : array-like, shape (rows, cols, h, w) or (rows, cols, h, w, 1)
+        For example the output of :func:`interp.crop_patches`.
+    row_labels : sequence of str, optional
+        One label per row, written on the left; default the row numbers.
+    title : str, optional
+        Figure title.
+    vmax : float, default 1.0
+        The pixel value drawn white (0 is black).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> fig = interp.plot_patches(np.random.default_rng(0).random((5, 9, 3, 3)))
+
+    """
+    func = "plot_patches"
+    array = as_real_array(func, "patches", patches)
+    if array.ndim == 5 and array.shape[4] == 1:
+        array = array[..., 0]
+    if array.ndim != 4:
+        raise ValueError(
+            f"{func}: patches must be (rows, cols, h, w) or (rows, cols, h, w, 1), "
+            f"got {describe(array)}"
+        )
+    rows, cols, h, w = array.shape
+    if row_labels is not None and len(row_labels) != rows:
+        raise ValueError(f"{func}: row_labels must have {rows} entries, got {len(row_labels)}")
+    zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
+    array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
+    h, w, gap = h * zoom, w * zoom, 1
+    mosaic = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    for r in range(rows):
+        for c in range(cols):
+            mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = array[r, c]
+    cmap = plt.get_cmap("gray").with_extremes(bad="#4c72b0")  # gaps: blue, not a gray
+    fig, ax = plt.subplots(figsize=(0.6 * cols + 0.8, 0.6 * rows * h / w + 0.7))
+    ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
+    ax.set_yticklabels(row_labels if row_labels is not None else [str(r) for r in range(rows)])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
     return fig

@@ -81,3 +81,17 @@ def test_plot_images_titles(test_set):
 def test_bad_input(call, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+def test_plot_patches_mosaic():
+    patches = np.random.default_rng(0).random((3, 4, 5, 5, 1))
+    fig = interp.plot_patches(patches, row_labels=["a", "b", "c"])
+    mosaic = fig.axes[0].images[0].get_array()
+    assert mosaic.shape == (3 * 15 + 2, 4 * 15 + 3)  # each 5 x 5 patch drawn 3x, 1-pixel gaps
+    np.testing.assert_array_equal(mosaic[16:31:3, 32:47:3], patches[1, 2, :, :, 0])
+    assert np.ma.is_masked(mosaic[15, 0]) and np.ma.is_masked(mosaic[0, 15])  # the gaps
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="plot_patches: patches must be"):
+        interp.plot_patches(np.ones((3, 5, 5)))
+    with pytest.raises(ValueError, match="row_labels must have 3 entries"):
+        interp.plot_patches(patches, row_labels=["a"])
