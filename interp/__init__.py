@@ -17,15 +17,20 @@ _EXPORTS = {
     "layers": ("conv_layers", "pick_layer", "walk_layers"),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
-    "measure": ("border_masks", "border_means"),
+    "measure": ("border_masks", "border_means", "mass_on_object"),
     "describe": ("describe_kernel", "KernelDescription"),
     "callbacks": ("KernelHistory",),
-    "attribution": ("saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion"),
+    "attribution": (
+        "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
+        "model_randomization", "RandomizationCheck",
+    ),
+    "visualize": ("maximize_activation",),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
     ),
-    "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches"),
+    "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
+                 "plot_attributions"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -53,13 +58,29 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         receptive_field,
         top_activating,
     )
-    from .attribution import grad_cam, integrated_gradients, occlusion, saliency, smoothgrad
+    from .attribution import (
+        RandomizationCheck,
+        grad_cam,
+        integrated_gradients,
+        model_randomization,
+        occlusion,
+        saliency,
+        smoothgrad,
+    )
     from .callbacks import KernelHistory
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
     from .kernels import get_kernels, kernel
     from .layers import conv_layers, pick_layer, walk_layers
-    from .measure import border_masks, border_means
+    from .measure import border_masks, border_means, mass_on_object
     from .models import TrainingInfo, build_model, trained_model
-    from .plotting import plot_images, plot_kernel, plot_kernels, plot_patches, plot_response
+    from .plotting import (
+        plot_attributions,
+        plot_images,
+        plot_kernel,
+        plot_kernels,
+        plot_patches,
+        plot_response,
+    )
+    from .visualize import maximize_activation

@@ -131,3 +131,42 @@ def border_means(
         part: float(values[mask].mean()) if mask.any() else float("nan")
         for part, mask in masks.items()
     }
+
+
+def mass_on_object(attribution: np.ndarray, image: np.ndarray, threshold: float = 0.2) -> float:
+    """Return the share of an attribution map's absolute mass that lies on the object.
+
+    Parameters
+    ----------
+    attribution : array-like, shape (h, w)
+        An attribution map for *image*.
+    image : array-like, shape (h, w) or (h, w, 1)
+        The image; its object is every pixel brighter than *threshold*.
+    threshold : float, default 0.2
+        As for :func:`border_masks`.
+
+    Returns
+    -------
+    float
+        ``sum(|attribution| on the object) / sum(|attribution|)``, in [0, 1]; NaN for an
+        all-zero map. Compare it with the object's share of the pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> image = np.zeros((4, 4))
+    >>> image[:2] = 1.0
+    >>> interp.mass_on_object(np.ones((4, 4)), image)
+    0.5
+
+    """
+    func = "mass_on_object"
+    masks = border_masks(image, threshold)
+    values = np.abs(as_real_array(func, "attribution", attribution))
+    obj = ~masks["background"]
+    if values.shape != obj.shape:
+        raise ValueError(f"{func}: attribution must have the image's shape {obj.shape}, "
+                         f"got {describe(values)}")
+    total = float(values.sum())
+    return float(values[obj].sum() / total) if total > 0 else float("nan")

@@ -397,3 +397,73 @@ def plot_patches(
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def plot_attributions(
+    image: np.ndarray,
+    maps: dict[str, np.ndarray],
+    *,
+    axes: Sequence[Axes] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Show an image next to its attribution maps.
+
+    Signed maps (with clearly negative values, e.g. saliency or integrated gradients) use
+    the diverging colormap centred at zero; non-negative maps (Grad-CAM) use ``magma``.
+    Each map has its own scale.
+
+    Parameters
+    ----------
+    image : array-like, shape (h, w) or (h, w, 1)
+        The explained image.
+    maps : dict of str to array-like, each shaped (h, w)
+        Attribution maps by name, e.g. ``{"saliency": interp.saliency(model, x)[0]}``.
+    axes : sequence of matplotlib.axes.Axes, optional
+        ``1 + len(maps)`` axes to draw into (a row of a larger figure); default a new figure.
+    title : str, optional
+        Title over the image panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> image = np.zeros((28, 28))
+    >>> noise = np.random.default_rng(0).normal(size=(28, 28))
+    >>> fig = interp.plot_attributions(image, {"noise": noise})
+
+    """
+    func = "plot_attributions"
+    img = _as_image_2d(func, image)
+    if not isinstance(maps, dict) or not maps:
+        raise TypeError(f"{func}: maps must be a non-empty dict of name to (h, w) array, "
+                        f"got {describe(maps)}")
+    arrays = {}
+    for name, values in maps.items():
+        array = as_real_array(func, f"maps[{name!r}]", values)
+        if array.shape != img.shape:
+            raise ValueError(f"{func}: maps[{name!r}] must have the image's shape {img.shape}, "
+                             f"got {describe(array)}")
+        arrays[name] = array
+    if axes is None:
+        fig, axes = plt.subplots(1, 1 + len(arrays), figsize=(2.6 * (1 + len(arrays)), 2.8),
+                                 layout="constrained")
+    elif len(axes) != 1 + len(arrays):
+        raise ValueError(f"{func}: axes must hold {1 + len(arrays)} axes, got {len(axes)}")
+    fig = axes[0].figure
+    axes[0].imshow(img, cmap="gray")
+    axes[0].set_title(title or "image", fontsize=10)
+    _bare(axes[0])
+    for ax, (name, array) in zip(axes[1:], arrays.items(), strict=True):
+        limit = _symmetric_limit(array)
+        if array.min() < -0.05 * limit:
+            shown = ax.imshow(array, cmap=DIVERGING, vmin=-limit, vmax=limit)
+        else:
+            shown = ax.imshow(array, cmap="magma", vmin=0, vmax=limit)
+        ax.set_title(name, fontsize=10)
+        _bare(ax)
+        fig.colorbar(shown, ax=ax, shrink=0.75)
+    return fig

@@ -170,3 +170,89 @@ def test_bad_input(model_kinds, images, call, error, words):
     with pytest.raises(error) as info:
         call(model_kinds["sequential-built"], images)
     assert words in str(info.value)
+
+
+# ---- sanity check, feature visualization, plots ---------------------------------------
+
+def test_rank_correlation_against_scipy():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random((4, 50)), rng.random((4, 50))
+    b[0] = a[0] * 3 + 1  # perfectly monotone
+    got = interp.attribution.rank_correlation(a, b)
+    expected = [spearmanr(a[i], b[i]).statistic for i in range(4)]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    assert got[0] == pytest.approx(1.0)
+
+
+def test_model_randomization(model_kinds, images):
+    model = model_kinds["functional"]
+    check = interp.model_randomization(model, images, target=1, seed=3)
+    assert check.trained.shape == check.randomized.shape == (5, 12, 12)
+    np.testing.assert_allclose(check.trained, interp.saliency(model, images, target=1), atol=1e-7)
+    assert not np.allclose(check.trained, check.randomized)
+    again = interp.model_randomization(model, images, target=1, seed=3)
+    np.testing.assert_array_equal(again.randomized, check.randomized)  # seeded
+    assert np.all(np.abs(check.similarity) <= 1)
+    # the trained model is untouched
+    np.testing.assert_allclose(interp.saliency(model, images, target=1), check.trained, atol=1e-7)
+    with pytest.raises(TypeError, match="model_randomization: method must be callable"):
+        interp.model_randomization(model, images, method="saliency")
+
+
+def test_maximize_activation_increases_activation_and_is_seeded(model_kinds):
+    model = model_kinds["nested"]
+    c1, c2 = interp.conv_layers(model)
+    start = np.full((1, 12, 12, 1), 0.5, np.float32)
+
+    def mean_activation(x, k):  # the objective, computed independently with layer_response
+        return float(interp.layer_response(c2, interp.layer_response(c1, x))[..., k].mean())
+
+    result = interp.maximize_activation(model, "c2", [0, 2], steps=40, seed=1)
+    assert result.shape == (2, 12, 12, 1) and result.min() >= 0 and result.max() <= 1
+    noise = np.random.default_rng(9).random((50, 12, 12, 1)).astype(np.float32)
+    for i, k in enumerate([0, 2]):
+        got = mean_activation(result[i:i + 1], k)
+        assert got > mean_activation(start, k)
+        # better than every one of 50 random images
+        assert got > max(mean_activation(noise[j:j + 1], k) for j in range(50))
+    again = interp.maximize_activation(model, "c2", [0, 2], steps=40, seed=1)
+    np.testing.assert_array_equal(again, result)
+    single = interp.maximize_activation(model, "c2", 2, steps=40, seed=1)
+    assert single.shape == (12, 12, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), [
+    ({"layer": "out", "kernel": 0}, TypeError, "maximize_activation: layer must be a convolution"),
+    ({"layer": "c1", "kernel": 2}, IndexError, "kernel=2 is out of range for 2 kernels"),
+    ({"layer": "c1", "kernel": 0, "steps": 0}, ValueError, "steps must be an int >= 1"),
+    ({"layer": "c1", "kernel": 0, "decay": 1.0}, ValueError, "decay must be a number in [0, 1)"),
+    ({"layer": "c1", "kernel": 0, "learning_rate": -1.0}, ValueError, "learning_rate must be a number > 0"),
+])
+def test_maximize_activation_bad_input(model_kinds, kwargs, error, words):
+    with pytest.raises(error) as info:
+        interp.maximize_activation(model_kinds["functional"], **kwargs)
+    assert words in str(info.value)
+
+
+def test_plot_attributions_and_mass_on_object():
+    image = np.zeros((8, 8))
+    image[2:6, 2:6] = 1.0
+    signed = np.random.default_rng(0).normal(size=(8, 8))
+    positive = np.abs(signed)
+    fig = interp.plot_attributions(image, {"signed": signed, "positive": positive})
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 3
+    assert panels[1].images[0].get_cmap().name == "RdBu_r"
+    assert panels[2].images[0].get_cmap().name == "magma"
+    on = np.zeros((8, 8))
+    on[3, 3] = 2.0
+    on[0, 0] = 2.0
+    assert interp.mass_on_object(on, image) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="plot_attributions: maps\\['x'\\] must have the image's shape"):
+        interp.plot_attributions(image, {"x": np.ones((4, 4))})
+    with pytest.raises(TypeError, match="maps must be a non-empty dict"):
+        interp.plot_attributions(image, {})
+    with pytest.raises(ValueError, match="mass_on_object: attribution must have the image's shape"):
+        interp.mass_on_object(np.ones((4, 4)), image)
