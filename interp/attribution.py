@@ -289,10 +289,14 @@ def integrated_gradients(
         base = np.broadcast_to(base, images.shape)
     alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
     attributions = np.empty(images.shape[:3], dtype=np.float32)
-    for i in range(len(images)):
-        path = base[i] + alphas[:, None, None, None] * (images[i] - base[i])
-        grads = _gradients(model, path, np.full(steps, targets[i]), batch_size)
-        attributions[i] = ((images[i] - base[i]) * grads.mean(axis=0)).sum(axis=-1)
+    per_pass = max(1, batch_size // steps)  # whole paths of several images per pass
+    for start in range(0, len(images), per_pass):
+        x, b = images[start:start + per_pass], base[start:start + per_pass]
+        path = b[:, None] + alphas[None, :, None, None, None] * (x - b)[:, None]
+        grads = _gradients(model, path.reshape(-1, *images.shape[1:]),
+                           np.repeat(targets[start:start + per_pass], steps), batch_size)
+        grads = grads.reshape(len(x), steps, *images.shape[1:]).mean(axis=1)
+        attributions[start:start + per_pass] = ((x - b) * grads).sum(axis=-1)
     ends = np.concatenate([images, np.ascontiguousarray(base)])
     logits = _predict(model, ends, logits=True)
     rows = np.arange(len(images))

@@ -405,6 +405,7 @@ def plot_attributions(
     *,
     axes: Sequence[Axes] | None = None,
     title: str | None = None,
+    colorbar: bool = True,
 ) -> Figure:
     """Show an image next to its attribution maps.
 
@@ -422,6 +423,8 @@ def plot_attributions(
         ``1 + len(maps)`` axes to draw into (a row of a larger figure); default a new figure.
     title : str, optional
         Title over the image panel.
+    colorbar : bool, default True
+        Add a colorbar to each map.
 
     Returns
     -------
@@ -465,5 +468,6 @@ def plot_attributions(
             shown = ax.imshow(array, cmap="magma", vmin=0, vmax=limit)
         ax.set_title(name, fontsize=10)
         _bare(ax)
-        fig.colorbar(shown, ax=ax, shrink=0.75)
+        if colorbar:
+            fig.colorbar(shown, ax=ax, shrink=0.75)
     return fig
