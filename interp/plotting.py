@@ -377,6 +377,7 @@ def plot_patches(
     rows, cols, h, w = array.shape
     if row_labels is not None and len(row_labels) != rows:
         raise ValueError(f"{func}: row_labels must have {rows} entries, got {len(row_labels)}")
+    inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
     h, w, gap = h * zoom, w * zoom, 1
@@ -385,7 +386,7 @@ def plot_patches(
         for c in range(cols):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = array[r, c]
     cmap = plt.get_cmap("gray").with_extremes(bad="#4c72b0")  # gaps: blue, not a gray
-    fig, ax = plt.subplots(figsize=(0.6 * cols + 0.8, 0.6 * rows * h / w + 0.7))
+    fig, ax = plt.subplots(figsize=(inches * cols + 0.8, inches * rows * h / w + 0.7))
     ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
