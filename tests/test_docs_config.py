@@ -38,3 +38,23 @@ def test_offline_build_ignores_only_external_names():
     for pattern in patterns:
         assert not re.fullmatch(pattern, "interp.convolve")
         assert not re.fullmatch(pattern, "interp")
+
+
+def test_every_public_name_is_in_the_api_reference():
+    import interp
+
+    text = (PATH.parents[1] / "api.rst").read_text()
+    listed = {line.strip() for line in text.splitlines() if line.startswith("   ")}
+    missing = sorted(set(interp.__all__) - listed)
+    assert not missing, f"public names absent from docs/api.rst: {missing}"
+
+
+def test_every_public_function_has_an_example():
+    import inspect
+
+    import interp
+
+    for name in interp.__all__:
+        obj = getattr(interp, name)
+        if inspect.isfunction(obj):
+            assert "Examples\n    --------" in (obj.__doc__ or ""), f"{name} has no Examples section"
