@@ -379,7 +379,7 @@ def occlusion(
     *,
     batch_size: int = 1024,
 ) -> np.ndarray:
-    """How much the target's probability drops when each part of the image is covered.
+    """Measure how much the target's probability drops when each part of the image is covered.
 
     A *patch* × *patch* square of value *fill* slides over the image in steps of
     *stride*; each pixel's score is the mean drop of the target's probability over the
@@ -405,7 +405,9 @@ def occlusion(
     Returns
     -------
     numpy.ndarray, shape (n, h, w)
-        Positive where covering the pixel lowers the probability.
+        Positive where covering the pixel lowers the probability. "Probability" is the
+        model's output for the target class: a probability when the model ends in a
+        softmax, otherwise whatever the model outputs.
 
     Raises
     ------
