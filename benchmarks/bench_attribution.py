@@ -8,21 +8,12 @@ ratio says how many forward passes' worth of work each method costs.
 """
 
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _timing import median_time
+
 import interp
-
-
-def median_time(func, repeat=3):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():

@@ -12,8 +12,6 @@ Target: interp.convolve / tf.nn.conv2d <= 0.8, measured in the same run.
 import argparse
 import os
 import resource
-import statistics
-import time
 import tracemalloc
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,17 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import scipy.signal
 import tensorflow as tf
+from _timing import median_time
 
 import interp
-
-
-def median_time(func, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def naive(images, kernels):

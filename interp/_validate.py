@@ -68,6 +68,23 @@ def check_index(func: str, name: str, value: object, size: int, what: str) -> in
     return index % size
 
 
+def as_2d(func: str, name: str, value: object, requirement: str) -> np.ndarray:
+    """Return *value* as a real 2-D array, dropping a trailing axis of length 1.
+
+    *requirement* completes the message ``"<func>: <name> must be <requirement>, got ..."``.
+    """
+    array = as_real_array(func, name, value)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2:
+        raise ValueError(f"{func}: {name} must be {requirement}, got {describe(array)}")
+    return array
+
+
+GRAYSCALE_IMAGE = "one grayscale image, (h, w) or (h, w, 1)"
+ONE_KERNEL = "2-D (kh, kw); pick one input channel with interp.kernel(source, index, channel=c)"
+
+
 def as_real_array(func: str, name: str, value: object) -> np.ndarray:
     """Return *value* as a non-empty, finite, real-valued numpy array.
 

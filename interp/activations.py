@@ -15,9 +15,9 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from ._validate import as_real_array, check_int, describe
+from ._validate import as_real_array, check_index, check_int, describe
 from .kernels import check_conv_layer
-from .layers import conv_layers, pick_layer, walk_layers
+from .layers import check_model, conv_layers, pick_layer, walk_layers
 
 
 def _input_shape(model: keras.Model) -> tuple[int | None, ...] | None:
@@ -176,8 +176,7 @@ def feature_maps(
 
     """
     func = "feature_maps"
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
+    check_model(func, model)
     images = check_images(func, model, images)
     batch_size = check_int(func, "batch_size", batch_size, minimum=1)
     picked = _resolve_layers(func, model, layers)
@@ -263,8 +262,7 @@ def top_activating(
 
     """
     func = "top_activating"
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
+    check_model(func, model)
     conv = check_conv_layer(func, pick_layer(model, layer))
     images = check_images(func, model, images)
     k = check_int(func, "k", k, minimum=1)
@@ -273,13 +271,7 @@ def top_activating(
     batch_size = check_int(func, "batch_size", batch_size, minimum=1)
     n_kernels = conv.filters
     if kernel is not None:
-        kernel = check_int(func, "kernel", kernel)
-        if not -n_kernels <= kernel < n_kernels:
-            raise IndexError(
-                f"{func}: kernel={kernel} is out of range for {n_kernels} kernels; "
-                f"allowed {-n_kernels}..{n_kernels - 1}"
-            )
-        kernel %= n_kernels
+        kernel = check_index(func, "kernel", kernel, n_kernels, "kernels")
 
     best_values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
     best_indices = np.zeros((n_kernels, 0), dtype=np.int64)

@@ -23,7 +23,7 @@ import numpy as np
 from ._validate import check_int, describe
 from .activations import _forward, check_images
 from .kernels import check_conv_layer
-from .layers import conv_layers, pick_layer
+from .layers import check_model, conv_layers, pick_layer
 
 
 def _output_layer(model: keras.Model) -> keras.layers.Layer:
@@ -118,8 +118,7 @@ def _gradients(model, images, targets, batch_size, layer=None):
 
 
 def _prepare(func, model, images, target, batch_size):
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
+    check_model(func, model)
     images = check_images(func, model, images)
     batch_size = check_int(func, "batch_size", batch_size, minimum=1)
     return images, _targets(func, model, images, target), batch_size

@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from ._validate import as_real_array, describe
+from ._validate import ONE_KERNEL, as_2d
 
 #: Minimum cosine similarity for a named match.
 THRESHOLD = 0.8
@@ -151,14 +151,7 @@ def describe_kernel(kernel: np.ndarray) -> KernelDescription:
 
     """
     func = "describe_kernel"
-    array = as_real_array(func, "kernel", kernel).astype(np.float64)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim != 2:
-        raise ValueError(
-            f"{func}: kernel must be 2-D (kh, kw); pick one input channel with "
-            f"interp.kernel(source, index, channel=c); got {describe(array)}"
-        )
+    array = as_2d(func, "kernel", kernel, ONE_KERNEL).astype(np.float64)
     energy = float(np.sum(array**2))
     if energy == 0.0:
         raise ValueError(f"{func}: kernel must not be all zeros; a zero kernel detects nothing")

@@ -14,7 +14,8 @@ import keras
 from ._validate import check_int, describe
 
 
-def _check_model(func: str, model: object) -> keras.Model:
+def check_model(func: str, model: object) -> keras.Model:
+    """Return *model* if it is a Keras model, else raise a ``TypeError`` naming *func*."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
     return model
@@ -34,7 +35,7 @@ def walk_layers(model: keras.Model) -> list[keras.layers.Layer]:
     ['conv1', 'conv2', 'flatten', 'dense']
 
     """
-    _check_model("walk_layers", model)
+    check_model("walk_layers", model)
     found = []
     for layer in model.layers:
         found.append(layer)
@@ -67,7 +68,7 @@ def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
     ['conv1', 'conv2']
 
     """
-    _check_model("conv_layers", model)
+    check_model("conv_layers", model)
     return [layer for layer in walk_layers(model) if isinstance(layer, keras.layers.Conv2D)]
 
 
@@ -121,7 +122,7 @@ def pick_layer(
 
     """
     func = "pick_layer"
-    _check_model(func, model)
+    check_model(func, model)
     if not isinstance(which, type):
         check_int(func, "nth", nth)
         if nth != 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_real_array, describe
+from ._validate import GRAYSCALE_IMAGE, as_2d, as_real_array, describe
 
 PARTS = ("left", "right", "top", "bottom", "inside", "background")
 
@@ -53,14 +53,7 @@ def border_masks(image: np.ndarray, threshold: float = 0.2) -> dict[str, np.ndar
 
     """
     func = "border_masks"
-    array = as_real_array(func, "image", image)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim != 2:
-        raise ValueError(
-            f"{func}: image must be one grayscale image, (h, w) or (h, w, 1), "
-            f"got {describe(array)}"
-        )
+    array = as_2d(func, "image", image, GRAYSCALE_IMAGE)
     obj = array > threshold
     if not obj.any():
         raise ValueError(

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._validate import as_real_array, check_int, describe
+from ._validate import GRAYSCALE_IMAGE, ONE_KERNEL, as_2d, as_real_array, check_int, describe
 
 DIVERGING = "RdBu_r"
 #: Kernels with at most this many cells get their values written in.
@@ -24,31 +24,6 @@ ANNOTATE_MAX_CELLS = 49
 def _symmetric_limit(*arrays: np.ndarray) -> float:
     limit = max(float(np.abs(a).max()) for a in arrays)
     return limit if limit > 0 else 1.0
-
-
-def _as_kernel_2d(func: str, kernel: object) -> np.ndarray:
-    array = as_real_array(func, "kernel", kernel)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim != 2:
-        raise ValueError(
-            f"{func}: kernel must be 2-D (kh, kw); pick one input channel with "
-            f"interp.kernel(source, index, channel=c) or draw all with plot_kernels; "
-            f"got {describe(array)}"
-        )
-    return array
-
-
-def _as_image_2d(func: str, image: object) -> np.ndarray:
-    array = as_real_array(func, "image", image)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim != 2:
-        raise ValueError(
-            f"{func}: image must be one grayscale image, (h, w) or (h, w, 1), "
-            f"got {describe(array)}"
-        )
-    return array
 
 
 def _annotate(ax: Axes, values: np.ndarray, limit: float) -> None:
@@ -101,7 +76,7 @@ def plot_kernel(
     >>> ax = interp.plot_kernel(np.array([[-1.0, 0.0, 1.0]] * 3), title="vertical edge")
 
     """
-    kern = _as_kernel_2d("plot_kernel", kernel)
+    kern = as_2d("plot_kernel", "kernel", kernel, f"{ONE_KERNEL} or draw all with plot_kernels")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.6, 3.0), layout="constrained")
     limit = float(vmax) if vmax is not None else _symmetric_limit(kern)
@@ -241,8 +216,8 @@ def plot_response(
     from .convolution import convolve
 
     func = "plot_response"
-    img = _as_image_2d(func, image)
-    kern = _as_kernel_2d(func, kernel)
+    img = as_2d(func, "image", image, GRAYSCALE_IMAGE)
+    kern = as_2d(func, "kernel", kernel, ONE_KERNEL)
     if len(titles) != 3:
         raise ValueError(f"{func}: titles must hold three strings, got {describe(titles)}")
     response = convolve(img, kern, padding=padding)
@@ -441,7 +416,7 @@ def plot_attributions(
 
     """
     func = "plot_attributions"
-    img = _as_image_2d(func, image)
+    img = as_2d(func, "image", image, GRAYSCALE_IMAGE)
     if not isinstance(maps, dict) or not maps:
         raise TypeError(f"{func}: maps must be a non-empty dict of name to (h, w) array, "
                         f"got {describe(maps)}")

@@ -11,7 +11,7 @@ from ._validate import check_int, describe
 from .activations import _forward, _input_shape
 from .convolution import convolve
 from .kernels import check_conv_layer
-from .layers import pick_layer
+from .layers import check_model, pick_layer
 
 
 def _gaussian(sigma: float) -> np.ndarray:
@@ -92,8 +92,7 @@ def maximize_activation(
     import tensorflow as tf
 
     func = "maximize_activation"
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
+    check_model(func, model)
     conv = check_conv_layer(func, pick_layer(model, layer))
     single = not isinstance(kernel, (Sequence, np.ndarray))
     kernels = [kernel] if single else list(kernel)
