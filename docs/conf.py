@@ -61,6 +61,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/\d\d_",  # run every numbered example
     "ignore_pattern": r"(__init__\.py|(^|/)_[^/]*\.py)$",  # _template.py is for contributors
+    "subsection_order": ["../examples/chapter", "../examples/inside", "../examples/why"],
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("interp",),
     "backreferences_dir": "generated/backreferences",

@@ -21,7 +21,7 @@ HTML = ROOT / "docs" / "_build" / "html"
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-EXAMPLE = "auto_examples/05_kernel_responses.html"
+EXAMPLE = "auto_examples/chapter/05_kernel_responses.html"
 
 
 def _chromium() -> str:
@@ -88,7 +88,7 @@ def test_landing_page(site, browser):
 def test_gallery_index(site, browser):
     page, errors = _open(browser, site + "auto_examples/index.html")
     thumbs = page.locator(".sphx-glr-thumbcontainer")
-    examples = sorted((ROOT / "examples").glob("[0-9][0-9]_*.py"))
+    examples = sorted((ROOT / "examples").glob("*/[0-9][0-9]_*.py"))
     assert thumbs.count() == len(examples) >= 12
     images = _images(page)
     _assert_all_loaded(images, "gallery index")
@@ -127,7 +127,7 @@ def test_api_page_links_to_examples(site, browser):
 
 
 def test_animation_page(site, browser):
-    page, errors = _open(browser, site + "auto_examples/12_kernel_evolution.html")
+    page, errors = _open(browser, site + "auto_examples/inside/12_kernel_evolution.html")
     # matplotlib's JavaScript animation: a frame image and its player controls
     assert page.locator(".animation img, img[id^='_anim_img']").count() >= 1
     assert page.locator(".anim-buttons button, .anim-controls button").count() >= 3

@@ -73,6 +73,6 @@ plt.show()  # shows the figures when run as a script
 # ----------------
 # Change the regularization: ``blur_every=0`` and ``decay=0`` show what plain gradient
 # ascent produces, and a different ``seed`` shows how much the result depends on the
-# start. Then go back to :doc:`11_top_activating` and compare.
+# start. Then go back to :doc:`../inside/11_top_activating` and compare.
 
 # sphinx_gallery_thumbnail_number = 2

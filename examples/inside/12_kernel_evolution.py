@@ -90,6 +90,6 @@ plt.show()  # shows the figures when run as a script
 # ----------------
 # Train with another seed -- ``interp.trained_model(seed=1)`` -- and compare: do the
 # same kinds of kernels appear? Then turn to why the network picks a class:
-# :doc:`20_saliency`.
+# :doc:`../why/20_saliency`.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -79,6 +79,6 @@ plt.show()  # shows the figures when run as a script
 # Go back to :doc:`05_kernel_responses` with another class, say an ankle boot
 # (``interp.images_of(y_test, "Ankle boot")``), and check whether the printed
 # measurements still match your reading of the figures. Then go further in:
-# :doc:`09_feature_maps` shows every layer's output, not only the first.
+# :doc:`../inside/09_feature_maps` shows every layer's output, not only the first.
 
 # sphinx_gallery_thumbnail_number = 1
