@@ -459,7 +459,9 @@ class RandomizationCheck(NamedTuple):
         Attributions from the same architecture with freshly initialized weights, for the
         same target classes.
     similarity : numpy.ndarray, shape (n,)
-        Spearman rank correlation of ``|trained|`` and ``|randomized|`` per image. A method
+        Spearman rank correlation of ``|trained|`` and ``|randomized|`` per image, ties
+        averaged (see :func:`interp.attribution.rank_correlation`); NaN where either map is
+        constant, e.g. an all-zero Grad-CAM map, since such a map ranks nothing. A method
         that explains the *model* should give low values; values near 1 mean the map
         mostly reflects the input (edges, brightness), not what the network learned.
 
@@ -470,15 +472,30 @@ class RandomizationCheck(NamedTuple):
     similarity: np.ndarray
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, axis=1, kind="stable")
-    ranks = np.empty_like(order, dtype=np.float64)
-    np.put_along_axis(ranks, order, np.arange(values.shape[1], dtype=np.float64)[None], axis=1)
-    return ranks
+def _average_ranks(row: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of *row*, tied values sharing the mean of the ranks they span."""
+    _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return (ends - (counts - 1) / 2.0)[inverse]
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Spearman rank correlation between matching rows of two stacks of maps.
+
+    Tied values get the average of the ranks they span, as in
+    :func:`scipy.stats.spearmanr`, so the many exact zeros of a sparse map do not rank by
+    pixel order. A constant map has no ranking: its correlation is undefined and
+    returned as NaN.
+
+    Parameters
+    ----------
+    a, b : array-like, shape (n, ...)
+        Two stacks of ``n`` maps of the same size; each map is flattened.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        In [-1, 1], or NaN where either map is constant.
 
     Examples
     --------
@@ -487,15 +504,24 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> x = np.arange(10.0).reshape(1, 10)
     >>> rank_correlation(x, x ** 3).round(6).tolist(), rank_correlation(x, -x).round(6).tolist()
     ([1.0], [-1.0])
+    >>> one_hot = np.eye(2, 4)          # two disjoint single-pixel maps
+    >>> rank_correlation(one_hot[:1], one_hot[1:]).round(4).tolist()
+    [-0.3333]
+    >>> rank_correlation(np.zeros((1, 4)), one_hot[:1]).tolist()
+    [nan]
 
     """
-    a = _ranks(np.asarray(a, dtype=np.float64).reshape(len(a), -1))
-    b = _ranks(np.asarray(b, dtype=np.float64).reshape(len(b), -1))
-    a -= a.mean(axis=1, keepdims=True)
-    b -= b.mean(axis=1, keepdims=True)
-    denominator = np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
-    return np.divide((a * b).sum(axis=1), denominator, out=np.zeros(len(a)),
-                     where=denominator > 0)
+    a = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
+    b = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
+    out = np.full(len(a), np.nan)
+    for i, (row_a, row_b) in enumerate(zip(a, b, strict=True)):
+        ra, rb = _average_ranks(row_a), _average_ranks(row_b)
+        ra -= ra.mean()
+        rb -= rb.mean()
+        denominator = np.sqrt((ra**2).sum() * (rb**2).sum())
+        if denominator > 0:
+            out[i] = np.clip((ra * rb).sum() / denominator, -1.0, 1.0)
+    return out
 
 
 def model_randomization(

@@ -178,12 +178,24 @@ def test_rank_correlation_against_scipy():
     from scipy.stats import spearmanr
 
     rng = np.random.default_rng(0)
-    a, b = rng.random((4, 50)), rng.random((4, 50))
+    a, b = rng.random((6, 50)), rng.random((6, 50))
     b[0] = a[0] * 3 + 1  # perfectly monotone
+    a[2, :40] = 0.0  # a sparse map: many tied zeros, as Grad-CAM gives
+    b[3] = np.round(b[3] * 4)  # few distinct values: ties everywhere
+    a[4], b[4] = np.eye(2, 50)  # two disjoint one-hot maps
     got = interp.attribution.rank_correlation(a, b)
-    expected = [spearmanr(a[i], b[i]).statistic for i in range(4)]
+    expected = [spearmanr(a[i], b[i]).statistic for i in range(6)]
     np.testing.assert_allclose(got, expected, atol=1e-12)
     assert got[0] == pytest.approx(1.0)
+    assert got[4] < 0  # disjoint maps do not agree (pixel-order ranks gave 0.95)
+
+
+def test_rank_correlation_of_a_constant_map_is_undefined():
+    rng = np.random.default_rng(1)
+    maps = rng.random((3, 16))
+    maps[1] = 0.0
+    got = interp.attribution.rank_correlation(maps, rng.random((3, 16)))
+    assert np.isnan(got[1]) and np.isfinite(got[[0, 2]]).all()
 
 
 def test_model_randomization(model_kinds, images):
