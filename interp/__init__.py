@@ -22,7 +22,7 @@ _EXPORTS = {
     "callbacks": ("KernelHistory",),
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
-        "model_randomization", "RandomizationCheck",
+        "model_randomization", "RandomizationCheck", "rank_correlation",
     ),
     "visualize": ("maximize_activation",),
     "activations": (
@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         integrated_gradients,
         model_randomization,
         occlusion,
+        rank_correlation,
         saliency,
         smoothgrad,
     )

@@ -460,7 +460,7 @@ class RandomizationCheck(NamedTuple):
         same target classes.
     similarity : numpy.ndarray, shape (n,)
         Spearman rank correlation of ``|trained|`` and ``|randomized|`` per image, ties
-        averaged (see :func:`interp.attribution.rank_correlation`); NaN where either map is
+        averaged (see :func:`interp.rank_correlation`); NaN where either map is
         constant, e.g. an all-zero Grad-CAM map, since such a map ranks nothing. A method
         that explains the *model* should give low values; values near 1 mean the map
         mostly reflects the input (edges, brightness), not what the network learned.
@@ -500,14 +500,14 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from interp.attribution import rank_correlation
+    >>> import interp
     >>> x = np.arange(10.0).reshape(1, 10)
-    >>> rank_correlation(x, x ** 3).round(6).tolist(), rank_correlation(x, -x).round(6).tolist()
+    >>> interp.rank_correlation(x, x ** 3).tolist(), interp.rank_correlation(x, -x).tolist()
     ([1.0], [-1.0])
     >>> one_hot = np.eye(2, 4)          # two disjoint single-pixel maps
-    >>> rank_correlation(one_hot[:1], one_hot[1:]).round(4).tolist()
+    >>> interp.rank_correlation(one_hot[:1], one_hot[1:]).round(4).tolist()
     [-0.3333]
-    >>> rank_correlation(np.zeros((1, 4)), one_hot[:1]).tolist()
+    >>> interp.rank_correlation(np.zeros((1, 4)), one_hot[:1]).tolist()
     [nan]
 
     """
