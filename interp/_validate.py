@@ -102,6 +102,11 @@ def as_2d(func: str, name: str, value: object, requirement: str) -> np.ndarray:
 
     *requirement* completes the message ``"<func>: <name> must be <requirement>, got ..."``.
     """
+    if hasattr(value, "get_weights") and hasattr(value, "name"):  # a Keras layer or model
+        raise TypeError(
+            f"{func}: {name} must be an array, got the {type(value).__name__} layer "
+            f"{value.name!r}; pass one of its kernels, e.g. interp.kernel(layer, 0)"
+        )
     array = as_real_array(func, name, value)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 
@@ -15,7 +17,9 @@ class KernelHistory(keras.callbacks.Callback):
 
     Snapshots are taken before training starts and then at evenly spaced points of each
     epoch (as closely as ``steps_per_execution`` allows), the last one at the end of the
-    epoch.
+    epoch. Times are in epochs as Keras counts them, so ``fit(..., initial_epoch=k)``
+    continues at ``k``; a callback reused in a second ``fit()`` keeps the first run's
+    snapshots.
 
     Parameters
     ----------
@@ -53,6 +57,7 @@ class KernelHistory(keras.callbacks.Callback):
         self._layer = None
         self._epoch = 0
         self._next = 0.0
+        self._starting = True
 
     def _record(self, when: float) -> None:
         snapshot = get_kernels(self._layer)[0][np.newaxis]
@@ -61,15 +66,33 @@ class KernelHistory(keras.callbacks.Callback):
         self.kernels = snapshot if first else np.concatenate([self.kernels, snapshot])
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        """Resolve the layer and take the snapshot before training."""
+        """Resolve the layer; the first snapshot waits for the first epoch's number."""
         self._layer = check_conv_layer("KernelHistory", pick_layer(self.model, self.which))
-        self.times, self.kernels = np.empty(0), np.empty((0,))
-        self._record(0.0)
-        self._next = 1.0 / self.per_epoch
+        self._starting = True
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Remember the epoch for the batch-level snapshots."""
+        """Remember the epoch; at the start of a fit, take the snapshot before training.
+
+        Keras numbers epochs from ``initial_epoch``, so a second ``fit(...,
+        initial_epoch=3)`` continues the timeline at 3.0 and keeps the first run's
+        snapshots. A second fit that starts again at epoch 0 also keeps them; a warning
+        then says that the times go back.
+        """
         self._epoch = epoch
+        if not self._starting:
+            return
+        self._starting = False
+        if len(self.times) and epoch < self.times[-1] - 1e-9:
+            warnings.warn(
+                f"KernelHistory: this fit starts at epoch {epoch}, before the last snapshot "
+                f"({self.times[-1]:g}); its snapshots are appended, so times go back. Pass "
+                "initial_epoch to fit() to continue the timeline",
+                UserWarning,
+                stacklevel=2,
+            )
+        if not len(self.times) or abs(self.times[-1] - epoch) > 1e-9:
+            self._record(float(epoch))
+        self._next = epoch + 1.0 / self.per_epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         """Take a snapshot when the next evenly spaced point of the epoch is passed."""

@@ -57,6 +57,21 @@ def _check_shapes(image: np.ndarray, kern: np.ndarray) -> None:
         )
 
 
+def _padded_rows(
+    x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], start: int, stop: int
+) -> np.ndarray:
+    """Rows ``start:stop`` of *x* (n, h, w, c) as if it were zero-padded by *pads*."""
+    top = pads[0][0]
+    h = x.shape[1]
+    lo, hi = start - top, stop - top  # the same rows in the unpadded image
+    inside = x[:, max(lo, 0):min(max(hi, 0), h)]
+    before = min(max(0, -lo), stop - start)
+    after = (stop - start) - before - inside.shape[1]
+    if before or after or any(pads[1]):
+        inside = np.pad(inside, ((0, 0), (before, after), pads[1], (0, 0)))
+    return inside
+
+
 def _correlate_chunk(
     x: np.ndarray,
     k2: np.ndarray,
@@ -65,11 +80,8 @@ def _correlate_chunk(
     kw: int,
     strides: tuple[int, int],
     dilation: tuple[int, int],
-    pads: tuple[tuple[int, int], tuple[int, int]],
 ) -> None:
-    """Correlate a chunk ``x`` (n, h, w, c) with ``k2`` (kh*kw*c, k) into ``out``."""
-    if any(pads[0]) or any(pads[1]):
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    """Correlate a padded chunk ``x`` (n, h, w, c) with ``k2`` (kh*kw*c, k) into ``out``."""
     n, _, _, c = x.shape
     _, oh, ow, k = out.shape
     (sh, sw), (dh, dw) = strides, dilation
@@ -134,10 +146,11 @@ def convolve(
 
     Notes
     -----
-    The work is an im2col followed by one matrix product per chunk of images; chunks keep
-    the patch matrices at about ``CHUNK_BYTES`` each and run on a few threads (numpy
-    releases the GIL in both steps), so memory beyond the output stays bounded at any batch
-    size.
+    The work is an im2col followed by one matrix product per chunk; chunks keep the patch
+    matrices at about ``CHUNK_BYTES`` each and run on a few threads (numpy releases the GIL
+    in both steps). A chunk is several whole images, or, for an image too large for one,
+    a band of output rows, so memory beyond the output stays bounded at any batch or
+    image size.
 
     Examples
     --------
@@ -190,23 +203,27 @@ def convolve(
     # Kernel as a (kh*kw*c, k) matrix whose rows follow the patch layout (kh, kw, c).
     k2 = np.ascontiguousarray(k4, dtype=dtype).reshape(kh * kw * c, n_kernels)
     out = np.empty((n, oh, ow, n_kernels), dtype=dtype)
-    per_image = oh * ow * kh * kw * c * np.dtype(dtype).itemsize
-    chunk = max(1, CHUNK_BYTES // per_image)
-    starts = range(0, n, chunk)
+    per_row = ow * kh * kw * c * np.dtype(dtype).itemsize  # patch bytes per output row
+    if oh * per_row <= CHUNK_BYTES:  # whole images per chunk
+        chunk = max(1, CHUNK_BYTES // (oh * per_row))
+        tasks = [(start, min(start + chunk, n), 0, oh) for start in range(0, n, chunk)]
+    else:  # one large image: bands of output rows
+        rows = max(1, CHUNK_BYTES // per_row)
+        tasks = [(i, i + 1, r, min(r + rows, oh)) for i in range(n) for r in range(0, oh, rows)]
+    span = (kh - 1) * dilation[0] + 1
 
-    def work(start: int) -> None:
-        stop = start + chunk
-        _correlate_chunk(
-            x[start:stop].astype(dtype, copy=False),
-            k2, out[start:stop], kh, kw, strides, dilation, pads,
-        )
+    def work(task: tuple[int, int, int, int]) -> None:
+        first, last, r0, r1 = task
+        band = _padded_rows(x[first:last], pads, r0 * strides[0], (r1 - 1) * strides[0] + span)
+        _correlate_chunk(band.astype(dtype, copy=False), k2, out[first:last, r0:r1],
+                         kh, kw, strides, dilation)
 
-    if len(starts) > 1 and _WORKERS > 1:
+    if len(tasks) > 1 and _WORKERS > 1:
         with ThreadPoolExecutor(_WORKERS) as pool:
-            list(pool.map(work, starts))
+            list(pool.map(work, tasks))
     else:
-        for start in starts:
-            work(start)
+        for task in tasks:
+            work(task)
 
     if kern.ndim < 4:
         out = out[..., 0]

@@ -1,12 +1,12 @@
 """Find, verify and decode the Fashion-MNIST data set; class names; images by class.
 
-The four IDX files are looked for, in order, in
+The four IDX files are read from the ``data_dir`` argument when it is given (and only from
+there). Otherwise they are looked for, in order, in
 
-1. the ``data_dir`` argument,
-2. the directory named by the environment variable ``INTERP_DATA_DIR``,
-3. ``/usr/share/datasets/fashion-mnist`` (Debian package ``dataset-fashion-mnist``),
-4. the Keras cache (``$KERAS_HOME/datasets/fashion-mnist``, default ``~/.keras``),
-5. and finally downloaded with :func:`keras.datasets.fashion_mnist.load_data`.
+1. the directory named by the environment variable ``INTERP_DATA_DIR``,
+2. ``/usr/share/datasets/fashion-mnist`` (Debian package ``dataset-fashion-mnist``),
+3. the Keras cache (``$KERAS_HOME/datasets/fashion-mnist``, default ``~/.keras``),
+4. and finally downloaded with :func:`keras.datasets.fashion_mnist.load_data`.
 
 Each file may be gzip-compressed (``name.gz``) or plain. What is verified is the sha256 of
 the *decompressed* bytes: Debian recompresses the files, so their gzip headers differ from
@@ -84,10 +84,8 @@ def _keras_cache_dir() -> Path:
     return Path(home) / "datasets" / "fashion-mnist"
 
 
-def _candidate_dirs(data_dir: str | os.PathLike | None) -> list[tuple[str, Path]]:
+def _candidate_dirs() -> list[tuple[str, Path]]:
     candidates = []
-    if data_dir is not None:
-        candidates.append(("data_dir argument", Path(data_dir)))
     if os.environ.get("INTERP_DATA_DIR"):
         candidates.append(("$INTERP_DATA_DIR", Path(os.environ["INTERP_DATA_DIR"])))
     candidates.append(("Debian package dataset-fashion-mnist", SYSTEM_DIR))
@@ -160,7 +158,7 @@ def locate_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Path:
     Parameters
     ----------
     data_dir : path-like, optional
-        A directory to look in before the standard places.
+        A directory that holds the four files. When given, it is the only place looked.
 
     Returns
     -------
@@ -170,8 +168,10 @@ def locate_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Path:
     Raises
     ------
     DataNotFoundError
-        If no place has the files and the download fails; the message lists every place
-        looked and how to get the data.
+        If *data_dir* lacks a file, or no place has the files and the download fails; the
+        message lists every place looked and how to get the data.
+    TypeError
+        If *data_dir* is not a path.
 
     Examples
     --------
@@ -180,7 +180,24 @@ def locate_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Path:
     'fashion-mnist'
 
     """
-    candidates = _candidate_dirs(data_dir)
+    if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(
+                f"load_fashion_mnist: data_dir must be a path (str or os.PathLike), "
+                f"got {describe(data_dir)}"
+            )
+        given = Path(data_dir).expanduser()
+        missing = [name for name in SHA256 if _find_file(given, name) is None]
+        if missing:
+            raise DataNotFoundError(
+                f"load_fashion_mnist: data_dir={str(data_dir)!r} lacks "
+                + ", ".join(f"{name}(.gz)" for name in missing)
+                + ("" if given.is_dir() else " (it is not a directory)")
+                + "; pass a directory that holds all four files, or leave data_dir out to "
+                "use the standard places"
+            )
+        return given
+    candidates = _candidate_dirs()
     for _, directory in candidates:
         if _complete(directory):
             return directory
@@ -208,9 +225,9 @@ def load_fashion_mnist(
     Parameters
     ----------
     data_dir : path-like, optional
-        A directory holding the four IDX files (gzip-compressed or plain), looked in before
-        ``$INTERP_DATA_DIR``, the Debian package's directory, the Keras cache and finally
-        a Keras download.
+        A directory holding the four IDX files (gzip-compressed or plain). When given, it
+        is the only place looked; otherwise ``$INTERP_DATA_DIR``, the Debian package's
+        directory, the Keras cache and finally a Keras download are tried in turn.
 
     Returns
     -------
@@ -222,7 +239,9 @@ def load_fashion_mnist(
     Raises
     ------
     DataNotFoundError
-        If the files are nowhere and cannot be downloaded.
+        If *data_dir* lacks a file, or the files are nowhere and cannot be downloaded.
+    TypeError
+        If *data_dir* is not a path.
     DataIntegrityError
         If a file is found but its decompressed contents have the wrong sha256.
 
@@ -306,7 +325,8 @@ def images_of(labels: np.ndarray, name: str) -> np.ndarray:
     'Ankle boot'
 
     """
-    target = class_index(name)
+    check_choice("images_of", "name", name, CLASS_NAMES)
+    target = CLASS_NAMES.index(name)
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(

@@ -20,7 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_int, describe
 from .callbacks import KernelHistory
 from .data import data_checksum, load_fashion_mnist
 
@@ -42,7 +42,7 @@ SNAPSHOTS_PER_EPOCH = 4
 
 
 class CacheWarning(UserWarning):
-    """A cached model could not be used and is being retrained."""
+    """A cached model could not be read (it is retrained) or written (it is returned uncached)."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -278,10 +278,19 @@ def trained_model(
         history, the cache file and the first layer's kernels recorded
         ``SNAPSHOTS_PER_EPOCH`` times per epoch.
 
+    Raises
+    ------
+    ValueError
+        Before any training, if *cache_dir* is a file or the cache path is a directory.
+    TypeError
+        If *cache_dir* is not a path.
+
     Warns
     -----
     CacheWarning
-        If a cached file exists but cannot be read; it is then retrained and replaced.
+        If a cached file exists but cannot be read (it is then retrained and replaced), or
+        the trained model cannot be written (a read-only directory; it is returned
+        uncached).
 
     Notes
     -----
@@ -301,10 +310,20 @@ def trained_model(
     """
     epochs = check_int("trained_model", "epochs", epochs, minimum=1)
     seed = check_int("trained_model", "seed", seed, minimum=0)
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"trained_model: cache_dir must be a path (str or os.PathLike), "
+                        f"got {describe(cache_dir)}")
     directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    # Everything that can be known before a minute of training is checked first.
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"trained_model: cache_dir must be a directory, but {directory} is a "
+                         "file; pass another cache_dir or set INTERP_CACHE_DIR")
 
     key = cache_key(build_model(), epochs=epochs, seed=seed)
     path = directory / f"fashion-cnn-e{epochs}-s{seed}-{key[:16]}.keras"
+    if path.is_dir():
+        raise ValueError(f"trained_model: the cache path {path} is a directory, not a model "
+                         "file; remove it or pass another cache_dir")
     cached = _load_cached(path)
     if cached is not None:
         return cached
@@ -341,9 +360,18 @@ def trained_model(
         "train_seconds": seconds,
     }
     snapshots = {"times": kernel_history.times, "kernels": kernel_history.kernels}
-    _save_atomically(model, info, path, snapshots)
+    try:
+        _save_atomically(model, info, path, snapshots)
+    except OSError as err:  # read-only or full disk: the trained model is still good
+        warnings.warn(
+            f"trained_model: the trained model could not be cached at {path} "
+            f"({type(err).__name__}: {err}); returning it uncached, so the next call trains "
+            "again. Pass a writable cache_dir or set INTERP_CACHE_DIR",
+            CacheWarning,
+            stacklevel=2,
+        )
     if verbose:
-        print(f"interp: test accuracy {test_accuracy:.4f}; cached at {path}", flush=True)
+        print(f"interp: test accuracy {test_accuracy:.4f}; cached as {path.name}", flush=True)
     model.training_info = TrainingInfo(
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),

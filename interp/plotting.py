@@ -14,7 +14,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._validate import GRAYSCALE_IMAGE, ONE_KERNEL, as_2d, as_real_array, check_int, describe
+from ._validate import (
+    GRAYSCALE_IMAGE,
+    ONE_KERNEL,
+    as_2d,
+    as_real_array,
+    check_int,
+    check_number,
+    describe,
+)
 
 DIVERGING = "RdBu_r"
 #: Kernels with at most this many cells get their values written in.
@@ -79,7 +87,8 @@ def plot_kernel(
     kern = as_2d("plot_kernel", "kernel", kernel, f"{ONE_KERNEL} or draw all with plot_kernels")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.6, 3.0), layout="constrained")
-    limit = float(vmax) if vmax is not None else _symmetric_limit(kern)
+    limit = (check_number("plot_kernel", "vmax", vmax, minimum=0.0, strict_minimum=True)
+             if vmax is not None else _symmetric_limit(kern))
     shown = ax.imshow(kern, cmap=DIVERGING, vmin=-limit, vmax=limit)
     if annotate is None:
         annotate = kern.size <= ANNOTATE_MAX_CELLS
@@ -271,6 +280,11 @@ def plot_images(
 
     func = "plot_images"
     array = as_real_array(func, "images", images)
+    if array.ndim == 3 and array.shape[2] == 1:
+        raise ValueError(
+            f"{func}: images must be a batch, (n, h, w) or (n, h, w, 1), got "
+            f"{describe(array)}, which is one image; pass images[np.newaxis] or x[i:i + 1]"
+        )
     if array.ndim == 4 and array.shape[3] == 1:
         array = array[..., 0]
     if array.ndim != 3:

@@ -24,6 +24,25 @@ def test_snapshots_times_and_values():
     assert np.abs(history.kernels[1] - history.kernels[0]).max() > 0  # training moved them
 
 
+def test_a_second_fit_continues_the_history():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c"),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = interp.KernelHistory("c", per_epoch=2)
+    x = np.random.default_rng(0).random((32, 8, 8, 1)).astype("float32")
+    y = np.arange(32) % 2
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[history])  # 8 steps
+    first = history.kernels.copy()
+    model.fit(x, y, batch_size=4, epochs=3, initial_epoch=1, verbose=0, callbacks=[history])
+    assert history.times.tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    np.testing.assert_array_equal(history.kernels[:3], first)  # the first run is kept
+    np.testing.assert_array_equal(history.kernels[-1], model.layers[0].get_weights()[0])
+    with pytest.warns(UserWarning, match="times go back"):
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[history])
+    assert history.times.tolist()[-3:] == [0.0, 0.5, 1.0] and len(history.times) == 10
+
+
 def test_trained_model_keeps_its_kernel_history(trained):
     info = trained.training_info
     assert info.kernel_times[0] == 0.0 and info.kernel_times[-1] == 3.0

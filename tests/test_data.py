@@ -120,10 +120,32 @@ def test_nothing_found_and_no_network(tmp_path, monkeypatch):
     monkeypatch.setenv("INTERP_DATA_DIR", str(tmp_path / "env"))
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
     with pytest.raises(data.DataNotFoundError) as info:
-        interp.load_fashion_mnist(tmp_path / "arg")
+        interp.load_fashion_mnist()
     message = str(info.value)
-    for place in ("arg", "env", "system", "keras"):
+    for place in ("env", "system", "keras"):
         assert str(tmp_path / place) in message
     assert "network is unreachable" in message
     assert "apt-get install dataset-fashion-mnist" in message
     assert isinstance(info.value, FileNotFoundError)
+
+
+def test_a_given_data_dir_is_the_only_place_looked(tmp_path, data_copy):
+    """The system copy exists, but a data_dir without the files must not fall back to it."""
+    (data_copy / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(data.DataNotFoundError, match=r"load_fashion_mnist: data_dir=.* lacks "
+                       r"t10k-labels-idx1-ubyte\(\.gz\)"):
+        interp.load_fashion_mnist(data_copy)
+    with pytest.raises(data.DataNotFoundError, match="not a directory"):
+        interp.load_fashion_mnist(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("bad", [123, 1.5, ["/usr/share"]])
+def test_data_dir_must_be_a_path(bad):
+    with pytest.raises(TypeError, match="load_fashion_mnist: data_dir must be a path"):
+        interp.load_fashion_mnist(bad)
+
+
+def test_a_wrong_class_name_is_reported_by_images_of(test_set):
+    _, y_test = test_set
+    with pytest.raises(ValueError, match="images_of: name must be"):
+        interp.images_of(y_test, "Sneakers")

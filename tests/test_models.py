@@ -95,18 +95,66 @@ def test_corrupt_cache_retrains_with_warning_and_same_seed_same_weights(one_epoc
     assert interp.trained_model(epochs=1, cache_dir=cache).training_info.from_cache
 
 
-def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+@pytest.mark.parametrize("interruption", [OSError("disk full"), KeyboardInterrupt()])
+def test_failed_write_leaves_nothing_behind(tmp_path, monkeypatch, interruption):
     model = interp.build_model()
 
     def broken_save(self, path, *args, **kwargs):
         with open(path, "wb") as handle:
             handle.write(b"half a model")
-        raise OSError("disk full")
+        raise interruption
 
     monkeypatch.setattr(keras.Model, "save", broken_save)
     target = tmp_path / "model.keras"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(type(interruption)):
         models._save_atomically(model, {}, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def tiny_data(monkeypatch):
+    """64 noise images stand in for the data set, so that training takes a second."""
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1)).astype("float32")
+    y = np.arange(64) % 10
+    monkeypatch.setattr(models, "load_fashion_mnist", lambda: ((x, y), (x[:32], y[:32])))
+
+
+def _no_training(monkeypatch):
+    def fit(*args, **kwargs):
+        raise AssertionError("trained before checking the cache location")
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+
+
+def test_a_cache_dir_that_is_a_file_is_refused_before_training(tmp_path, monkeypatch):
+    _no_training(monkeypatch)
+    afile = tmp_path / "cache"
+    afile.write_text("")
+    with pytest.raises(ValueError, match="trained_model: cache_dir must be a directory"):
+        interp.trained_model(epochs=1, cache_dir=afile, verbose=False)
+    with pytest.raises(TypeError, match="trained_model: cache_dir must be a path"):
+        interp.trained_model(epochs=1, cache_dir=3, verbose=False)
+
+
+def test_a_cache_path_that_is_a_directory_is_refused_before_training(tmp_path, monkeypatch):
+    key = models.cache_key(interp.build_model(), epochs=1, seed=0)
+    (tmp_path / f"fashion-cnn-e1-s0-{key[:16]}.keras").mkdir()
+    _no_training(monkeypatch)
+    with pytest.raises(ValueError, match="trained_model: the cache path .* is a directory"):
+        interp.trained_model(epochs=1, cache_dir=tmp_path, verbose=False)
+
+
+def test_an_unwritable_cache_returns_the_trained_model_with_a_warning(tmp_path, monkeypatch,
+                                                                     tiny_data):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(models, "_save_atomically", read_only)
+    with pytest.warns(models.CacheWarning, match="could not be cached"):
+        model = interp.trained_model(epochs=1, cache_dir=tmp_path, verbose=False)
+    assert not model.training_info.from_cache
+    assert model.predict(np.zeros((1, 28, 28, 1)), verbose=0).shape == (1, 10)
     assert list(tmp_path.iterdir()) == []
 
 

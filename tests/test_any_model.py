@@ -1,0 +1,478 @@
+"""Models users bring: each case below gave a silent wrong answer or an obscure error once.
+
+Each test computes the right answer independently (a Keras model built for the purpose, a
+hand computation, scipy), or checks for a clear error that names the interp function.
+"""
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy.stats import spearmanr
+
+import interp
+
+L = keras.layers
+RNG = np.random.default_rng(0)
+
+
+def _images(shape, n=4, seed=0):
+    return np.random.default_rng(seed).random((n, *shape)).astype(np.float32)
+
+
+def _input_gradient(logit_model, images, target):
+    """d logit[target] / d input, by tf.GradientTape on a model that outputs logits."""
+    x = tf.constant(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = logit_model(x)[:, target]
+    return tape.gradient(out, x).numpy()
+
+
+# ---- 2. model_randomization re-draws BatchNormalization as initialized, not zeroed ------
+
+def test_randomization_keeps_batch_norm_alive():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((12, 12, 1)), L.Conv2D(4, 3), L.BatchNormalization(),
+                              L.Activation("relu"), L.Flatten(), L.Dense(4, activation="softmax")])
+    bn = model.layers[1]
+    bn.set_weights([np.full(4, 3.0), np.full(4, 0.5), np.full(4, 0.2), np.full(4, 9.0)])
+    before = [w.copy() for w in model.get_weights()]
+    x = _images((12, 12, 1), n=6)
+    check = interp.model_randomization(model, x, seed=1)
+    assert np.abs(check.randomized).max() > 1e-4  # a live network, not a constant output
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)  # the user's model is untouched
+    # the re-drawn network: BatchNormalization as freshly initialized (gamma 1, beta 0,
+    # mean 0, variance 1), so its output equals a model without it up to 1/sqrt(1 + eps)
+    twin = keras.Sequential([keras.Input((12, 12, 1)), L.Conv2D(4, 3), L.Activation("relu"),
+                             L.Flatten(), L.Dense(4)])
+    from interp._model import Runner
+    from interp.evaluate import randomized_copy
+
+    copy = randomized_copy("test", model, Runner("test", model), 1)
+    gamma, beta, mean, variance = copy.layers[1].get_weights()
+    np.testing.assert_array_equal(gamma, 1.0)
+    np.testing.assert_array_equal(variance, 1.0)
+    np.testing.assert_array_equal(beta, 0.0)
+    np.testing.assert_array_equal(mean, 0.0)
+    twin.layers[0].set_weights(copy.layers[0].get_weights())
+    twin.layers[3].set_weights(copy.layers[4].get_weights())
+    scale = 1 / np.sqrt(1 + bn.epsilon)
+    target = check.randomized  # saliency of the copy, explained for the trained predictions
+    predicted = np.asarray(model(x)).argmax(axis=1)
+    expected = np.stack([_input_gradient(twin, x[i:i + 1], predicted[i])[0, ..., 0]
+                         for i in range(len(x))])
+    np.testing.assert_allclose(target, expected * scale, rtol=1e-4, atol=1e-6)
+
+
+def test_randomization_similarity_is_spearman_of_the_absolute_maps(model_kinds):
+    model = model_kinds["functional"]
+    x = _images((12, 12, 1), n=5)
+    check = interp.model_randomization(model, x, target=1, seed=3)
+    expected = [spearmanr(np.abs(a).ravel(), np.abs(b).ravel()).statistic
+                for a, b in zip(check.trained, check.randomized, strict=True)]
+    np.testing.assert_allclose(check.similarity, expected, atol=1e-12)
+    # and the randomized maps come from a model drawn from the layers' own initializers:
+    # the seed changes them, the same seed repeats them
+    other = interp.model_randomization(model, x, target=1, seed=4)
+    assert not np.allclose(other.randomized, check.randomized)
+
+
+# ---- 3. channels_first ------------------------------------------------------------------
+
+def _twins_by_data_format():
+    keras.utils.set_random_seed(2)
+    last = keras.Sequential([keras.Input((12, 12, 2)), L.Conv2D(12, 3, activation="relu"),
+                             L.Conv2D(5, 3, activation="relu"), L.Flatten(),
+                             L.Dense(3, activation="softmax")])
+    first = keras.Sequential([
+        keras.Input((2, 12, 12)),
+        L.Conv2D(12, 3, activation="relu", data_format="channels_first"),
+        L.Conv2D(5, 3, activation="relu", data_format="channels_first"),
+        L.Permute((2, 3, 1)),  # back to (h, w, c) so Flatten orders features the same way
+        L.Flatten(), L.Dense(3, activation="softmax")])
+    first.set_weights(last.get_weights())
+    return last, first
+
+
+@pytest.mark.parametrize("method", [
+    lambda m, x: interp.saliency(m, x, target=1),
+    lambda m, x: interp.integrated_gradients(m, x, target=1, steps=8)[0],
+    lambda m, x: interp.grad_cam(m, x, target=1),
+    lambda m, x: interp.occlusion(m, x, target=1, patch=3, stride=3),
+    lambda m, x: interp.guided_backprop(m, x, target=1),
+])
+def test_channels_first_maps_equal_channels_last(method):
+    last, first = _twins_by_data_format()
+    x = _images((12, 12, 2))
+    expected = method(last, x)
+    got = method(first, np.moveaxis(x, -1, 1))
+    assert got.shape == (4, 12, 12)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_channels_first_top_activating_when_width_equals_filters():
+    last, first = _twins_by_data_format()  # 12 filters, 12 pixels wide
+    x = _images((12, 12, 2), n=20)
+    expected = interp.top_activating(last, 0, x, k=4)
+    got = interp.top_activating(first, 0, np.moveaxis(x, -1, 1), k=4)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.positions, expected.positions)
+
+
+# ---- 4. receptive_field walks the graph -------------------------------------------------
+
+def test_receptive_field_follows_the_branch_that_reaches_the_layer():
+    inputs = keras.Input((16, 16, 1))
+    a = L.Conv2D(2, 5, name="ca")(inputs)  # another branch, listed first in model.layers
+    b1 = L.Conv2D(2, 3, padding="same", name="cb1")(inputs)
+    b2 = L.Conv2D(2, 1, name="cb2")(b1)
+    joined = L.Concatenate(name="join")([L.Cropping2D(2)(b2), a])
+    model = keras.Model(inputs, L.Conv2D(1, 3, name="after")(joined))
+    assert interp.receptive_field(model, "cb2") == ((3, 3), (1, 1), (-1, -1))
+    assert interp.receptive_field(model, "ca").size == (5, 5)
+    with pytest.raises(ValueError, match="receptive_field: the path to 'after' is not a chain"):
+        interp.receptive_field(model, "after")
+
+
+def test_receptive_field_same_padding_with_stride_on_odd_sizes():
+    """TensorFlow pads 'same' by (total // 2) before: on 7 pixels with stride 2 and a 3x3
+    kernel that is 1 before, and the field of output 0 starts at -1."""
+    model = keras.Sequential([keras.Input((7, 7, 1)), L.Conv2D(1, 3, strides=2, padding="same")])
+    field = interp.receptive_field(model, 0)
+    assert field == ((3, 3), (2, 2), (-1, -1))
+    # check by perturbing: output (1, 1) must change only for inputs in its field
+    model.layers[0].set_weights([np.ones((3, 3, 1, 1)), np.zeros(1)])
+    base = np.asarray(model(np.zeros((1, 7, 7, 1))))[0, 1, 1, 0]
+    seen = np.zeros((7, 7), bool)
+    for r in range(7):
+        for c in range(7):
+            x = np.zeros((1, 7, 7, 1), np.float32)
+            x[0, r, c, 0] = 1
+            seen[r, c] = np.asarray(model(x))[0, 1, 1, 0] != base
+    rows, cols = np.nonzero(seen)
+    start = (field.offset[0] + 1 * field.stride[0], field.offset[1] + 1 * field.stride[1])
+    assert rows.min() == start[0] and rows.max() == start[0] + field.size[0] - 1
+    assert cols.min() == start[1] and cols.max() == start[1] + field.size[1] - 1
+
+
+# ---- 5. a final softmax however written; logits without mutating -------------------------
+
+def _softmax_variants():
+    keras.utils.set_random_seed(4)
+    body = [L.Conv2D(3, 3, activation="tanh"), L.Flatten()]
+    base = keras.Sequential([keras.Input((8, 8, 1)), *body, L.Dense(4)])
+    weights = base.get_weights()
+    variants = {
+        "Softmax layer": keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(3, 3, activation="tanh"),
+                                           L.Flatten(), L.Dense(4), L.Softmax()]),
+        "Activation layer": keras.Sequential([keras.Input((8, 8, 1)),
+                                              L.Conv2D(3, 3, activation="tanh"), L.Flatten(),
+                                              L.Dense(4), L.Activation("softmax")]),
+        "tf.nn.softmax": keras.Sequential([keras.Input((8, 8, 1)),
+                                           L.Conv2D(3, 3, activation="tanh"), L.Flatten(),
+                                           L.Dense(4, activation=tf.nn.softmax)]),
+        "keras.ops.softmax": keras.Sequential([keras.Input((8, 8, 1)),
+                                               L.Conv2D(3, 3, activation="tanh"), L.Flatten(),
+                                               L.Dense(4, activation=keras.ops.softmax)]),
+    }
+    inputs = keras.Input((8, 8, 1))
+    y = L.Dense(4)(L.Flatten()(L.Conv2D(3, 3, activation="tanh")(inputs)))
+    variants["ops.softmax in a graph"] = keras.Model(inputs, keras.ops.softmax(y))
+    for model in variants.values():
+        model.set_weights(weights)
+    return base, variants
+
+
+def test_softmax_is_removed_however_it_is_written():
+    base, variants = _softmax_variants()
+    x = _images((8, 8, 1))
+    expected = _input_gradient(base, x, 2)[..., 0]
+    assert np.abs(expected).max() > 1e-3
+    for name, model in variants.items():
+        got = interp.saliency(model, x, target=2)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_logits_never_change_the_model_even_for_another_thread():
+    _, variants = _softmax_variants()
+    model = variants["tf.nn.softmax"]
+    layer = model.layers[-1]
+    activation = layer.activation
+    x = _images((8, 8, 1), n=64)
+    seen = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append(layer.activation is activation)
+            out = np.asarray(model(x[:2]))
+            seen.append(bool(np.allclose(out.sum(axis=1), 1.0, atol=1e-5)))
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    try:
+        for _ in range(5):
+            interp.saliency(model, x, target=1, batch_size=8)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen and all(seen)
+
+
+def test_single_sigmoid_unit_has_two_classes():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3, activation="tanh"),
+                              L.Flatten(), L.Dense(1, activation="sigmoid")])
+    logits = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3, activation="tanh"),
+                               L.Flatten(), L.Dense(1)])
+    logits.set_weights(model.get_weights())
+    x = _images((6, 6, 1), n=8)
+    z = _input_gradient(logits, x, 0)[..., 0]
+    np.testing.assert_allclose(interp.saliency(model, x, target=1), z, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(interp.saliency(model, x, target=0), -z, rtol=1e-5, atol=1e-7)
+    predicted = (np.asarray(model(x))[:, 0] > 0.5).astype(int)
+    np.testing.assert_allclose(interp.saliency(model, x), z * np.where(predicted, 1, -1)[:, None, None],
+                               rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="target must be a class index in 0..1"):
+        interp.saliency(model, x, target=2)
+
+
+# ---- 6. one argument order ------------------------------------------------------------------
+
+def test_grad_cam_third_argument_is_the_target(model_kinds):
+    model = model_kinds["functional"]
+    x = _images((12, 12, 1))
+    np.testing.assert_array_equal(interp.grad_cam(model, x, 0), interp.grad_cam(model, x, target=0))
+    with pytest.raises(TypeError):
+        interp.grad_cam(model, x, 0, "c1")  # layer is keyword-only
+
+
+# ---- 7. duplicate names in nested models ----------------------------------------------------
+
+def test_duplicate_names_in_nested_models_are_kept_apart():
+    keras.utils.set_random_seed(6)
+
+    def block(name):
+        return keras.Sequential([keras.Input((10, 10, 1)), L.Conv2D(2, 3, name="conv")], name=name)
+
+    a, b = block("a"), block("b")
+    inputs = keras.Input((10, 10, 1))
+    model = keras.Model(inputs, L.Add()([a(inputs), b(inputs)]))
+    assert [layer.name for layer in interp.conv_layers(model)] == ["conv", "conv"]
+    x = _images((10, 10, 1))
+    maps = interp.feature_maps(model, x)
+    assert list(maps) == ["a/conv", "b/conv"]
+    np.testing.assert_allclose(maps["a/conv"], np.asarray(a(x)), atol=1e-6)
+    np.testing.assert_allclose(maps["b/conv"], np.asarray(b(x)), atol=1e-6)
+    assert interp.pick_layer(model, "b/conv") is b.layers[0]
+    with pytest.raises(ValueError, match=r"pick_layer: the name 'conv' is used by 2 layers.*"
+                                         r"\['a/conv', 'b/conv'\]"):
+        interp.pick_layer(model, "conv")
+
+
+# ---- 8, 9. several outputs, several inputs ----------------------------------------------------
+
+def test_multi_output_models_take_an_output_choice():
+    keras.utils.set_random_seed(7)
+    inputs = keras.Input((8, 8, 1))
+    features = L.Flatten()(L.Conv2D(2, 3, activation="tanh")(inputs))
+    head_a = L.Dense(3, activation="softmax", name="a")
+    head_b = L.Dense(5, name="b")
+    model = keras.Model(inputs, [head_a(features), head_b(features)])
+    x = _images((8, 8, 1))
+    with pytest.raises(ValueError, match=r"saliency: model .* has 2 outputs \['a', 'b'\]; "
+                                         r"choose one with output="):
+        interp.saliency(model, x)
+    only_b = keras.Model(inputs, head_b(features))
+    expected = _input_gradient(only_b, x, 4)[..., 0]
+    np.testing.assert_allclose(interp.saliency(model, x, target=4, output="b"), expected, atol=1e-6)
+    np.testing.assert_allclose(interp.saliency(model, x, target=4, output=1), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="output must be one of"):
+        interp.saliency(model, x, output="c")
+    with pytest.raises(IndexError, match="output=2 is out of range"):
+        interp.saliency(model, x, output=2)
+
+
+def test_multi_input_models_are_refused_clearly():
+    one, two = keras.Input((8, 8, 1)), keras.Input((8, 8, 1))
+    out = L.Dense(2)(L.Flatten()(L.Conv2D(2, 3)(L.Add()([one, two]))))
+    model = keras.Model([one, two], out)
+    for call in (interp.saliency, interp.feature_maps, interp.occlusion):
+        with pytest.raises(ValueError, match=rf"{call.__name__}: model .* has 2 inputs"):
+            call(model, _images((8, 8, 1)))
+
+
+# ---- 10. inputs that are not (n, h, w, c) ----------------------------------------------------
+
+def test_images_without_a_channel_axis():
+    keras.utils.set_random_seed(8)
+    model = keras.Sequential([keras.Input((10, 10)), L.Reshape((10, 10, 1)),
+                              L.Conv2D(2, 3, activation="relu"), L.Flatten(), L.Dense(3)])
+    x = _images((10, 10))
+    got = interp.saliency(model, x, target=1)
+    assert got.shape == (4, 10, 10)
+    np.testing.assert_allclose(got, _input_gradient(model, x, 1), atol=1e-6)
+    assert interp.occlusion(model, x, target=1, patch=2, stride=2).shape == (4, 10, 10)
+    assert interp.maximize_activation(model, 1, 0, steps=3).shape == (10, 10)
+
+
+@pytest.mark.parametrize(("layer", "shape"), [
+    (lambda: L.Conv1D(3, 3, activation="relu"), (16, 2)),
+    (lambda: L.Conv3D(2, 3, activation="relu"), (6, 6, 6, 1)),
+])
+def test_conv1d_and_conv3d_models(layer, shape):
+    keras.utils.set_random_seed(9)
+    model = keras.Sequential([keras.Input(shape), layer(), L.Flatten(), L.Dense(3)])
+    x = _images(shape)
+    got = interp.saliency(model, x, target=2)
+    assert got.shape == (4, *shape[:-1])
+    np.testing.assert_allclose(got, _input_gradient(model, x, 2).sum(axis=-1), atol=1e-6)
+    image = interp.maximize_activation(model, 0, 1, steps=4)
+    assert image.shape == shape and 0 <= image.min() and image.max() <= 1
+    assert list(interp.feature_maps(model, x)) == [model.layers[0].name]
+    with pytest.raises(ValueError, match="grad_cam: the model has no Conv2D layer"):
+        interp.grad_cam(model, x)
+
+
+# ---- 11. subclassed models --------------------------------------------------------------------
+
+class SmallNet(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = L.Conv2D(2, 3, activation="tanh")
+        self.flat = L.Flatten()
+        self.out = L.Dense(3)
+
+    def call(self, x):
+        return self.out(self.flat(self.conv(x)))
+
+
+def test_a_built_subclassed_model_is_run_to_its_output():
+    keras.utils.set_random_seed(10)
+    model = SmallNet()
+    x = _images((8, 8, 1))
+    model(x)
+    np.testing.assert_allclose(interp.saliency(model, x, target=0),
+                               _input_gradient(model, x, 0)[..., 0], atol=1e-6)
+    assert interp.occlusion(model, x, target=0, patch=2, stride=2).shape == (4, 8, 8)
+    for call in (lambda: interp.feature_maps(model, x), lambda: interp.grad_cam(model, x),
+                 lambda: interp.pick_layer(model, 0)):
+        with pytest.raises(TypeError, match="cannot reach the layers inside subclassed model"):
+            call()
+
+
+def test_an_unbuilt_model_is_refused_clearly():
+    model = keras.Sequential([L.Conv2D(2, 3), L.Flatten(), L.Dense(2)])
+    with pytest.raises(ValueError, match="saliency: model .* is not built"):
+        interp.saliency(model, _images((8, 8, 1)))
+
+
+# ---- 12. other backends, until they are supported --------------------------------------------
+
+def test_gradients_name_the_backend_they_need(model_kinds, monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(RuntimeError, match="saliency: gradients need the TensorFlow backend"):
+        interp.saliency(model_kinds["functional"], _images((12, 12, 1)), target=0)
+
+
+# ---- small things -----------------------------------------------------------------------------
+
+def test_feature_maps_with_a_layer_class_returns_every_such_layer(model_kinds):
+    maps = interp.feature_maps(model_kinds["functional"], _images((12, 12, 1)),
+                               layers=keras.layers.Conv2D)
+    assert list(maps) == ["c1", "c2"]
+
+
+def test_negative_kernel_index_in_maximize_activation(model_kinds):
+    model = model_kinds["functional"]
+    np.testing.assert_array_equal(interp.maximize_activation(model, "c2", -1, steps=3),
+                                  interp.maximize_activation(model, "c2", 2, steps=3))
+
+
+def test_integer_pixels_are_used_as_given_with_a_warning(model_kinds):
+    model = model_kinds["functional"]
+    pixels = (np.random.default_rng(0).random((2, 12, 12, 1)) * 255).astype(np.uint8)
+    with pytest.warns(interp.InterpWarning, match=r"saliency: images are integers up to 2\d\d"):
+        got = interp.saliency(model, pixels, target=0)
+    np.testing.assert_allclose(got, interp.saliency(model, pixels.astype(np.float32), target=0))
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda m, x: interp.integrated_gradients(m, x, baseline=np.full((12, 12, 1), np.nan)),
+     ValueError, "integrated_gradients: baseline must be finite"),
+    (lambda m, x: interp.occlusion(m, x, fill=np.nan), ValueError, "occlusion: fill must be a finite"),
+    (lambda m, x: interp.occlusion(m, x, fill="mean"), TypeError, "occlusion: fill must be a number"),
+    (lambda m, x: interp.smoothgrad(m, x, noise="0.1"), TypeError, "smoothgrad: noise must be a number"),
+    (lambda m, x: interp.saliency(m, x, target="Sneaker"), TypeError, "saliency: target must be None"),
+    (lambda m, x: interp.saliency(m, x, batch_size=0), ValueError, "saliency: batch_size must be"),
+    (lambda m, x: interp.saliency(m, x[0]), ValueError, "images[np.newaxis]"),
+    (lambda m, x: interp.crop_patches(x[:1], interp.top_activating(m, "c1", x, k=3),
+                                      interp.receptive_field(m, "c1")),
+     ValueError, "crop_patches: top names image"),
+])
+def test_bad_arguments_name_the_function(model_kinds, call, error, words):
+    x = _images((12, 12, 1), n=5)
+    with pytest.raises(error) as info:
+        call(model_kinds["functional"], x)
+    assert words in str(info.value)
+
+
+def test_layer_objects_where_a_kernel_array_belongs(trained):
+    layer = interp.pick_layer(trained, "conv1")
+    for call in (interp.describe_kernel, interp.plot_kernel):
+        with pytest.raises(TypeError, match=r"kernel must be an array, got the Conv2D layer "
+                                            r"'conv1'; pass one of its kernels, e\.g\. "
+                                            r"interp\.kernel\(layer, 0\)"):
+            call(layer)
+
+
+def test_plot_images_refuses_one_image_read_as_a_batch(test_set):
+    x_test, _ = test_set
+    with pytest.raises(ValueError, match=r"plot_images: images must be a batch.*one image"):
+        interp.plot_images(x_test[0])
+    with pytest.raises(TypeError, match="plot_kernel: vmax must be a number"):
+        interp.plot_kernel(np.ones((3, 3)), vmax="a")
+
+
+# ---- 13, 14. memory bounded by batch_size --------------------------------------------------
+
+def _numpy_peak(call):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def test_grad_cam_streams_its_maps_and_gradients():
+    """Memory beyond the result stays flat from 500 to 2,000 images (all of conv2's maps
+    and gradients would grow by 2 x 1500 x 24 x 24 x 15 floats, 99 MiB)."""
+    model = interp.build_model()
+    x = np.random.default_rng(0).random((2000, 28, 28, 1)).astype(np.float32)
+    interp.grad_cam(model, x[:10], target=3)  # compile outside the measurement
+    extra = {}
+    for n in (500, 2000):
+        cams, peak = _numpy_peak(lambda n=n: interp.grad_cam(model, x[:n], target=3,
+                                                             batch_size=100))
+        extra[n] = peak - cams.nbytes
+    assert extra[2000] - extra[500] < 2 * 2**20, extra
+
+
+def test_occlusion_streams_the_covered_copies():
+    """One 96 x 96 image at stride 1: 8,649 covered copies would be 319 MiB at once."""
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential([keras.Input((96, 96, 1)), L.Conv2D(2, 5, strides=4),
+                              L.Flatten(), L.Dense(3)])
+    x = np.random.default_rng(0).random((1, 96, 96, 1)).astype(np.float32)
+    result, peak = _numpy_peak(
+        lambda: interp.occlusion(model, x, target=0, patch=4, stride=1, batch_size=256))
+    assert result.shape == (1, 96, 96)
+    assert peak < 48 * 2**20, f"{peak / 2**20:.0f} MiB"
