@@ -129,7 +129,7 @@ def test_plot_attributions_colormap_follows_the_method_not_the_data():
 def test_plot_attributions_same_method_same_colormap_across_images():
     """Occlusion can be non-negative on one image and signed on the next: one colormap."""
     image = np.ones((5, 5))
-    fig, axes = plt.subplots(2, 2)
+    _fig, axes = plt.subplots(2, 2)
     interp.plot_attributions(image, {"occlusion": np.full((5, 5), 0.2)}, axes=axes[0])
     interp.plot_attributions(image, {"occlusion": np.full((5, 5), -0.2)}, axes=axes[1])
     top, bottom = axes[0, 1].images[0], axes[1, 1].images[0]
