@@ -64,8 +64,8 @@ print(f"doublings that raised an image's gap: {raised.sum()} of {raised.size} "
 print(f"every image's gap at {steps_tried[-1]} steps below its gap at {steps_tried[0]}: "
       f"{bool(np.all(table[-1] < table[0]))}")
 scaled = table * steps_tried[:, None]
-print(f"gap x steps, largest over the images: at most {scaled.max():.0f} for every "
-      f"steps (at {steps_tried[-1]} steps: {scaled[-1].max():.1f})")
+print(f"gap x steps: at most {scaled.max():.0f} over all images and step counts "
+      f"({scaled[-1].max():.1f} at {steps_tried[-1]} steps)")
 
 # %%
 # A ReLU network is piecewise linear, so along the path the gradient is constant
