@@ -38,7 +38,7 @@ methods = {
     "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target=target, patch=8,
                                                               stride=2),
 }
-checks = {name: interp.model_randomization(model, images, method, seed=0)
+checks = {name: interp.model_randomization(model, images, method=method, seed=0)
           for name, method in methods.items()}
 rho = {name: check.similarity for name, check in checks.items()}
 fails = {name: int(np.sum(values >= 0.5)) for name, values in rho.items()}

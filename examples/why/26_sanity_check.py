@@ -37,7 +37,7 @@ methods = {
                                                              layer="conv1"),
     "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target=target, patch=8),
 }
-checks = {name: interp.model_randomization(model, images, method, seed=0)
+checks = {name: interp.model_randomization(model, images, method=method, seed=0)
           for name, method in methods.items()}
 print("Spearman rank correlation of |map|, trained against randomized network")
 print(f"{'':<21}" + "".join(f"{name:>12}" for name in classes) + f"{'mean':>7}")
