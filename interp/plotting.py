@@ -1,13 +1,14 @@
 """Figures of images, kernels and responses. Each takes arrays and returns matplotlib objects.
 
 Signed quantities (kernel weights, responses) use a diverging colormap centred at zero
-with symmetric limits, so white always means 0, red positive and blue negative. None of
-these functions calls ``plt.show()``.
+with symmetric limits, so white always means 0, red positive and blue negative;
+non-negative ones (Grad-CAM) use a sequential colormap that is white at 0 as well. None
+of these functions calls ``plt.show()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,6 +26,8 @@ from ._validate import (
 )
 
 DIVERGING = "RdBu_r"
+#: Non-negative maps (Grad-CAM): white at 0, like the diverging map's centre.
+SEQUENTIAL = "Reds"
 #: Kernels with at most this many cells get their values written in.
 ANNOTATE_MAX_CELLS = 49
 
@@ -389,19 +392,29 @@ def plot_patches(
     return fig
 
 
+def _scale_text(limit: float, signed: bool) -> str:
+    return f"scale ±{limit:.2g}" if signed else f"scale 0 to {limit:.2g}"
+
+
 def plot_attributions(
     image: np.ndarray,
     maps: dict[str, np.ndarray],
     *,
+    signed: bool | Mapping[str, bool] = True,
     axes: Sequence[Axes] | None = None,
     title: str | None = None,
     colorbar: bool = True,
 ) -> Figure:
-    """Show an image next to its attribution maps.
+    """Show an image next to its attribution maps, each on its own scale.
 
-    Signed maps (with clearly negative values, e.g. saliency or integrated gradients) use
-    the diverging colormap centred at zero; non-negative maps (Grad-CAM) use ``magma``.
-    Each map has its own scale.
+    The colormap depends on what a map *can* hold, never on the values it happens to
+    hold, so one method looks the same on every image. A signed map (saliency,
+    integrated gradients, occlusion, whose drop can be negative) is drawn with the
+    diverging colormap from ``-m`` to ``m``, ``m`` its largest absolute value: white is
+    0, red positive, blue negative. A non-negative map (Grad-CAM, ``|saliency|``) is
+    drawn with the sequential ``Reds`` from 0 (white) to its maximum. A map that is zero
+    everywhere is drawn white, marked "all zero" and given no colorbar, since it has no
+    scale.
 
     Parameters
     ----------
@@ -409,16 +422,27 @@ def plot_attributions(
         The explained image.
     maps : dict of str to array-like, each shaped (h, w)
         Attribution maps by name, e.g. ``{"saliency": interp.saliency(model, x)[0]}``.
+    signed : bool or mapping of str to bool, default True
+        Whether each map is drawn as signed (diverging) or non-negative (sequential).
+        One bool applies to every map; a mapping names the maps it sets, and the others
+        are drawn as signed.
     axes : sequence of matplotlib.axes.Axes, optional
         ``1 + len(maps)`` axes to draw into (a row of a larger figure); default a new figure.
     title : str, optional
         Title over the image panel.
     colorbar : bool, default True
-        Add a colorbar to each map.
+        Add a colorbar to each map. With False, each map's scale is written under it
+        instead (``"scale ±m"`` or ``"scale 0 to m"``), so a grid of maps stays readable.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a map's shape differs from the image's, a map drawn as non-negative has
+        negative values, or *signed* names a map that is not in *maps*.
 
     Examples
     --------
@@ -426,7 +450,10 @@ def plot_attributions(
     >>> import interp
     >>> image = np.zeros((28, 28))
     >>> noise = np.random.default_rng(0).normal(size=(28, 28))
-    >>> fig = interp.plot_attributions(image, {"noise": noise})
+    >>> fig = interp.plot_attributions(image, {"noise": noise, "|noise|": np.abs(noise)},
+    ...                                signed={"|noise|": False})
+    >>> [ax.images[0].get_cmap().name for ax in fig.axes[1:3]]
+    ['RdBu_r', 'Reds']
 
     """
     func = "plot_attributions"
@@ -434,12 +461,27 @@ def plot_attributions(
     if not isinstance(maps, dict) or not maps:
         raise TypeError(f"{func}: maps must be a non-empty dict of name to (h, w) array, "
                         f"got {describe(maps)}")
+    if isinstance(signed, (bool, np.bool_)):
+        kinds = dict.fromkeys(maps, bool(signed))
+    elif isinstance(signed, Mapping):
+        unknown = [name for name in signed if name not in maps]
+        if unknown:
+            raise ValueError(f"{func}: signed must name maps in maps ({list(maps)}), "
+                             f"got {unknown}")
+        kinds = {name: bool(signed.get(name, True)) for name in maps}
+    else:
+        raise TypeError(f"{func}: signed must be a bool or a mapping of map name to bool, "
+                        f"got {describe(signed)}")
     arrays = {}
     for name, values in maps.items():
         array = as_real_array(func, f"maps[{name!r}]", values)
         if array.shape != img.shape:
             raise ValueError(f"{func}: maps[{name!r}] must have the image's shape {img.shape}, "
                              f"got {describe(array)}")
+        if not kinds[name] and array.min() < 0:
+            raise ValueError(f"{func}: maps[{name!r}] must be non-negative when drawn with "
+                             f"signed=False, got a minimum of {array.min():.3g}; draw it as "
+                             f"signed")
         arrays[name] = array
     if axes is None:
         fig, axes = plt.subplots(1, 1 + len(arrays), figsize=(2.6 * (1 + len(arrays)), 2.8),
@@ -451,13 +493,22 @@ def plot_attributions(
     axes[0].set_title(title or "image", fontsize=10)
     _bare(axes[0])
     for ax, (name, array) in zip(axes[1:], arrays.items(), strict=True):
-        limit = _symmetric_limit(array)
-        if array.min() < -0.05 * limit:
+        is_signed = kinds[name]
+        peak = float(np.abs(array).max())
+        limit = peak if peak > 0 else 1.0
+        if is_signed:
             shown = ax.imshow(array, cmap=DIVERGING, vmin=-limit, vmax=limit)
         else:
-            shown = ax.imshow(array, cmap="magma", vmin=0, vmax=limit)
+            shown = ax.imshow(array, cmap=SEQUENTIAL, vmin=0.0, vmax=limit)
         ax.set_title(name, fontsize=10)
         _bare(ax)
-        if colorbar:
+        if peak == 0:
+            ax.text(0.5, 0.5, "all zero", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=10, color="0.3")
+            if not colorbar:
+                ax.set_xlabel("empty map", fontsize=9)
+        elif colorbar:
             fig.colorbar(shown, ax=ax, shrink=0.75)
+        else:
+            ax.set_xlabel(_scale_text(limit, is_signed), fontsize=9)
     return fig

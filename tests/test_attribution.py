@@ -258,11 +258,12 @@ def test_plot_attributions_and_mass_on_object():
     image[2:6, 2:6] = 1.0
     signed = np.random.default_rng(0).normal(size=(8, 8))
     positive = np.abs(signed)
-    fig = interp.plot_attributions(image, {"signed": signed, "positive": positive})
+    fig = interp.plot_attributions(image, {"signed": signed, "positive": positive},
+                                   signed={"positive": False})
     panels = [ax for ax in fig.axes if ax.images]
     assert len(panels) == 3
     assert panels[1].images[0].get_cmap().name == "RdBu_r"
-    assert panels[2].images[0].get_cmap().name == "magma"
+    assert panels[2].images[0].get_cmap().name == "Reds"
     on = np.zeros((8, 8))
     on[3, 3] = 2.0
     on[0, 0] = 2.0

@@ -95,3 +95,85 @@ def test_plot_patches_mosaic():
         interp.plot_patches(np.ones((3, 5, 5)))
     with pytest.raises(ValueError, match="row_labels must have 3 entries"):
         interp.plot_patches(patches, row_labels=["a"])
+
+
+def _map_panels(fig):
+    return [ax for ax in fig.axes if ax.images][1:]  # the first panel is the image
+
+
+def test_plot_attributions_colormap_follows_the_method_not_the_data():
+    image = np.zeros((6, 6))
+    image[2:4, 2:4] = 1.0
+    rng = np.random.default_rng(0)
+    mostly_positive = rng.random((6, 6)) * 3.0
+    mostly_positive[0, 0] = -0.01  # one faint negative pixel
+    all_positive = rng.random((6, 6)) + 0.5
+    fig = interp.plot_attributions(
+        image, {"a": mostly_positive, "b": all_positive, "c": all_positive},
+        signed={"c": False})
+    a, b, c = (ax.images[0] for ax in _map_panels(fig))
+    # Signed maps: the diverging colormap, limits symmetric about 0 whatever the data's sign.
+    for shown, values in ((a, mostly_positive), (b, all_positive)):
+        assert shown.get_cmap().name == "RdBu_r"
+        peak = np.abs(values).max()
+        assert shown.get_clim() == (-peak, peak)
+    # A non-negative map: the sequential colormap from 0 to its maximum.
+    assert c.get_cmap().name == "Reds"
+    assert c.get_clim() == (0.0, all_positive.max())
+    # White is 0 on both kinds of map.
+    assert a.cmap(a.norm(0.0))[:3] == pytest.approx((0.97, 0.97, 0.97), abs=0.03)
+    assert c.cmap(c.norm(0.0))[:3] == pytest.approx((1.0, 0.96, 0.94), abs=0.03)
+    assert len(fig.axes) == 4 + 3  # image, three maps, three colorbars
+
+
+def test_plot_attributions_same_method_same_colormap_across_images():
+    """Occlusion can be non-negative on one image and signed on the next: one colormap."""
+    image = np.ones((5, 5))
+    _fig, axes = plt.subplots(2, 2)
+    interp.plot_attributions(image, {"occlusion": np.full((5, 5), 0.2)}, axes=axes[0])
+    interp.plot_attributions(image, {"occlusion": np.full((5, 5), -0.2)}, axes=axes[1])
+    top, bottom = axes[0, 1].images[0], axes[1, 1].images[0]
+    assert top.get_cmap().name == bottom.get_cmap().name == "RdBu_r"
+    assert top.get_clim() == bottom.get_clim() == (-0.2, 0.2)
+
+
+def test_plot_attributions_empty_map_is_labelled_and_has_no_colorbar():
+    image = np.ones((5, 5))
+    fig = interp.plot_attributions(image, {"Grad-CAM": np.zeros((5, 5)), "x": np.eye(5)},
+                                   signed={"Grad-CAM": False})
+    empty, other = _map_panels(fig)
+    assert [t.get_text() for t in empty.texts] == ["all zero"]
+    assert empty.images[0].get_cmap()(empty.images[0].norm(0.0))[:3] == pytest.approx(
+        (1.0, 0.96, 0.94), abs=0.03)  # white, not a black square
+    assert len(fig.axes) == 3 + 1  # only the non-empty map has a colorbar
+    assert other.images[0].get_clim() == (-1.0, 1.0)
+
+
+def test_plot_attributions_without_colorbars_writes_each_scale():
+    image = np.ones((5, 5))
+    fig = interp.plot_attributions(
+        image, {"s": np.full((5, 5), -0.25), "n": np.full((5, 5), 0.5), "e": np.zeros((5, 5))},
+        signed={"n": False}, colorbar=False)
+    assert len(fig.axes) == 4
+    assert [ax.get_xlabel() for ax in _map_panels(fig)] == [
+        "scale ±0.25", "scale 0 to 0.5", "empty map"]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), [
+    ({"maps": {"x": -np.ones((4, 4))}, "signed": False}, ValueError,
+     "plot_attributions: maps['x'] must be non-negative when drawn with signed=False, "
+     "got a minimum of -1"),
+    ({"maps": {"x": np.ones((4, 4))}, "signed": {"y": False}}, ValueError,
+     "plot_attributions: signed must name maps in maps (['x']), got ['y']"),
+    ({"maps": {"x": np.ones((4, 4))}, "signed": "yes"}, TypeError,
+     "plot_attributions: signed must be a bool or a mapping"),
+    ({"maps": {"x": np.ones((3, 4))}}, ValueError,
+     "plot_attributions: maps['x'] must have the image's shape (4, 4)"),
+    ({"maps": {}}, TypeError, "plot_attributions: maps must be a non-empty dict"),
+    ({"maps": {"x": np.ones((4, 4))}, "axes": [None]}, ValueError,
+     "plot_attributions: axes must hold 2 axes, got 1"),
+])
+def test_plot_attributions_bad_input(kwargs, error, words):
+    with pytest.raises(error) as info:
+        interp.plot_attributions(np.ones((4, 4)), **kwargs)
+    assert words in str(info.value)

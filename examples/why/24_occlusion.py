@@ -30,18 +30,21 @@ for row, name in enumerate(names):
 # %%
 # The largest drop for each image and patch size, and where it is:
 for row, name in enumerate(names):
+    print(f"{name}: p = {probabilities[row]:.3f}")
     for size, drop in maps.items():
         r, c = np.unravel_index(drop[row].argmax(), drop[row].shape)
-        print(f"{name} (p = {probabilities[row]:.3f}), patch {size}: largest mean drop "
-              f"{drop[row].max():.3f} around row {r}, column {c}; mass on object "
-              f"{interp.mass_on_object(drop[row], images[row]):.0%}")
+        print(f"  patch {size}: largest mean drop {drop[row].max():.3f} at row {r}, "
+              f"column {c}; {interp.mass_on_object(drop[row], images[row]):.1%} of its mass "
+              f"on the object")
+    print(f"  the 8-pixel patch's largest drop is {maps[8][row].max() / maps[4][row].max():.1f}"
+          f" times the 4-pixel patch's")
 
-# %%
-# A very confident prediction barely moves when a small patch is hidden: the printout
-# shows how much larger the drops get with the larger patch.
 plt.show()  # shows the figures when run as a script
 
 # %%
+# A very confident prediction barely moves when a small patch is hidden; a larger
+# patch hides whole parts and moves it more, by the factor printed above.
+#
 # What to try next
 # ----------------
 # :doc:`25_attribution_comparison` puts all five methods side by side on several classes.

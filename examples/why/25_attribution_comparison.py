@@ -4,12 +4,20 @@ Five attribution methods side by side
 
 Saliency, SmoothGrad, integrated gradients, Grad-CAM and occlusion each answer "which
 pixels mattered?" differently. Here they explain the same five test images, one per
-class, and a table measures how much of each map falls on the object.
+class. Two measurements go with the maps: how much of each map falls on the object,
+and whether the map changes when the network's weights are replaced by random ones --
+the sanity check of Adebayo et al. (2018), shown in detail on :doc:`26_sanity_check`.
 """
 
 # %%
-# The maps
-# --------
+# The maps, and the sanity check
+# ------------------------------
+# :func:`interp.model_randomization` explains the images with the trained network and
+# with a copy whose weights are random, and gives the rank correlation :math:`\rho` of
+# the two maps. A map **fails** when :math:`\rho \ge 0.5`: the random network ranks the
+# pixels much as the trained one does, so the map shows the image more than the
+# network. Each column title gives the method's mean :math:`\rho` and its failures
+# among the maps where :math:`\rho` is defined (see :doc:`26_sanity_check`).
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -21,54 +29,114 @@ classes = ("T-shirt/top", "Trouser", "Sneaker", "Bag", "Ankle boot")
 images = x_test[[int(interp.images_of(y_test, name)[0]) for name in classes]]
 
 methods = {
-    "saliency": lambda x: interp.saliency(model, x),
-    "SmoothGrad": lambda x: interp.smoothgrad(model, x, samples=25),
-    "integrated gradients": lambda x: interp.integrated_gradients(model, x, steps=50)[0],
-    "Grad-CAM (conv1)": lambda x: interp.grad_cam(model, x, layer="conv1"),
-    "occlusion (8 px)": lambda x: interp.occlusion(model, x, patch=8, stride=2),
+    "saliency": lambda m, x, target: interp.saliency(m, x, target=target),
+    "SmoothGrad": lambda m, x, target: interp.smoothgrad(m, x, target=target, samples=25),
+    "integrated gradients": lambda m, x, target: interp.integrated_gradients(
+        m, x, target=target, steps=50)[0],
+    "Grad-CAM (conv1)": lambda m, x, target: interp.grad_cam(m, x, target=target,
+                                                             layer="conv1"),
+    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target=target, patch=8,
+                                                              stride=2),
 }
-maps = {name: method(images) for name, method in methods.items()}
+checks = {name: interp.model_randomization(model, images, method=method, seed=0)
+          for name, method in methods.items()}
+rho = {name: check.similarity for name, check in checks.items()}
+fails = {name: int(np.sum(values >= 0.5)) for name, values in rho.items()}
 
-fig, axes = plt.subplots(len(classes), 1 + len(methods), figsize=(12, 10.5),
+fig, axes = plt.subplots(len(classes), 1 + len(methods), figsize=(8.5, 9.6),
                          layout="constrained")
 for row, name in enumerate(classes):
-    interp.plot_attributions(images[row], {m: maps[m][row] for m in methods},
-                             axes=axes[row], title=name, colorbar=False)
+    interp.plot_attributions(images[row], {m: checks[m].trained[row] for m in methods},
+                             signed={"Grad-CAM (conv1)": False}, axes=axes[row],
+                             title=name, colorbar=False)
+for col, method in enumerate(methods, start=1):
+    label = method.replace(" (", "\n(").replace(" gradients", "\ngradients")
+    defined = np.sum(~np.isnan(rho[method]))
+    axes[0, col].set_title(f"{label}\nρ {np.nanmean(rho[method]):.2f}, fails {fails[method]} "
+                           f"of {defined}", fontsize=9)
+    for row in np.flatnonzero(np.isnan(rho[method])):
+        axes[row, col].set_xlabel("empty map: ρ undefined", fontsize=9)
+for ax in axes[1:, 1:].flat:
+    ax.set_title("")
 
 # %%
 # Mass on the object
 # ------------------
 # The share of each map's absolute mass on object pixels, against the share of the
 # image the object covers. A map that ignored the image would land near the object's
-# own share.
+# own share. An all-zero map has no mass to share: it is reported as empty.
 print(f"{'':<22}" + "".join(f"{name[:11]:>12}" for name in classes))
-coverage = [float(np.mean(image[:, :, 0] > 0.2)) for image in images]
+coverage = np.mean(images[..., 0] > 0.2, axis=(1, 2))
 print(f"{'object covers':<22}" + "".join(f"{c:>12.0%}" for c in coverage))
-means = {}
-for method, values in maps.items():
-    shares = [interp.mass_on_object(values[i], images[i]) for i in range(len(classes))]
-    means[method] = float(np.nanmean(shares))
-    print(f"{method:<22}" + "".join(f"{s:>12.0%}" for s in shares))
-best = max(means, key=means.get)
-worst = min(means, key=means.get)
-print(f"\nmost on the object, on average: {best} ({means[best]:.0%}); "
-      f"least: {worst} ({means[worst]:.0%})")
+mass = {}  # method -> (trained, randomized), one share per image
+for method, check in checks.items():
+    mass[method] = np.array([[interp.mass_on_object(maps[i], images[i])
+                              for i in range(len(classes))]
+                             for maps in (check.trained, check.randomized)])
+    print(f"{method:<22}" + "".join("       empty" if np.isnan(s) else f"{s:>12.0%}"
+                                    for s in mass[method][0]))
 
 # %%
-# Integrated gradients multiplies by each pixel's difference from the black baseline,
-# so wherever the image is black its attribution is zero by construction:
+# What the measure does and does not show
+# ---------------------------------------
+# Integrated gradients multiply by each pixel's difference from the black baseline, so
+# wherever the image is black their attribution is zero by construction:
 black = images[..., 0] == 0
 print(f"largest |integrated gradient| on pixels equal to the baseline: "
-      f"{np.abs(maps['integrated gradients'][black]).max():.1e}")
+      f"{np.abs(checks['integrated gradients'].trained[black]).max():.1e}")
+
+# %%
+# A map can sit on the object because of the image alone. The same measure on the
+# *randomized* network tells the two apart: what training added is the difference.
+print(f"{'mean over the images':<22}{'on object':>10}{'random net':>12}{'added':>8}"
+      f"{'mean rho':>10}{'fails':>8}")
+for method in methods:
+    trained, randomized = np.nanmean(mass[method], axis=1)
+    defined = np.sum(~np.isnan(rho[method]))
+    note = "" if defined == len(classes) else f" ({len(classes) - defined} undefined)"
+    print(f"{method:<22}{trained:>10.0%}{randomized:>12.0%}{trained - randomized:>+8.0%}"
+          f"{np.nanmean(rho[method]):>10.2f}{fails[method]:>6} of {defined}{note}")
+passing = [m for m in methods if fails[m] == 0 and not np.isnan(rho[m]).any()]
+most = max(methods, key=lambda m: np.nanmean(mass[m][0]))
+print(f"\nmost mass on the object: {most}; it "
+      f"{'passes' if most in passing else 'fails'} the sanity check")
+print("passing on all five images (mass on the object as a multiple of the object's "
+      "share):")
+print("  " + (", ".join(f"{m} {np.nanmean(mass[m][0] / coverage):.2f}x" for m in passing)
+              or "none"))
+
+fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+ax.axvline(coverage.mean(), color="black", linestyle="--", linewidth=1,
+           label="the object's share (chance)")
+for y, method in enumerate(reversed(methods)):
+    trained, randomized = np.nanmean(mass[method], axis=1)
+    ax.annotate("", (trained, y), (randomized, y),
+                arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 4, "shrinkB": 4})
+    ax.plot(randomized, y, "o", mfc="white", mec="black",
+            label="randomized network" if y == 0 else None)
+    ax.plot(trained, y, "o", color="tab:red", label="trained network" if y == 0 else None)
+ax.set_yticks(range(len(methods)), [
+    f"{m}\nsanity check: fails {fails[m]} of {np.sum(~np.isnan(rho[m]))}"
+    + (f", {np.sum(np.isnan(rho[m]))} undefined" if np.isnan(rho[m]).any() else "")
+    for m in reversed(methods)], fontsize=9)
+ax.set_xlim(0, 1.02)
+ax.set_ylim(-0.6, len(methods) - 0.2)
+ax.xaxis.set_major_formatter("{x:.0%}")
+ax.set_xlabel("mass on the object, mean over the five images")
+ax.set_title("What training changed: randomized → trained network", fontsize=11)
+fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=9)
 
 plt.show()  # shows the figures when run as a script
 
 # %%
-# A map that sits on the object is not proven right by that alone: the next page tests
-# whether the maps depend on what the network learned at all.
+# Mass on the object measures where a map is, not whether it reflects what the network
+# learned: integrated gradients put as much on the object for a network that learned
+# nothing, and the arrows show training moving other maps off the object as well as
+# onto it. The sanity check asks the second question, and the next page looks at it
+# map by map.
 #
 # What to try next
 # ----------------
-# :doc:`26_sanity_check` re-initializes the network's weights and compares the maps.
+# :doc:`26_sanity_check` shows the trained and randomized maps side by side.
 
 # sphinx_gallery_thumbnail_number = 1

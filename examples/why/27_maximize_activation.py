@@ -12,6 +12,7 @@ toward gray so the result stays an image rather than noise.
 # First layer: the kernel and its synthesized input
 # -------------------------------------------------
 import matplotlib.pyplot as plt
+import numpy as np
 
 import interp
 
@@ -21,15 +22,17 @@ conv1 = interp.pick_layer(model, "conv1")
 kernels, _ = interp.get_kernels(conv1)
 first = interp.maximize_activation(model, "conv1", list(range(5)), steps=200, seed=0)
 
-fig, axes = plt.subplots(2, 5, figsize=(10, 4.4), layout="constrained")
+fig, axes = plt.subplots(2, 5, figsize=(8.5, 4.2), layout="constrained")
+limit = np.abs(kernels).max()  # one scale for all five; the weights are written in
 for k in range(5):
-    interp.plot_kernel(kernels[:, :, 0, k], ax=axes[0, k], colorbar=False,
-                       annotate=False, title=f"kernel {k}")
+    interp.plot_kernel(kernels[:, :, 0, k], ax=axes[0, k], colorbar=False, vmax=limit,
+                       title=f"kernel {k}\nweight sum {kernels[..., k].sum():+.2f}")
     axes[1, k].imshow(first[k, :, :, 0], cmap="gray", vmin=0, vmax=1)
     axes[1, k].set_axis_off()
+    axes[1, k].set_title(f"synthesized\nmean brightness {first[k].mean():.2f}", fontsize=9)
 for k in range(5):
-    print(f"conv1 kernel {k}: weight sum {kernels[..., k].sum():+.2f}; synthesized image's "
-          f"mean brightness {first[k].mean():.2f}")
+    print(f"conv1 kernel {k}: weight sum {kernels[..., k].sum():+.2f}; synthesized "
+          f"image's mean brightness {first[k].mean():.2f}")
 
 # %%
 # A kernel whose weights add up to a clearly positive number is driven hardest by plain
@@ -38,13 +41,15 @@ for k in range(5):
 #
 # Second layer: synthesized inputs and the real patches
 # -----------------------------------------------------
-# The fifteen second-layer kernels' synthesized inputs, then -- for comparison -- each
-# kernel's strongest real 5 × 5 patches among the test images.
+# The fifteen second-layer kernels' synthesized inputs, five per row:
 second = interp.maximize_activation(model, "conv2", list(range(15)), steps=200, seed=0)
 fig = interp.plot_patches(second.reshape(3, 5, 28, 28, 1),
                           row_labels=["0-4", "5-9", "10-14"],
                           title="conv2: synthesized inputs, kernels 0-14")
 
+# %%
+# For comparison, each kernel's six strongest real 5 × 5 patches among the test
+# images, one row per kernel:
 top = interp.top_activating(model, "conv2", x_test, k=6)
 crops = interp.crop_patches(x_test, top, interp.receptive_field(model, "conv2"))
 fig = interp.plot_patches(crops, title="conv2: top-6 test patches per kernel")
@@ -63,8 +68,20 @@ for k in range(15):
           f"top real image {best_real:.3f}")
 print(f"the synthesized input beats the top real image for {stronger} of 15 kernels")
 dead = [k for k in range(15) if maps[k, :, :, k].max() == 0]
-print(f"kernels whose synthesized input never switched them on: {dead or 'none'} "
-      "(from the gray start their ReLU passed no gradient to climb)")
+print(f"kernels the synthesized input never switched on: {dead or 'none'}")
+
+# %%
+# The ascent starts from gray with a little noise. A kernel that is off at every
+# position of such a start passes no gradient back, so there is nothing to climb.
+# How often is each kernel on at the positions of 100 noisy gray images
+# (0.5 ± 0.1, like the start)?
+starts = 0.5 + 0.1 * np.random.default_rng(1).standard_normal((100, 28, 28, 1))
+on = np.mean(interp.feature_maps(model, starts.astype("float32"), layers="conv2")["conv2"] > 0,
+             axis=(0, 1, 2))
+for k in dead:
+    print(f"conv2 kernel {k:>2}: on at {on[k]:.1%} of the positions of noisy gray images")
+print(f"the other kernels: on at {on[[k for k in range(15) if k not in dead]].min():.1%} "
+      f"or more")
 
 plt.show()  # shows the figures when run as a script
 
