@@ -78,6 +78,36 @@ def check_pair(func: str, name: str, value: object, *, minimum: int = 1) -> tupl
     return single, single
 
 
+def check_labels(func: str, name: str, value: object, count: int | None = None) -> list[str]:
+    """Return *value* as a list of strings (exactly *count* of them if given)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        wanted = f"{count} strings" if count is not None else "strings"
+        raise TypeError(f"{func}: {name} must be a sequence of {wanted}, got {describe(value)}")
+    labels = list(value)
+    if count is not None and len(labels) != count:
+        raise ValueError(f"{func}: {name} must have {count} entries, got {len(labels)}")
+    if not all(isinstance(label, str) for label in labels):
+        raise TypeError(f"{func}: {name} must hold strings, got {describe(value)}")
+    return labels
+
+
+def check_bool(func: str, name: str, value: object, *, allow_none: bool = False) -> bool | None:
+    """Return *value* if it is a bool (or None when allowed), else raise naming it."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        wanted = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{func}: {name} must be {wanted}, got {describe(value)}")
+    return bool(value)
+
+
+def check_text(func: str, name: str, value: object) -> str | None:
+    """Return *value* if it is a string or None, else raise a ``TypeError`` naming it."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{func}: {name} must be a string or None, got {describe(value)}")
+    return value
+
+
 def check_choice(func: str, name: str, value: object, choices: Sequence[str]) -> str:
     """Return *value* if it is one of *choices*, else raise a ``ValueError`` listing them."""
     if not isinstance(value, str) or value not in choices:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from ._model import InterpWarning, Runner, check_batch_size, clone, reinitialize, walk
-from ._validate import check_int, describe
+from ._validate import as_real_array, check_int, describe
 
 
 class RandomizationCheck(NamedTuple):
@@ -68,6 +68,11 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     numpy.ndarray of float, shape (n,)
         In [-1, 1], or NaN where either map is constant.
 
+    Raises
+    ------
+    ValueError, TypeError
+        If *a* and *b* differ in shape, are empty, not finite or not numbers.
+
     Examples
     --------
     >>> import numpy as np
@@ -82,8 +87,15 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     [nan]
 
     """
-    a = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
-    b = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
+    func = "rank_correlation"
+    a = as_real_array(func, "a", a).astype(np.float64)
+    b = as_real_array(func, "b", b).astype(np.float64)
+    if a.ndim < 1 or a.shape != b.shape:
+        raise ValueError(
+            f"{func}: a and b must be stacks of maps of one shape (n, ...), got "
+            f"{describe(a)} and {describe(b)}"
+        )
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
     out = np.full(len(a), np.nan)
     for i, (row_a, row_b) in enumerate(zip(a, b, strict=True)):
         ra, rb = _average_ranks(row_a), _average_ranks(row_b)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import GRAYSCALE_IMAGE, as_2d, as_real_array, describe
+from ._validate import GRAYSCALE_IMAGE, as_2d, as_real_array, check_number, describe
 
 PARTS = ("left", "right", "top", "bottom", "inside", "background")
 
@@ -52,8 +52,12 @@ def border_masks(image: np.ndarray, threshold: float = 0.2) -> dict[str, np.ndar
     [1, 1, 1]
 
     """
-    func = "border_masks"
+    return _masks("border_masks", image, threshold)
+
+
+def _masks(func: str, image: np.ndarray, threshold: float) -> dict[str, np.ndarray]:
     array = as_2d(func, "image", image, GRAYSCALE_IMAGE)
+    threshold = check_number(func, "threshold", threshold)
     obj = array > threshold
     if not obj.any():
         raise ValueError(
@@ -112,7 +116,7 @@ def border_means(
 
     """
     func = "border_means"
-    masks = border_masks(image, threshold)
+    masks = _masks(func, image, threshold)
     values = as_real_array(func, "response", response)
     shape = next(iter(masks.values())).shape
     if values.shape != shape:
@@ -155,7 +159,7 @@ def mass_on_object(attribution: np.ndarray, image: np.ndarray, threshold: float 
 
     """
     func = "mass_on_object"
-    masks = border_masks(image, threshold)
+    masks = _masks(func, image, threshold)
     values = np.abs(as_real_array(func, "attribution", attribution))
     obj = ~masks["background"]
     if values.shape != obj.shape:

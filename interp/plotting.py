@@ -20,8 +20,12 @@ from ._validate import (
     ONE_KERNEL,
     as_2d,
     as_real_array,
+    check_bool,
+    check_choice,
     check_int,
+    check_labels,
     check_number,
+    check_text,
     describe,
 )
 
@@ -88,6 +92,11 @@ def plot_kernel(
 
     """
     kern = as_2d("plot_kernel", "kernel", kernel, f"{ONE_KERNEL} or draw all with plot_kernels")
+    title = check_text("plot_kernel", "title", title)
+    annotate = check_bool("plot_kernel", "annotate", annotate, allow_none=True)
+    colorbar = check_bool("plot_kernel", "colorbar", colorbar)
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"plot_kernel: ax must be a matplotlib Axes or None, got {describe(ax)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.6, 3.0), layout="constrained")
     limit = (check_number("plot_kernel", "vmax", vmax, minimum=0.0, strict_minimum=True)
@@ -142,11 +151,13 @@ def plot_kernels(
     """
     import keras
 
-    from .kernels import get_kernels
+    from .kernels import check_conv_layer, get_kernels
 
     func = "plot_kernels"
+    title = check_text(func, "title", title)
+    annotate = check_bool(func, "annotate", annotate)
     if isinstance(source, keras.layers.Layer):
-        kernels = get_kernels(source)[0]
+        kernels = get_kernels(check_conv_layer(func, source))[0]
         title = title if title is not None else f"kernels of {source.name!r}"
     else:
         kernels = as_real_array(func, "source", source)
@@ -156,11 +167,8 @@ def plot_kernels(
                 f"(kh, kw, in_channels, n_kernels), got {describe(kernels)}"
             )
     n_channels, n_kernels = kernels.shape[2], kernels.shape[3]
-    if kernel_names is not None and len(kernel_names) != n_kernels:
-        raise ValueError(
-            f"{func}: kernel_names must have one name per kernel ({n_kernels}), "
-            f"got {len(kernel_names)}"
-        )
+    if kernel_names is not None:
+        kernel_names = check_labels(func, "kernel_names", kernel_names, n_kernels)
     limit = _symmetric_limit(kernels)
     # A fixed layout in inches: constrained layout costs seconds on a 5 x 15 grid.
     cell = 1.35 if n_kernels > 8 else 1.8
@@ -230,8 +238,8 @@ def plot_response(
     func = "plot_response"
     img = as_2d(func, "image", image, GRAYSCALE_IMAGE)
     kern = as_2d(func, "kernel", kernel, ONE_KERNEL)
-    if len(titles) != 3:
-        raise ValueError(f"{func}: titles must hold three strings, got {describe(titles)}")
+    titles = check_labels(func, "titles", titles, 3)
+    padding = check_choice(func, "padding", padding, ("valid", "same"))
     response = convolve(img, kern, padding=padding)
     fig, axes = plt.subplots(
         1, 3, figsize=(9.6, 3.3), layout="constrained", width_ratios=[1, 0.8, 1]
@@ -295,7 +303,7 @@ def plot_images(
             f"{func}: images must be (n, h, w) or (n, h, w, 1), got {describe(array)}"
         )
     ncols = check_int(func, "ncols", ncols, minimum=1)
-    names = CLASS_NAMES if class_names is None else class_names
+    names = CLASS_NAMES if class_names is None else check_labels(func, "class_names", class_names)
     if labels is not None:
         labels = np.asarray(labels)
         if labels.shape != (len(array),):
@@ -358,6 +366,7 @@ def plot_patches(
 
     """
     func = "plot_patches"
+    title = check_text(func, "title", title)
     array = as_real_array(func, "patches", patches)
     if array.ndim == 5 and array.shape[4] == 1:
         array = array[..., 0]
@@ -367,8 +376,9 @@ def plot_patches(
             f"got {describe(array)}"
         )
     rows, cols, h, w = array.shape
-    if row_labels is not None and len(row_labels) != rows:
-        raise ValueError(f"{func}: row_labels must have {rows} entries, got {len(row_labels)}")
+    if row_labels is not None:
+        row_labels = check_labels(func, "row_labels", row_labels, rows)
+    vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
     inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
@@ -457,6 +467,8 @@ def plot_attributions(
 
     """
     func = "plot_attributions"
+    title = check_text(func, "title", title)
+    colorbar = check_bool(func, "colorbar", colorbar)
     img = as_2d(func, "image", image, GRAYSCALE_IMAGE)
     if not isinstance(maps, dict) or not maps:
         raise TypeError(f"{func}: maps must be a non-empty dict of name to (h, w) array, "
@@ -486,6 +498,10 @@ def plot_attributions(
     if axes is None:
         fig, axes = plt.subplots(1, 1 + len(arrays), figsize=(2.6 * (1 + len(arrays)), 2.8),
                                  layout="constrained")
+    elif (isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__")
+          or not all(isinstance(ax, Axes) for ax in np.ravel(np.asarray(axes, dtype=object)))):
+        raise TypeError(f"{func}: axes must be a sequence of matplotlib Axes, "
+                        f"got {describe(axes)}")
     elif len(axes) != 1 + len(arrays):
         raise ValueError(f"{func}: axes must hold {1 + len(arrays)} axes, got {len(axes)}")
     fig = axes[0].figure

@@ -70,7 +70,7 @@ def test_plot_images_titles(test_set):
     (lambda: interp.plot_kernel(np.full((3, 3), np.nan)), ValueError, "kernel must be finite"),
     (lambda: interp.plot_kernels(np.ones((3, 3))), ValueError, "plot_kernels: source must be"),
     (lambda: interp.plot_kernels(np.ones((3, 3, 1, 2)), kernel_names=["a"]), ValueError,
-     "one name per kernel"),
+     "kernel_names must have 2 entries, got 1"),
     (lambda: interp.plot_response(np.ones((2, 8, 8, 1)), np.ones((3, 3))), ValueError,
      "plot_response: image must be one grayscale image"),
     (lambda: interp.plot_images(np.ones((2, 8, 8)), [1]), ValueError,
@@ -170,10 +170,18 @@ def test_plot_attributions_without_colorbars_writes_each_scale():
     ({"maps": {"x": np.ones((3, 4))}}, ValueError,
      "plot_attributions: maps['x'] must have the image's shape (4, 4)"),
     ({"maps": {}}, TypeError, "plot_attributions: maps must be a non-empty dict"),
-    ({"maps": {"x": np.ones((4, 4))}, "axes": [None]}, ValueError,
-     "plot_attributions: axes must hold 2 axes, got 1"),
+    ({"maps": {"x": np.ones((4, 4))}, "axes": [None]}, TypeError,
+     "plot_attributions: axes must be a sequence of matplotlib Axes"),
+    ({"maps": {"x": np.ones((4, 4))}, "axes": "axes"}, TypeError,
+     "plot_attributions: axes must be a sequence of matplotlib Axes"),
 ])
 def test_plot_attributions_bad_input(kwargs, error, words):
     with pytest.raises(error) as info:
         interp.plot_attributions(np.ones((4, 4)), **kwargs)
     assert words in str(info.value)
+
+
+def test_plot_attributions_needs_one_axes_per_panel():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="plot_attributions: axes must hold 2 axes, got 1"):
+        interp.plot_attributions(np.ones((4, 4)), {"x": np.ones((4, 4))}, axes=[ax])
