@@ -368,6 +368,38 @@ def float_batches(func: str, array: np.ndarray, batch_size: int,
         yield start, x
 
 
+def is_stream(images: object) -> bool:
+    """Whether *images* is an iterable of batches (a generator, a ``tf.data.Dataset``, ...)
+    rather than one array-like batch.
+    """
+    if isinstance(images, (np.ndarray, list, tuple, str, bytes)) or images is None:
+        return False
+    if hasattr(images, "__array__") or hasattr(images, "shape"):
+        return False  # a tensor or another array-like
+    return hasattr(images, "__iter__")
+
+
+def stream_batches(func: str, images: object) -> Iterator[np.ndarray]:
+    """Yield the batches of an iterable, as numpy arrays.
+
+    An element may be a batch, or a ``(batch, labels, ...)`` tuple as a
+    ``tf.data.Dataset`` of images and labels yields; the labels are ignored.
+    """
+    for element in images:
+        if isinstance(element, (tuple, list)) and element:
+            element = element[0]
+        if isinstance(element, dict):
+            raise TypeError(f"{func}: images must yield arrays or (images, labels) tuples, "
+                            f"got a dict with keys {sorted(element)}")
+        try:
+            batch = keras.ops.convert_to_numpy(element)
+        except Exception as err:
+            raise TypeError(f"{func}: images must yield arrays of images, got "
+                            f"{describe(element)}") from err
+        if batch.size:
+            yield batch
+
+
 def to_maps(spec: InputSpec, values: np.ndarray) -> np.ndarray:
     """Sum a batch shaped like the input over its channel axis: ``(n, *map_shape)``."""
     if spec.channel_axis is None:

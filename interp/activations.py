@@ -19,9 +19,11 @@ from ._model import (
     conv_layers,
     forward,
     is_conv,
+    is_stream,
     layer_path,
     pick,
     pick_many,
+    stream_batches,
 )
 from ._validate import as_real_array, check_index, check_int, describe
 
@@ -39,8 +41,9 @@ def feature_maps(
     ----------
     model : keras.Model
         A Sequential (with or without ``Input``, built), Functional or nested model.
-    images : array-like, shape (n, ...)
-        Input images, shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        Input images, shaped as the model expects; or batches of them from a generator
+        or a ``tf.data.Dataset`` (of images, or of ``(images, labels)``).
     layers : int, str, layer class, layer, or a list of them, optional
         Which layers, each as :func:`interp.pick_layer` accepts it (position, name or
         path, layer object); a layer class means every layer of that class. Default:
@@ -76,7 +79,6 @@ def feature_maps(
     """
     func = "feature_maps"
     runner = Runner(func, model, graph=True)
-    images = runner.images(images)
     batch_size = check_batch_size(func, batch_size)
     if layers is None:
         picked = conv_layers(runner.model)
@@ -85,11 +87,26 @@ def feature_maps(
     else:
         picked = pick_many(func, runner.model, layers)
     chunks: list[list[np.ndarray]] = [[] for _ in picked]
-    for _, outputs in runner.layer_outputs(images, picked, batch_size):
+    for _, outputs in _layer_outputs(runner, images, picked, batch_size):
         for store, out in zip(chunks, outputs, strict=True):
             store.append(out)
+    if not chunks[0]:
+        raise ValueError(f"{func}: images must not be empty, got an iterable of no batches")
     return {layer_path(runner.model, layer): np.concatenate(store)
             for layer, store in zip(picked, chunks, strict=True)}
+
+
+def _layer_outputs(runner: Runner, images: object, layers: list, batch_size: int):
+    """Yield ``(start, outputs)`` for an array of images or an iterable of batches."""
+    if not is_stream(images):
+        yield from runner.layer_outputs(runner.images(images), layers, batch_size)
+        return
+    offset = 0
+    for batch in stream_batches(runner.func, images):
+        batch = runner.images(batch)
+        for start, outputs in runner.layer_outputs(batch, layers, batch_size):
+            yield offset + start, outputs
+        offset += len(batch)
 
 
 class TopActivations(NamedTuple):
@@ -144,8 +161,10 @@ def top_activating(
         Any model kind :func:`feature_maps` accepts.
     layer : int, str, layer class or layer
         A Conv2D layer of *model*, as :func:`interp.pick_layer` accepts it.
-    images : array-like, shape (n, ...)
-        Candidate images, e.g. all 60,000 training images.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        Candidate images, e.g. all 60,000 training images; or batches of them from a
+        generator or a ``tf.data.Dataset``, read one at a time. Indices count images
+        across the batches.
     k : int, default 9
         How many images per kernel; at most ``n``.
     kernel : int, optional
@@ -184,9 +203,10 @@ def top_activating(
     func = "top_activating"
     runner = Runner(func, model, graph=True)
     conv = _conv2d(func, runner.model, layer)
-    images = runner.images(images)
+    if not is_stream(images):
+        images = runner.images(images)
     k = check_int(func, "k", k, minimum=1)
-    if k > len(images):
+    if not is_stream(images) and k > len(images):
         raise ValueError(f"{func}: k must be at most the number of images ({len(images)}), got {k}")
     batch_size = check_batch_size(func, batch_size)
     n_kernels = conv.filters
@@ -197,8 +217,9 @@ def top_activating(
     best_values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
     best_indices = np.zeros((n_kernels, 0), dtype=np.int64)
     best_flat = np.zeros((n_kernels, 0), dtype=np.int64)
-    width = 1
-    for start, (maps,) in runner.layer_outputs(images, [conv], batch_size):
+    width, seen = 1, 0
+    for start, (maps,) in _layer_outputs(runner, images, [conv], batch_size):
+        seen = start + len(maps)
         if first:
             maps = np.moveaxis(maps, 1, -1)
         n, h, w, _ = maps.shape
@@ -215,6 +236,8 @@ def top_activating(
         best_values = np.take_along_axis(values, order, axis=1)
         best_indices = np.take_along_axis(indices, order, axis=1)
         best_flat = np.take_along_axis(flats, order, axis=1)
+    if seen < k:
+        raise ValueError(f"{func}: k must be at most the number of images ({seen}), got {k}")
     positions = np.stack([best_flat // width, best_flat % width], axis=-1)
     result = TopActivations(best_indices, best_values, positions)
     if kernel is not None:

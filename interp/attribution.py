@@ -24,11 +24,50 @@ points, occluded copies) is streamed through the model in batches of that many i
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import keras
 import numpy as np
 
-from ._model import Runner, check_batch_size, is_conv
+from ._model import Runner, check_batch_size, is_conv, is_stream, stream_batches
 from ._validate import check_int, check_number, describe
+
+
+def streams(method: Callable) -> Callable:
+    """Let *method* take an iterable of batches as well as one array of images.
+
+    Each incoming batch is explained on its own (a per-image *target* array is sliced to
+    match) and the maps are concatenated, so a ``tf.data.Dataset`` or a generator over a
+    memory-mapped file is read one batch at a time.
+    """
+
+    @functools.wraps(method)
+    def wrapper(model, images, target=None, **options):
+        if not is_stream(images):
+            return method(model, images, target, **options)
+        func = method.__name__
+        per_image = target is not None and np.ndim(target) == 1
+        parts, start = [], 0
+        for batch in stream_batches(func, images):
+            chosen = target
+            if per_image:
+                chosen = np.asarray(target)[start:start + len(batch)]
+                if len(chosen) != len(batch):
+                    raise ValueError(f"{func}: target must have one class per image, but the "
+                                     f"images outnumber its {len(np.asarray(target))} entries")
+            parts.append(method(model, batch, chosen, **options))
+            start += len(batch)
+        if not parts:
+            raise ValueError(f"{func}: images must not be empty, got an iterable of no batches")
+        if per_image and start != len(np.asarray(target)):
+            raise ValueError(f"{func}: target must have one class per image ({start}), got "
+                             f"{len(np.asarray(target))}")
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+        return np.concatenate(parts)
+
+    return wrapper
 
 
 def _setup(func: str, model: object, images: object, target: object, batch_size: object,
@@ -54,6 +93,7 @@ def _gradient_maps(runner: Runner, images: np.ndarray, targets: np.ndarray, batc
     return out
 
 
+@streams
 def saliency(
     model: keras.Model,
     images: np.ndarray,
@@ -68,8 +108,10 @@ def saliency(
     ----------
     model : keras.Model
         A classifier; any model kind.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects, e.g. ``(n, 28, 28, 1)``.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, e.g. ``(n, 28, 28, 1)``; or batches from a
+        generator or a ``tf.data.Dataset`` (of images, or of ``(images, labels)``), read
+        one at a time.
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     output : None, int or str, optional
@@ -105,6 +147,7 @@ def saliency(
     return _gradient_maps(runner, images, targets, batch_size)
 
 
+@streams
 def input_x_gradient(
     model: keras.Model,
     images: np.ndarray,
@@ -124,8 +167,8 @@ def input_x_gradient(
     ----------
     model : keras.Model
         A classifier; any model kind.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     output : None, int or str, optional
@@ -152,6 +195,7 @@ def input_x_gradient(
     return _gradient_maps(runner, images, targets, batch_size, times_input=True)
 
 
+@streams
 def guided_backprop(
     model: keras.Model,
     images: np.ndarray,
@@ -176,8 +220,8 @@ def guided_backprop(
     ----------
     model : keras.Model
         A classifier with a graph (Sequential or Functional, nested models included).
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     output : None, int or str, optional
@@ -214,6 +258,7 @@ def _accumulate(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     np.add.at(out, rows, values)
 
 
+@streams
 def smoothgrad(
     model: keras.Model,
     images: np.ndarray,
@@ -236,8 +281,8 @@ def smoothgrad(
     ----------
     model : keras.Model
         A classifier; any model kind.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class of the clean image.
     noise : float, default 0.15
@@ -289,6 +334,7 @@ def smoothgrad(
     return out
 
 
+@streams
 def integrated_gradients(
     model: keras.Model,
     images: np.ndarray,
@@ -313,8 +359,8 @@ def integrated_gradients(
     ----------
     model : keras.Model
         A classifier; any model kind.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     baseline : array-like, optional
@@ -414,6 +460,7 @@ def _conv_for_cam(func: str, runner: Runner, layer: object):
     return conv
 
 
+@streams
 def grad_cam(
     model: keras.Model,
     images: np.ndarray,
@@ -438,8 +485,8 @@ def grad_cam(
     model : keras.Model
         A classifier with a graph (Sequential or Functional, nested models included),
         ``channels_last`` or ``channels_first``.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     layer : int, str, layer class or layer, optional
@@ -496,6 +543,7 @@ def grad_cam(
     return out
 
 
+@streams
 def occlusion(
     model: keras.Model,
     images: np.ndarray,
@@ -517,8 +565,8 @@ def occlusion(
     ----------
     model : keras.Model
         A classifier; any model kind, with two spatial axes.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
     patch : int, default 4

@@ -476,3 +476,30 @@ def test_occlusion_streams_the_covered_copies():
         lambda: interp.occlusion(model, x, target=0, patch=4, stride=1, batch_size=256))
     assert result.shape == (1, 96, 96)
     assert peak < 48 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+# ---- streams of batches (a tf.data.Dataset, a generator) -------------------------------------
+
+def test_methods_take_an_iterable_of_batches(model_kinds):
+    model = model_kinds["functional"]
+    x = _images((12, 12, 1), n=23)
+    targets = np.arange(23) % 4
+    dataset = tf.data.Dataset.from_tensor_slices((x, targets)).batch(5)
+    got = interp.saliency(model, dataset, target=targets)
+    np.testing.assert_allclose(got, interp.saliency(model, x, target=targets), atol=1e-6)
+    attributions, gaps = interp.integrated_gradients(model, (x[i:i + 7] for i in range(0, 23, 7)),
+                                                     target=1, steps=4)
+    expected = interp.integrated_gradients(model, x, target=1, steps=4)
+    np.testing.assert_allclose(attributions, expected[0], atol=1e-6)
+    np.testing.assert_allclose(gaps, expected[1], atol=1e-5)
+    maps = interp.feature_maps(model, tf.data.Dataset.from_tensor_slices(x).batch(4))
+    np.testing.assert_allclose(maps["c2"], interp.feature_maps(model, x)["c2"], atol=1e-6)
+    top = interp.top_activating(model, "c2", (x[i:i + 4] for i in range(0, 23, 4)), k=5,
+                                batch_size=3)
+    whole = interp.top_activating(model, "c2", x, k=5)
+    np.testing.assert_array_equal(top.indices, whole.indices)
+    np.testing.assert_array_equal(top.positions, whole.positions)
+    with pytest.raises(ValueError, match="top_activating: k must be at most the number of images"):
+        interp.top_activating(model, "c2", iter([x[:2]]), k=3)
+    with pytest.raises(ValueError, match="saliency: target must have one class per image"):
+        interp.saliency(model, iter([x[:3], x[3:6]]), target=np.zeros(4, int))
