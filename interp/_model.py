@@ -369,8 +369,10 @@ def float_batches(func: str, array: np.ndarray, batch_size: int,
 
 
 def is_stream(images: object) -> bool:
-    """Whether *images* is an iterable of batches (a generator, a ``tf.data.Dataset``, ...)
-    rather than one array-like batch.
+    """Whether *images* is an iterable of batches rather than one array-like batch.
+
+    Generators, iterators and ``tf.data.Dataset`` objects are streams; arrays, lists,
+    tuples and tensors are one batch.
     """
     if isinstance(images, (np.ndarray, list, tuple, str, bytes)) or images is None:
         return False
