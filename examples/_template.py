@@ -29,9 +29,9 @@ image = x_test[int(interp.images_of(y_test, "Sneaker")[0])]  # by class, never b
 # and print it, so the words are checked every time the page is built. "Larger on the
 # left" is not "emphasized": a kernel can answer both sides positively (a red
 # silhouette). :func:`interp.outline_response` gives each side of the outline a verdict
-# by a stated rule (emphasized: mean >= +10% of the map's largest |value|; suppressed:
-# <= -10%; neither: in between). When no side qualifies, say so instead of stretching
-# the words.
+# by a stated rule (emphasized: mean at least +10% of the map's largest absolute value;
+# suppressed: at most -10%; neither: in between). When no side qualifies, say so instead
+# of stretching the words.
 layer = interp.pick_layer(model, "conv1")
 kernel = interp.kernel(layer, 3)
 fig = interp.plot_response(image, kernel, padding="same")  # has a colorbar

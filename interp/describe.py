@@ -18,7 +18,7 @@ from ._validate import ONE_KERNEL, as_2d, check_int, describe
 PERCENTILE = 0.95
 #: Share of the kernel's energy in its mean above which it is called a blur.
 BLUR_SHARE = 0.75
-#: A kernel responds to brightness when |weight sum| is at least this multiple of the
+#: A kernel responds to brightness when abs(weight sum) is at least this multiple of the
 #: largest response its zero-mean part can give to an image in [0, 1].
 BRIGHTNESS_RATIO = 1.0
 #: How many random kernels the null holds by default.

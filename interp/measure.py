@@ -207,7 +207,7 @@ class OutlineResponse:
 
     @property
     def limit(self) -> float:
-        """The smallest |mean| that counts as clear: ``share * scale``."""
+        """The smallest absolute mean that counts as clear: ``share * scale``."""
         return self.share * self.scale
 
     def sides(self, verdict: str) -> tuple[str, ...]:
@@ -295,7 +295,7 @@ def outline_response(
     threshold : float, default 0.2
         Passed to :func:`border_masks`.
     share : float, default 0.1
-        How clear a sign must be, as a share of the map's largest |response|; in (0, 1).
+        How clear a sign must be, as a share of the map's largest absolute value; in (0, 1).
 
     Returns
     -------
@@ -318,7 +318,7 @@ def outline_response(
     (:func:`border_masks` with ``outside=True``): an edge filter's response straddles the
     edge, and where its peak falls depends on the filter, so both pixels are averaged.
 
-    The rule, with ``scale`` the largest |value| of the whole response map:
+    The rule, with ``scale`` the largest absolute value of the whole response map:
 
     * **emphasized**: the side's mean is positive and at least ``share * scale``;
     * **suppressed**: the side's mean is negative and at most ``-share * scale``;

@@ -14,8 +14,8 @@ the opposite side, then checks whether it treats a t-shirt the same way.
 # :func:`interp.outline_response` averages a response over each side of the object's
 # outline: the outermost object pixel and the pixel just outside it, row by row for the
 # left and right sides and column by column for the top and bottom. A side is
-# *emphasized* when that mean is positive and at least 10% of the map's largest |value|,
-# *suppressed* when it is negative by as much, and *neither* otherwise.
+# *emphasized* when that mean is positive and at least 10% of the map's largest absolute
+# value, *suppressed* when it is negative by as much, and *neither* otherwise.
 # ``padding="same"`` keeps the response aligned with the image.
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,7 +42,7 @@ def outline(image, k):
 # -------------
 # For every kernel, the sneaker's left and right sides with their verdicts. The
 # *contrast* is zero unless one side is emphasized and the other suppressed; then it is
-# the weaker of the two, as a share of the map's largest |value| (positive: left
+# the weaker of the two, as a share of the map's largest absolute value (positive: left
 # emphasized, negative: right emphasized).
 contrast = []
 for k in range(kernels.shape[3]):
@@ -63,7 +63,7 @@ else:
 # The response
 # ------------
 # In the response panel, the colour scale runs from minus to plus the map's largest
-# |value|; the verdicts below use the same scale.
+# absolute value; the verdicts below use the same scale.
 kernel = interp.kernel(layer, chosen)
 fig = interp.plot_response(shoe, kernel, padding="same",
                            titles=("sneaker", f"kernel {chosen}", "response"))

@@ -17,7 +17,7 @@ test set.
 # It is not data: it only asks each kernel which of these edges it answers, and with
 # which sign. :func:`interp.outline_response` measures each side as page
 # :doc:`05_kernel_responses` does (emphasized: mean at least +10% of the map's largest
-# |value|; suppressed: at most -10%).
+# absolute value; suppressed: at most -10%).
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -44,9 +44,9 @@ for k in range(n_kernels):
 # ------------------------------------------
 # ``contrast("top", "bottom")`` is zero unless one of the two horizontal sides is
 # emphasized and the other suppressed; then it is the weaker of the two as a share of
-# the map's largest |value|. ``contrast("left", "right")`` measures the vertical sides the
-# same way. A horizontal-edge kernel needs a clear top/bottom contrast, and more of it
-# than left/right contrast.
+# the map's largest absolute value. ``contrast("left", "right")`` measures the vertical
+# sides the same way. A horizontal-edge kernel needs a clear top/bottom contrast, and
+# more of it than left/right contrast.
 horizontal = np.array([s.contrast("top", "bottom") for s in sides])
 vertical = np.array([s.contrast("left", "right") for s in sides])
 for k in range(n_kernels):

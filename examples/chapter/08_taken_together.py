@@ -15,7 +15,7 @@ detector emphasizes or suppresses.
 # response to a plain bright patch; the rest can add at most the sum of its positive
 # weights (its *contrast reach*), on the pattern it matches best.
 # :func:`interp.describe_kernel` calls a kernel a **brightness detector** when
-# |weight sum| is at least its contrast reach: plain brightness then moves the response
+# the absolute weight sum is at least its contrast reach: plain brightness then moves the response
 # as much as any edge can, and the response looks like the object's silhouette.
 # Otherwise its response is dominated by contrast, and it is an **edge detector** if
 # :func:`interp.outline_response` finds sides it clearly emphasizes or suppresses.
@@ -83,8 +83,9 @@ for k in range(n_kernels):
 # ----------------------------
 # For every kernel and image, the mean response on each side of the outline and inside
 # the object, with the verdicts of :func:`interp.outline_response` (``+`` emphasized,
-# ``-`` suppressed, ``.`` neither: at least 10% of the map's largest |value| either way).
-# The last line of each kernel names what holds on *both* images.
+# ``-`` suppressed, ``.`` neither; a clear sign is at least 10% of the map's largest
+# absolute value). The last lines of each kernel name its kind and what holds on *both*
+# images.
 mark = {"emphasized": "+", "suppressed": "-", "neither": "."}
 print(f"{'':<18}" + "".join(f"{part:>10}" for part in parts))
 for k in range(n_kernels):
