@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "data": ("CLASS_NAMES", "load_fashion_mnist", "images_of", "class_index"),
     "models": ("build_model", "trained_model", "TrainingInfo"),
-    "layers": ("conv_layers", "pick_layer", "walk_layers"),
+    "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths"),
+    "_model": ("InterpWarning",),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
     "measure": ("border_masks", "border_means", "outline_response", "OutlineResponse",
@@ -23,8 +24,9 @@ _EXPORTS = {
     "callbacks": ("KernelHistory",),
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
-        "model_randomization", "RandomizationCheck", "rank_correlation",
+        "guided_backprop", "input_x_gradient",
     ),
+    "evaluate": ("model_randomization", "RandomizationCheck", "rank_correlation"),
     "visualize": ("maximize_activation",),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
@@ -51,6 +53,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._model import InterpWarning
     from .activations import (
         ReceptiveField,
         TopActivations,
@@ -60,12 +63,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         top_activating,
     )
     from .attribution import (
-        RandomizationCheck,
         grad_cam,
+        guided_backprop,
+        input_x_gradient,
         integrated_gradients,
-        model_randomization,
         occlusion,
-        rank_correlation,
         saliency,
         smoothgrad,
     )
@@ -73,8 +75,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
+    from .evaluate import RandomizationCheck, model_randomization, rank_correlation
     from .kernels import get_kernels, kernel
-    from .layers import conv_layers, pick_layer, walk_layers
+    from .layers import conv_layers, layer_paths, pick_layer, walk_layers
     from .measure import (
         OutlineResponse,
         border_masks,

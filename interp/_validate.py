@@ -33,6 +33,35 @@ def check_int(func: str, name: str, value: object, *, minimum: int | None = None
     return value
 
 
+def check_number(
+    func: str,
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict_minimum: bool = False,
+) -> float:
+    """Return *value* as a finite ``float`` within the bounds, or raise naming it.
+
+    ``TypeError`` for anything that is not a real number (strings and booleans included),
+    ``ValueError`` for NaN, infinities and values out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{func}: {name} must be a number, got {describe(value)}")
+    number = float(value)
+    low = "" if minimum is None else (f" > {minimum:g}" if strict_minimum else f" >= {minimum:g}")
+    high = "" if maximum is None else f" <= {maximum:g}"
+    wanted = f"a finite number{low}{' and' if low and high else ''}{high}"
+    if not np.isfinite(number):
+        raise ValueError(f"{func}: {name} must be {wanted}, got {value!r}")
+    if minimum is not None and (number <= minimum if strict_minimum else number < minimum):
+        raise ValueError(f"{func}: {name} must be {wanted}, got {value!r}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{func}: {name} must be {wanted}, got {value!r}")
+    return number
+
+
 def check_pair(func: str, name: str, value: object, *, minimum: int = 1) -> tuple[int, int]:
     """Return an int or a pair of ints as ``(rows, cols)``, each at least *minimum*."""
     if isinstance(value, (tuple, list)) and not isinstance(value, str):

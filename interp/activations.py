@@ -2,140 +2,35 @@
 
 Both run the model forward in batches and collect the outputs of the requested layers in
 one pass, on every Keras 3 model kind: a Sequential with or without ``Input`` (built), a
-Functional model and a model nested in another. ``model.input`` (missing on a Sequential
-built without ``Input``) and sub-models built from a nested layer's output (which belong
-to another graph) are never used; the forward pass is walked layer by layer instead.
+Functional model and a model nested in another, ``channels_last`` or ``channels_first``.
+Layers are named by their unique path (``"inner/conv"`` inside a nested model ``inner``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import NamedTuple
 
 import keras
 import numpy as np
 
+from ._model import (
+    Runner,
+    check_batch_size,
+    conv_layers,
+    forward,
+    is_conv,
+    layer_path,
+    pick,
+    pick_many,
+)
 from ._validate import as_real_array, check_index, check_int, describe
-from .kernels import check_conv_layer
-from .layers import check_model, conv_layers, pick_layer, walk_layers
-
-
-def _input_shape(model: keras.Model) -> tuple[int | None, ...] | None:
-    try:
-        return tuple(model.inputs[0].shape[1:])
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-
-
-def check_images(func: str, model: keras.Model, images: object) -> np.ndarray:
-    """Return *images* as a float array shaped for *model*, or raise a clear error."""
-    array = as_real_array(func, "images", images)
-    expected = _input_shape(model)
-    if array.ndim != 4:
-        want = f"(n, {', '.join(str(d) for d in expected)})" if expected else "(n, h, w, c)"
-        raise ValueError(f"{func}: images must be a batch shaped {want}, got {describe(array)}")
-    if expected is not None and any(
-        e is not None and e != g for e, g in zip(expected, array.shape[1:], strict=True)
-    ):
-        raise ValueError(
-            f"{func}: images must be shaped (n, {', '.join(str(d) for d in expected)}) for "
-            f"this model, got {describe(array)}"
-        )
-    return array.astype(np.float32, copy=False)
-
-
-def _resolve_layers(func: str, model: keras.Model, layers: object) -> list[keras.layers.Layer]:
-    if layers is None:
-        found = conv_layers(model)
-        if not found:
-            raise ValueError(f"{func}: the model has no Conv2D layer; pass layers=...")
-        return found
-    if isinstance(layers, (str, int, type, keras.layers.Layer)) or not isinstance(
-        layers, Iterable
-    ):
-        layers = [layers]
-    picked = [pick_layer(model, which) for which in layers]
-    if not picked:
-        raise ValueError(f"{func}: layers must name at least one layer, got {describe(layers)}")
-    return picked
-
-
-def _contains(model: keras.Model, wanted: set[int]) -> bool:
-    return any(id(layer) in wanted for layer in walk_layers(model))
-
-
-def _forward(
-    model: keras.Model,
-    x,
-    wanted: set[int],
-    found: dict[int, object],
-    *,
-    stop_early: bool = True,
-    hook=None,
-):
-    """Run *model* on *x*, storing the output of every layer whose id is in *wanted*.
-
-    With *stop_early*, a Sequential stops as soon as everything wanted is found (a
-    nested model always runs to its end, since the outer model goes on with its output).
-    *hook*, if given, is called as ``hook(layer, output)`` for each wanted layer and
-    returns the output to use from there on (gradient tapes watch tensors this way).
-    """
-
-    def run(op, *args, **kwargs):
-        if isinstance(op, keras.Model) and _contains(op, wanted):
-            out = _forward(op, args[0], wanted, found, stop_early=False, hook=hook)
-        else:
-            out = op(*args, **kwargs)
-        if id(op) in wanted:
-            if hook is not None:
-                out = hook(op, out)
-            found[id(op)] = out
-        return out
-
-    if isinstance(model, keras.Sequential):
-        for layer in model.layers:
-            x = run(layer, x)
-            if stop_early and wanted and len(found) == len(wanted):
-                break  # nothing further is needed
-        return x
-    if hasattr(model, "_run_through_graph"):  # Functional: walk its graph node by node
-        return model._run_through_graph(x, operation_fn=lambda op: lambda *a, **k: run(op, *a, **k))
-    raise TypeError(  # pragma: no cover - subclassed models have no graph to walk
-        f"cannot walk a subclassed model of type {type(model).__name__}; "
-        "use a Sequential or Functional model"
-    )
-
-
-def _outputs_fn(model, layers, image_shape):
-    """Return a function: batch -> outputs of *layers*, compiled when the backend allows."""
-    wanted = {id(layer) for layer in layers}
-
-    def outputs(x):
-        found: dict[int, object] = {}
-        _forward(model, x, wanted, found)
-        return [found[id(layer)] for layer in layers]
-
-    if keras.backend.backend() != "tensorflow":  # pragma: no cover - the package needs TF
-        return outputs
-    import tensorflow as tf
-
-    # One trace for every batch size: the batch axis is left open.
-    signature = [tf.TensorSpec((None, *image_shape), tf.float32)]
-    return tf.function(outputs, input_signature=signature)
-
-
-def _batched_outputs(model, images, layers, batch_size):
-    """Yield ``(start, [numpy output per layer])`` for consecutive batches."""
-    outputs = _outputs_fn(model, layers, images.shape[1:])
-    for start in range(0, len(images), batch_size):
-        batch = keras.ops.convert_to_tensor(images[start:start + batch_size])
-        yield start, [keras.ops.convert_to_numpy(out) for out in outputs(batch)]
 
 
 def feature_maps(
     model: keras.Model,
     images: np.ndarray,
     layers: object = None,
+    *,
     batch_size: int = 256,
 ) -> dict[str, np.ndarray]:
     """Return the outputs of several layers for a batch of images, from one forward pass.
@@ -144,19 +39,21 @@ def feature_maps(
     ----------
     model : keras.Model
         A Sequential (with or without ``Input``, built), Functional or nested model.
-    images : array-like, shape (n, h, w, c)
+    images : array-like, shape (n, ...)
         Input images, shaped as the model expects.
-    layers : int, str, layer, or a sequence of them, optional
-        Which layers, each as :func:`interp.pick_layer` accepts it (position, name, layer
-        class or layer object). Default: every Conv2D layer, nested ones included.
+    layers : int, str, layer class, layer, or a list of them, optional
+        Which layers, each as :func:`interp.pick_layer` accepts it (position, name or
+        path, layer object); a layer class means every layer of that class. Default:
+        every convolution layer, nested ones included.
     batch_size : int, default 256
         Images per forward pass; the result does not depend on it.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``{layer name: output}``, outputs shaped ``(n, ...)``, in the order requested.
-        For a Conv2D layer this equals :func:`interp.layer_response` on that layer's input.
+        ``{layer path: output}``, outputs shaped ``(n, ...)``, in the order requested.
+        A layer's path is its name, or ``"outer/name"`` inside a nested model. For a
+        Conv2D layer the output equals :func:`interp.layer_response` on that layer's input.
 
     Raises
     ------
@@ -164,6 +61,8 @@ def feature_maps(
         If *images* is not a batch of the shape the model takes, or a layer is unknown.
     IndexError
         If a layer position is out of range.
+    TypeError
+        For a subclassed model, whose layers cannot be reached.
 
     Examples
     --------
@@ -176,15 +75,21 @@ def feature_maps(
 
     """
     func = "feature_maps"
-    check_model(func, model)
-    images = check_images(func, model, images)
-    batch_size = check_int(func, "batch_size", batch_size, minimum=1)
-    picked = _resolve_layers(func, model, layers)
+    runner = Runner(func, model, graph=True)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    if layers is None:
+        picked = conv_layers(runner.model)
+        if not picked:
+            raise ValueError(f"{func}: the model has no convolution layer; pass layers=...")
+    else:
+        picked = pick_many(func, runner.model, layers)
     chunks: list[list[np.ndarray]] = [[] for _ in picked]
-    for _, outputs in _batched_outputs(model, images, picked, batch_size):
+    for _, outputs in runner.layer_outputs(images, picked, batch_size):
         for store, out in zip(chunks, outputs, strict=True):
             store.append(out)
-    return {layer.name: np.concatenate(store) for layer, store in zip(picked, chunks, strict=True)}
+    return {layer_path(runner.model, layer): np.concatenate(store)
+            for layer, store in zip(picked, chunks, strict=True)}
 
 
 class TopActivations(NamedTuple):
@@ -206,11 +111,24 @@ class TopActivations(NamedTuple):
     positions: np.ndarray
 
 
+def _conv2d(func: str, model: keras.Model, layer: object) -> keras.layers.Layer:
+    conv = pick(func, model, layer)
+    if not is_conv(conv) or conv.rank != 2:
+        given = (f"{type(conv).__name__} layer {conv.name!r}"
+                 if isinstance(conv, keras.layers.Layer) else describe(conv))
+        raise TypeError(
+            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
+            f"subclass), got {given}"
+        )
+    return conv
+
+
 def top_activating(
     model: keras.Model,
     layer: object,
     images: np.ndarray,
     k: int = 9,
+    *,
     kernel: int | None = None,
     batch_size: int = 1024,
 ) -> TopActivations:
@@ -226,12 +144,13 @@ def top_activating(
         Any model kind :func:`feature_maps` accepts.
     layer : int, str, layer class or layer
         A Conv2D layer of *model*, as :func:`interp.pick_layer` accepts it.
-    images : array-like, shape (n, h, w, c)
+    images : array-like, shape (n, ...)
         Candidate images, e.g. all 60,000 training images.
     k : int, default 9
         How many images per kernel; at most ``n``.
     kernel : int, optional
-        Only this kernel; the leading ``n_kernels`` axis of the result is then dropped.
+        Only this kernel (negative counts from the end); the leading ``n_kernels`` axis of
+        the result is then dropped.
     batch_size : int, default 1024
         Images per forward pass.
 
@@ -239,12 +158,13 @@ def top_activating(
     -------
     TopActivations
         ``indices`` and ``values`` shaped ``(n_kernels, k)``, ``positions`` shaped
-        ``(n_kernels, k, 2)``. Ties keep the lower image index first.
+        ``(n_kernels, k, 2)`` as (row, col), whatever the layer's data format. Ties keep
+        the lower image index first.
 
     Raises
     ------
     TypeError
-        If the layer is not a convolution layer.
+        If the layer is not a 2-D convolution layer.
     ValueError
         If *k* exceeds the number of images or *images* has the wrong shape.
     IndexError
@@ -262,22 +182,25 @@ def top_activating(
 
     """
     func = "top_activating"
-    check_model(func, model)
-    conv = check_conv_layer(func, pick_layer(model, layer))
-    images = check_images(func, model, images)
+    runner = Runner(func, model, graph=True)
+    conv = _conv2d(func, runner.model, layer)
+    images = runner.images(images)
     k = check_int(func, "k", k, minimum=1)
     if k > len(images):
         raise ValueError(f"{func}: k must be at most the number of images ({len(images)}), got {k}")
-    batch_size = check_int(func, "batch_size", batch_size, minimum=1)
+    batch_size = check_batch_size(func, batch_size)
     n_kernels = conv.filters
     if kernel is not None:
         kernel = check_index(func, "kernel", kernel, n_kernels, "kernels")
+    first = conv.data_format == "channels_first"
 
     best_values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
     best_indices = np.zeros((n_kernels, 0), dtype=np.int64)
     best_flat = np.zeros((n_kernels, 0), dtype=np.int64)
-    width = None
-    for start, (maps,) in _batched_outputs(model, images, [conv], batch_size):
+    width = 1
+    for start, (maps,) in runner.layer_outputs(images, [conv], batch_size):
+        if first:
+            maps = np.moveaxis(maps, 1, -1)
         n, h, w, _ = maps.shape
         width = w
         flat = maps.reshape(n, h * w, n_kernels)
@@ -313,33 +236,89 @@ class ReceptiveField(NamedTuple):
 
 
 _SPATIAL_NEUTRAL = (
-    keras.layers.Activation, keras.layers.ReLU, keras.layers.BatchNormalization,
-    keras.layers.Dropout, keras.layers.LayerNormalization, keras.layers.InputLayer,
+    keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU,
+    keras.layers.BatchNormalization, keras.layers.Dropout, keras.layers.SpatialDropout2D,
+    keras.layers.LayerNormalization, keras.layers.GaussianNoise, keras.layers.Rescaling,
 )
+_POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+
+
+def _trace_chain(func: str, runner: Runner, target: keras.layers.Layer) -> list[tuple]:
+    """Run one image through the model, recording every operation's input tensors.
+
+    Returns ``[(operation, input spatial size), ...]`` from the model input to *target*,
+    or raises if that path is not a single chain (a branch joins on the way).
+    """
+    shape = tuple(32 if d is None else d for d in runner.spec.shape)
+    x = keras.ops.zeros((1, *shape))
+    producer: dict[int, tuple[object, list]] = {}
+    keep: list[object] = [x]  # keep tensors alive so their ids stay unique
+
+    def observe(op, args, out):
+        tensors = [a for a in keras.tree.flatten(args) if keras.ops.is_tensor(a)]
+        keep.extend(tensors)
+        keep.append(out)
+        if any(out is t for t in tensors):
+            return  # an identity step (e.g. Dropout at inference) passes the tensor on
+        producer[id(out)] = (op, tensors)
+
+    found: dict[int, object] = {}
+    forward(runner.model, x, taps=[target], found=found, observe=observe)
+    current = found[id(target)]
+    chain = []
+    while id(current) in producer:
+        op, inputs = producer[id(current)]
+        fed = [t for t in inputs if _depends_on_input(t, producer, x)]
+        if len(fed) > 1:
+            name = getattr(op, "name", type(op).__name__)
+            raise ValueError(
+                f"{func}: the path to {target.name!r} is not a chain: {name!r} joins "
+                f"{len(fed)} branches, and their receptive fields differ"
+            )
+        chain.append((op, fed[0] if fed else None))
+        if not fed:
+            break
+        current = fed[0]
+    return chain[::-1]
+
+
+def _depends_on_input(tensor, producer, x) -> bool:
+    seen = set()
+    stack = [tensor]
+    while stack:
+        current = stack.pop()
+        if current is x:
+            return True
+        if id(current) in seen or id(current) not in producer:
+            continue
+        seen.add(id(current))
+        stack.extend(producer[id(current)][1])
+    return False
 
 
 def receptive_field(model: keras.Model, layer: object) -> ReceptiveField:
-    """Compute the receptive field of a layer's output in a chain of conv/pool layers.
+    """Compute the receptive field of a layer's output, following the model's real graph.
 
     Parameters
     ----------
     model : keras.Model
-        A model whose layers, up to *layer*, form a chain (each feeding the next).
+        A model in which the path from the input to *layer* is a chain of operations
+        (branches elsewhere in the graph do not matter).
     layer : int, str, layer class or layer
         The layer, as :func:`interp.pick_layer` accepts it.
 
     Returns
     -------
     ReceptiveField
-        For the course network: 3 × 3 for ``conv1``, 5 × 5 for ``conv2``. With
-        ``"same"`` padding the offset assumes stride 1 or an input size divisible by the
-        stride (where TensorFlow pads symmetrically but for the odd pixel).
+        For the course network: 3 x 3 for ``conv1``, 5 x 5 for ``conv2``. ``"same"``
+        padding is placed as TensorFlow places it for the model's input size.
 
     Raises
     ------
     ValueError
-        If a layer on the way changes the image in a way this function does not model
-        (anything but Conv2D, pooling and layers that keep the spatial layout).
+        If the path to *layer* joins branches, or a layer on the way changes the image
+        in a way this function does not model (anything but 2-D convolutions, pooling
+        and layers that keep the spatial layout).
 
     Examples
     --------
@@ -349,32 +328,35 @@ def receptive_field(model: keras.Model, layer: object) -> ReceptiveField:
 
     """
     func = "receptive_field"
-    target = pick_layer(model, layer)
+    runner = Runner(func, model, graph=True)
+    target = pick(func, runner.model, layer)
     size, jump, start = [1, 1], [1, 1], [0, 0]
-    for current in walk_layers(model):
-        if isinstance(current, keras.Model):
+    for op, source in _trace_chain(func, runner, target):
+        if isinstance(op, (*_SPATIAL_NEUTRAL, keras.layers.InputLayer)):
             continue
-        if isinstance(current, (keras.layers.Conv2D, keras.layers.MaxPooling2D,
-                                keras.layers.AveragePooling2D)):
-            if isinstance(current, keras.layers.Conv2D):
-                kernel_size, strides = current.kernel_size, current.strides
-                dilation = current.dilation_rate
+        if (is_conv(op) and op.rank == 2) or isinstance(op, (
+                keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D, *_POOLING)):
+            if isinstance(op, _POOLING):
+                kernel_size, strides, dilation = op.pool_size, op.strides, (1, 1)
             else:
-                kernel_size, strides, dilation = current.pool_size, current.strides, (1, 1)
+                kernel_size, strides, dilation = op.kernel_size, op.strides, op.dilation_rate
+            axes = (2, 3) if op.data_format == "channels_first" else (1, 2)
             for axis in (0, 1):
                 effective = (kernel_size[axis] - 1) * dilation[axis] + 1
-                if current.padding == "same":
-                    start[axis] -= ((effective - 1) // 2) * jump[axis]
+                if op.padding == "same":
+                    length = int(source.shape[axes[axis]])
+                    out = -(-length // strides[axis])
+                    total = max((out - 1) * strides[axis] + effective - length, 0)
+                    start[axis] -= (total // 2) * jump[axis]
                 size[axis] += (effective - 1) * jump[axis]
                 jump[axis] *= strides[axis]
-        elif not isinstance(current, _SPATIAL_NEUTRAL):
-            raise ValueError(
-                f"{func}: cannot follow the receptive field through {type(current).__name__} "
-                f"layer {current.name!r} on the way to {target.name!r}"
-            )
-        if current is target:
-            return ReceptiveField(tuple(size), tuple(jump), tuple(start))
-    raise ValueError(f"{func}: layer {target.name!r} was not reached")  # pragma: no cover
+            continue
+        name = getattr(op, "name", type(op).__name__)
+        raise ValueError(
+            f"{func}: cannot follow the receptive field through {type(op).__name__} "
+            f"{name!r} on the way to {target.name!r}"
+        )
+    return ReceptiveField(tuple(size), tuple(jump), tuple(start))
 
 
 def crop_patches(
@@ -385,7 +367,7 @@ def crop_patches(
     Parameters
     ----------
     images : array-like, shape (n, h, w, c)
-        The images :func:`top_activating` was run on.
+        The images :func:`top_activating` was run on (channels last).
     top : TopActivations
         Its result, with or without the kernel axis.
     field : ReceptiveField
@@ -396,6 +378,14 @@ def crop_patches(
     numpy.ndarray
         ``top.indices.shape + (size_h, size_w, c)``; pixels outside the image (in the
         padding of a ``"same"`` layer) are 0.
+
+    Raises
+    ------
+    ValueError
+        If *top* names an image that *images* does not have, or *images* is not a batch
+        of images.
+    TypeError
+        If *top* or *field* is of the wrong kind.
 
     Examples
     --------
@@ -408,14 +398,29 @@ def crop_patches(
     (15, 2, 5, 5, 1)
 
     """
-    images = np.asarray(images)
+    func = "crop_patches"
+    if not isinstance(top, TopActivations):
+        raise TypeError(f"{func}: top must be the TopActivations that top_activating returns, "
+                        f"got {describe(top)}")
+    if not isinstance(field, ReceptiveField):
+        raise TypeError(f"{func}: field must be the ReceptiveField that receptive_field "
+                        f"returns, got {describe(field)}")
+    images = as_real_array(func, "images", images)
+    if images.ndim != 4:
+        raise ValueError(f"{func}: images must be a batch shaped (n, h, w, c), "
+                         f"got {describe(images)}")
+    if top.indices.size and int(top.indices.max()) >= len(images):
+        raise ValueError(
+            f"{func}: top names image {int(top.indices.max())}, but images holds only "
+            f"{len(images)}; pass the same images top_activating searched"
+        )
     (fh, fw), (sh, sw), (oh, ow) = field
     pad = max(fh, fw)
-    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    out = np.zeros((*top.indices.shape, fh, fw, images.shape[-1]), dtype=images.dtype)
     rows = pad + oh + top.positions[..., 0] * sh
     cols = pad + ow + top.positions[..., 1] * sw
-    out = np.empty((*top.indices.shape, fh, fw, images.shape[-1]), dtype=images.dtype)
     for where in np.ndindex(top.indices.shape):
+        padded = np.pad(images[top.indices[where]], ((pad, pad), (pad, pad), (0, 0)))
         r, c = rows[where], cols[where]
-        out[where] = padded[top.indices[where], r:r + fh, c:c + fw]
+        out[where] = padded[r:r + fh, c:c + fw]
     return out

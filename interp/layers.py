@@ -1,24 +1,15 @@
-"""Pick layers out of a Keras model: by position, name, type or object, nested models included.
+"""Pick layers out of a Keras model: by position, name or path, type or object.
 
-The Keras 3 quirks live here and nowhere else: a ``Sequential`` built without an ``Input``
-has ``inputs`` but no ``input``; a model nested in another hides its layers one level down.
+Nested models are searched too. A layer inside a nested model ``inner`` has the path
+``"inner/conv"``; paths stay unique when nested models reuse layer names, and every
+function that takes a layer accepts them.
 """
 
 from __future__ import annotations
 
-import difflib
-import numbers
-
 import keras
 
-from ._validate import check_int, describe
-
-
-def check_model(func: str, model: object) -> keras.Model:
-    """Return *model* if it is a Keras model, else raise a ``TypeError`` naming *func*."""
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
-    return model
+from . import _model
 
 
 def walk_layers(model: keras.Model) -> list[keras.layers.Layer]:
@@ -26,31 +17,8 @@ def walk_layers(model: keras.Model) -> list[keras.layers.Layer]:
 
     A nested model appears itself, followed by its own layers. Layers appear as
     ``model.layers`` lists them: a Functional model lists its ``InputLayer`` first, a
-    Sequential model does not.
-
-    Examples
-    --------
-    >>> import interp
-    >>> [layer.name for layer in interp.walk_layers(interp.build_model())]
-    ['conv1', 'conv2', 'flatten', 'dense']
-
-    """
-    check_model("walk_layers", model)
-    found = []
-    for layer in model.layers:
-        found.append(layer)
-        if isinstance(layer, keras.Model):
-            found.extend(walk_layers(layer))
-    return found
-
-
-def _listing(model: keras.Model) -> str:
-    rows = [f"{i}: {layer.name} ({type(layer).__name__})" for i, layer in enumerate(model.layers)]
-    return "; ".join(rows)
-
-
-def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
-    """Return the 2-D convolution layers of *model*, in order, nested models included.
+    Sequential model does not. :func:`layer_paths` gives the same layers with their
+    unique paths.
 
     Parameters
     ----------
@@ -59,7 +27,60 @@ def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
 
     Returns
     -------
-    list of keras.layers.Conv2D
+    list of keras.layers.Layer
+
+    Examples
+    --------
+    >>> import interp
+    >>> [layer.name for layer in interp.walk_layers(interp.build_model())]
+    ['conv1', 'conv2', 'flatten', 'dense']
+
+    """
+    _model.check_model("walk_layers", model)
+    return [layer for _, layer in _model.walk(model)]
+
+
+def layer_paths(model: keras.Model) -> dict[str, keras.layers.Layer]:
+    """Return ``{path: layer}`` for every layer of *model*, nested models included.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A Sequential (with or without ``Input``), Functional or nested model.
+
+    Returns
+    -------
+    dict of str to keras.layers.Layer
+        In walk order (see :func:`walk_layers`). A top-level layer's path is its name;
+        a layer of a nested model ``inner`` has the path ``"inner/name"``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import interp
+    >>> inner = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv")],
+    ...                          name="inner")
+    >>> outer = keras.Sequential([inner, keras.layers.Conv2D(2, 3, name="conv")])
+    >>> list(interp.layer_paths(outer))
+    ['inner', 'inner/conv', 'conv']
+
+    """
+    _model.check_model("layer_paths", model)
+    return dict(_model.walk(model))
+
+
+def conv_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """Return the convolution layers of *model*, in order, nested models included.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A Sequential (with or without ``Input``), Functional or nested model.
+
+    Returns
+    -------
+    list of keras.layers.Layer
+        Every ``Conv1D``, ``Conv2D`` and ``Conv3D`` (subclasses included).
 
     Examples
     --------
@@ -68,8 +89,8 @@ def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
     ['conv1', 'conv2']
 
     """
-    check_model("conv_layers", model)
-    return [layer for layer in walk_layers(model) if isinstance(layer, keras.layers.Conv2D)]
+    _model.check_model("conv_layers", model)
+    return _model.conv_layers(model)
 
 
 def pick_layer(
@@ -78,7 +99,7 @@ def pick_layer(
     *,
     nth: int = 0,
 ) -> keras.layers.Layer:
-    """Return one layer of *model*, chosen by position, name, type or identity.
+    """Return one layer of *model*, chosen by position, name or path, type or identity.
 
     Parameters
     ----------
@@ -86,7 +107,9 @@ def pick_layer(
         A Sequential (with or without ``Input``), Functional or nested model.
     which : int, str, layer class or layer
         - an ``int``: a position in ``model.layers`` (negative counts from the end);
-        - a ``str``: a layer name, searched in nested models too;
+        - a ``str``: a layer path such as ``"inner/conv"``, or a plain name, searched in
+          nested models too (a name used by several nested layers must be given as a
+          path);
         - a layer class such as ``keras.layers.Conv2D``: the *nth* layer of that type
           (subclasses count), nested models included, depth first;
         - a layer object: returned if it belongs to *model*.
@@ -103,10 +126,12 @@ def pick_layer(
         If an index or *nth* is out of range; the message gives the valid range and lists
         the layers.
     ValueError
-        If no layer has the name (the message lists the names and the closest one), no
-        layer has the type, or a layer object is not part of *model*.
+        If no layer has the name (the message lists the paths and the closest one), a
+        name is ambiguous, no layer has the type, or a layer object is not part of
+        *model*.
     TypeError
-        If *model* is not a Keras model or *which* is of another kind.
+        If *model* is not a Keras model (or is subclassed, so its layers cannot be
+        reached), or *which* is of another kind.
 
     Examples
     --------
@@ -121,51 +146,4 @@ def pick_layer(
     'conv2'
 
     """
-    func = "pick_layer"
-    check_model(func, model)
-    if not isinstance(which, type):
-        check_int(func, "nth", nth)
-        if nth != 0:
-            raise ValueError(f"{func}: nth is used only when which is a layer class, got nth={nth}")
-    if isinstance(which, numbers.Integral) and not isinstance(which, bool):
-        size = len(model.layers)
-        if not -size <= int(which) < size:
-            raise IndexError(
-                f"{func}: which={int(which)} is out of range for a model with {size} layers; "
-                f"allowed {-size}..{size - 1}. Layers: {_listing(model)}"
-            )
-        return model.layers[int(which)]
-    layers = walk_layers(model)
-    if isinstance(which, str):
-        for layer in layers:
-            if layer.name == which:
-                return layer
-        names = [layer.name for layer in layers]
-        close = difflib.get_close_matches(which, names, n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{func}: no layer named {which!r}; names are {names}.{hint}")
-    if isinstance(which, type) and issubclass(which, keras.layers.Layer):
-        matches = [layer for layer in layers if isinstance(layer, which)]
-        if not matches:
-            kinds = sorted({type(layer).__name__ for layer in layers})
-            raise ValueError(
-                f"{func}: the model has no {which.__name__} layer; its layer types are {kinds}"
-            )
-        nth = check_int(func, "nth", nth)
-        if not -len(matches) <= nth < len(matches):
-            raise IndexError(
-                f"{func}: nth={nth} is out of range for {len(matches)} {which.__name__} "
-                f"layers; allowed {-len(matches)}..{len(matches) - 1}"
-            )
-        return matches[nth]
-    if isinstance(which, keras.layers.Layer):
-        if any(layer is which for layer in layers):
-            return which
-        raise ValueError(
-            f"{func}: layer {which.name!r} is not part of this model; "
-            f"its layers are {[layer.name for layer in layers]}"
-        )
-    raise TypeError(
-        f"{func}: which must be an int, a layer name, a layer class or a layer, "
-        f"got {describe(which)}"
-    )
+    return _model.pick("pick_layer", model, which, nth=nth)

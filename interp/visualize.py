@@ -7,11 +7,9 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from ._validate import check_int, describe
-from .activations import _forward, _input_shape
+from ._model import Runner, is_conv, pick
+from ._validate import check_index, check_int, check_number, describe
 from .convolution import convolve
-from .kernels import check_conv_layer
-from .layers import check_model, pick_layer
 
 
 def _gaussian(sigma: float) -> np.ndarray:
@@ -48,9 +46,11 @@ def maximize_activation(
     model : keras.Model
         Any model kind (Sequential with or without ``Input``, Functional, nested).
     layer : int, str, layer class or layer
-        A Conv2D layer of *model*.
+        A convolution layer of *model* (Conv1D, Conv2D or Conv3D), as
+        :func:`interp.pick_layer` accepts it.
     kernel : int or sequence of int
-        The kernel (output channel); several are optimized together, one image each.
+        The kernel (output channel; negative counts from the end); several are optimized
+        together, one image each.
     steps : int, default 200
         Gradient-ascent steps.
     learning_rate : float, default 0.05
@@ -69,7 +69,8 @@ def maximize_activation(
     Returns
     -------
     numpy.ndarray
-        ``(h, w, c)`` in [0, 1] for one kernel, ``(len(kernel), h, w, c)`` for several.
+        One input image in [0, 1], shaped like ``images[0]`` for the model (e.g.
+        ``(h, w, c)``), for one kernel; a batch of them, one per kernel, for several.
 
     Raises
     ------
@@ -89,62 +90,61 @@ def maximize_activation(
     ((28, 28, 1), True, True)
 
     """
-    import tensorflow as tf
-
     func = "maximize_activation"
-    check_model(func, model)
-    conv = check_conv_layer(func, pick_layer(model, layer))
+    runner = Runner(func, model, graph=True)
+    conv = pick(func, runner.model, layer)
+    if not is_conv(conv):
+        given = (f"{type(conv).__name__} layer {conv.name!r}"
+                 if isinstance(conv, keras.layers.Layer) else describe(conv))
+        raise TypeError(f"{func}: layer must be a convolution layer (Conv1D, Conv2D or "
+                        f"Conv3D), got {given}")
     single = not isinstance(kernel, (Sequence, np.ndarray))
     kernels = [kernel] if single else list(kernel)
     if not kernels:
         raise ValueError(f"{func}: kernel must name at least one kernel")
-    for k in kernels:
-        k = check_int(func, "kernel", k)
-        if not 0 <= k < conv.filters:
-            raise IndexError(
-                f"{func}: kernel={k} is out of range for {conv.filters} kernels; "
-                f"allowed 0..{conv.filters - 1}"
-            )
+    kernels = [check_index(func, "kernel", k, conv.filters, "kernels") for k in kernels]
     steps = check_int(func, "steps", steps, minimum=1)
     jitter = check_int(func, "jitter", jitter, minimum=0)
     blur_every = check_int(func, "blur_every", blur_every, minimum=0)
     seed = check_int(func, "seed", seed, minimum=0)
-    for name, value in (("learning_rate", learning_rate), ("blur_sigma", blur_sigma)):
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{func}: {name} must be a number > 0, got {describe(value)}")
-    if not np.isfinite(decay) or not 0 <= decay < 1:
-        raise ValueError(f"{func}: decay must be a number in [0, 1), got {describe(decay)}")
-    shape = _input_shape(model)
-    if shape is None or None in shape:
-        raise ValueError(f"{func}: the model's input shape must be known; build the model first")
-
-    selector = tf.one_hot(kernels, conv.filters)  # (K, n_kernels): kernel k for image k
-    wanted = {id(conv)}
-
-    @tf.function(input_signature=[tf.TensorSpec((len(kernels), *shape), tf.float32)])
-    def gradient(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            found: dict[int, object] = {}
-            _forward(model, x, wanted, found)
-            activation = tf.reduce_mean(found[id(conv)], axis=(1, 2))  # (K, n_kernels)
-            objective = tf.reduce_sum(activation * selector)
-        return tape.gradient(objective, x)
-
+    learning_rate = check_number(func, "learning_rate", learning_rate, minimum=0.0,
+                                 strict_minimum=True)
+    blur_sigma = check_number(func, "blur_sigma", blur_sigma, minimum=0.0, strict_minimum=True)
+    decay = check_number(func, "decay", decay, minimum=0.0)
+    if decay >= 1:
+        raise ValueError(f"{func}: decay must be a number in [0, 1), got {decay!r}")
+    spec = runner.spec
+    if None in spec.shape:
+        raise ValueError(
+            f"{func}: the model's input shape must be fully known to draw an image, got "
+            f"{spec.batch()}"
+        )
+    spatial = tuple(1 + a for a in spec.spatial_axes)  # axes of the (K, ...) batch
+    targets = np.asarray(kernels, dtype=np.int64)
     rng = np.random.default_rng(seed)
     # noise strong enough that no ReLU starts out dead everywhere (a zero gradient)
-    x = (0.5 + 0.1 * rng.standard_normal((len(kernels), *shape))).astype(np.float32)
+    x = (0.5 + 0.1 * rng.standard_normal((len(kernels), *spec.shape))).astype(np.float32)
     blur = _gaussian(blur_sigma)
+    planes = len(spatial) == 2  # blur needs two spatial axes
+    reduce = tuple(range(1, x.ndim))
     for step in range(steps):
-        dy, dx = (rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0))
-        shifted = np.roll(x, (dy, dx), axis=(1, 2))
-        grad = np.roll(gradient(tf.constant(shifted)).numpy(), (-dy, -dx), axis=(1, 2))
-        scale = grad.std(axis=(1, 2, 3), keepdims=True) + 1e-8
+        shifts = tuple(rng.integers(-jitter, jitter + 1, size=len(spatial))) if jitter else (
+            (0,) * len(spatial))
+        shifted = np.roll(x, shifts, axis=spatial)
+        grad = runner.gradient(shifted, targets, layer=conv, of="activation")
+        grad = np.roll(grad, tuple(-s for s in shifts), axis=spatial)
+        scale = grad.std(axis=reduce, keepdims=True) + 1e-8
         x = x + learning_rate * grad / scale
         x = x - decay * (x - 0.5)
-        if blur_every and (step + 1) % blur_every == 0:
-            for i in range(len(x)):
-                for c in range(x.shape[-1]):
-                    x[i, :, :, c] = convolve(x[i, :, :, c], blur, padding="same")
+        if planes and blur_every and (step + 1) % blur_every == 0:
+            x = _blur(x, blur, spatial)
         x = np.clip(x, 0.0, 1.0).astype(np.float32)
     return x[0] if single else x
+
+
+def _blur(x: np.ndarray, blur: np.ndarray, spatial: tuple[int, int]) -> np.ndarray:
+    """Blur every plane of a batch over its two spatial axes."""
+    moved = np.moveaxis(x, spatial, (-2, -1))
+    flat = moved.reshape(-1, *moved.shape[-2:])
+    smoothed = np.stack([convolve(plane, blur, padding="same") for plane in flat])
+    return np.moveaxis(smoothed.reshape(moved.shape), (-2, -1), spatial).astype(np.float32)

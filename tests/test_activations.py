@@ -15,9 +15,16 @@ def small_images():
     return np.random.default_rng(0).random((23, 12, 12, 1)).astype(np.float32)
 
 
+def _prefix(model):
+    """The nested kind keeps c1 and c2 inside a model named "inner"."""
+    return "inner/" if any(isinstance(layer, keras.Model) for layer in model.layers) else ""
+
+
 def test_feature_maps_equal_layer_response_and_keras(any_model, model_kinds, small_images):
     maps = interp.feature_maps(any_model, small_images, batch_size=5)
-    assert list(maps) == ["c1", "c2"]
+    p = _prefix(any_model)
+    assert list(maps) == [f"{p}c1", f"{p}c2"]
+    maps = {key.split("/")[-1]: value for key, value in maps.items()}
     c1, c2 = interp.conv_layers(any_model)
     np.testing.assert_allclose(maps["c1"], interp.layer_response(c1, small_images), atol=TOL)
     np.testing.assert_allclose(maps["c2"], interp.layer_response(c2, maps["c1"]), atol=TOL)
@@ -31,11 +38,11 @@ def test_feature_maps_equal_layer_response_and_keras(any_model, model_kinds, sma
 
 def test_feature_maps_other_layers_and_orders(any_model, small_images):
     maps = interp.feature_maps(any_model, small_images, layers=["out", "c2"])
-    assert list(maps) == ["out", "c2"]
+    assert list(maps) == ["out", f"{_prefix(any_model)}c2"]
     np.testing.assert_allclose(maps["out"], keras.ops.convert_to_numpy(any_model(small_images)),
                                atol=TOL)
     one = interp.feature_maps(any_model, small_images, layers="c1")
-    assert list(one) == ["c1"]
+    assert list(one) == [f"{_prefix(any_model)}c1"]
 
 
 @pytest.mark.parametrize("batch_size", [1, 4, 23, 100])
@@ -60,7 +67,7 @@ def brute_force(maps, k):
 
 @pytest.mark.parametrize("batch_size", [1, 5, 1024])
 def test_top_activating_equals_brute_force(any_model, small_images, batch_size):
-    maps = interp.feature_maps(any_model, small_images)["c2"]
+    maps = interp.feature_maps(any_model, small_images)[f"{_prefix(any_model)}c2"]
     indices, values, positions = brute_force(maps, k=6)
     top = interp.top_activating(any_model, "c2", small_images, k=6, batch_size=batch_size)
     np.testing.assert_array_equal(top.indices, indices)
@@ -125,7 +132,7 @@ def test_patch_is_what_the_position_sees(trained, test_set):
 
 @pytest.mark.parametrize(("call", "error", "words"), [
     (lambda m, x: interp.top_activating(m, "flat", x), TypeError,
-     "top_activating: layer must be a convolution layer"),
+     "top_activating: layer must be a 2-D convolution layer"),
     (lambda m, x: interp.top_activating(m, "c1", x[:3], k=4), ValueError,
      "k must be at most the number of images (3), got 4"),
     (lambda m, x: interp.top_activating(m, "c1", x, kernel=2), IndexError,
@@ -133,7 +140,7 @@ def test_patch_is_what_the_position_sees(trained, test_set):
     (lambda m, x: interp.top_activating(m, "c1", x[..., 0]), ValueError,
      "images must be a batch shaped (n, 12, 12, 1)"),
     (lambda m, x: interp.feature_maps(m, np.zeros((2, 28, 28, 1))), ValueError,
-     "feature_maps: images must be shaped (n, 12, 12, 1) for this model"),
+     "feature_maps: images must be a batch shaped (n, 12, 12, 1) for this model"),
     (lambda m, x: interp.feature_maps(m, x, layers="nope"), ValueError, "no layer named 'nope'"),
     (lambda m, x: interp.feature_maps(m, x, batch_size=0), ValueError, "batch_size must be an int >= 1"),
     (lambda m, x: interp.feature_maps("model", x), TypeError, "model must be a keras.Model"),

@@ -86,28 +86,33 @@ def test_occlusion_by_hand():
 def test_saliency_equals_finite_differences():
     """A smooth float64 network (tanh), every pixel: no ReLU kink to cross."""
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([
-        keras.Input((6, 6, 1), dtype="float64"),
-        keras.layers.Conv2D(3, 3, activation="tanh", dtype="float64"),
-        keras.layers.Flatten(dtype="float64"),
-        keras.layers.Dense(4, activation="softmax", dtype="float64"),
-    ])
+
+    def network(last_activation):
+        return keras.Sequential([
+            keras.Input((6, 6, 1), dtype="float64"),
+            keras.layers.Conv2D(3, 3, activation="tanh", dtype="float64"),
+            keras.layers.Flatten(dtype="float64"),
+            keras.layers.Dense(4, activation=last_activation, dtype="float64"),
+        ])
+
+    model = network("softmax")
+    logits = network(None)  # the oracle: the same weights without the softmax
+    logits.set_weights(model.get_weights())
     image = np.random.default_rng(0).random((1, 6, 6, 1)).astype(np.float32).astype(np.float64)
     target = 2
     grad = interp.saliency(model, image, target=target)[0]
-    with interp.attribution._logits(model):  # the quantity saliency differentiates
 
-        def logit(img):
-            return float(np.asarray(model(img))[0, target])
+    def logit(img):
+        return float(np.asarray(logits(img))[0, target])
 
-        eps = 1e-5
-        estimate = np.zeros((6, 6))
-        for r in range(6):
-            for c in range(6):
-                plus, minus = image.copy(), image.copy()
-                plus[0, r, c, 0] += eps
-                minus[0, r, c, 0] -= eps
-                estimate[r, c] = (logit(plus) - logit(minus)) / (2 * eps)
+    eps = 1e-5
+    estimate = np.zeros((6, 6))
+    for r in range(6):
+        for c in range(6):
+            plus, minus = image.copy(), image.copy()
+            plus[0, r, c, 0] += eps
+            minus[0, r, c, 0] -= eps
+            estimate[r, c] = (logit(plus) - logit(minus)) / (2 * eps)
     np.testing.assert_allclose(grad, estimate, rtol=1e-4, atol=1e-6)
     assert np.abs(estimate).max() > 0.01  # not a comparison of zeros
 
@@ -154,15 +159,15 @@ def test_default_target_is_the_prediction(model_kinds, images):
 
 @pytest.mark.parametrize(("call", "error", "words"), [
     (lambda m, x: interp.saliency(m, x[..., 0]), ValueError, "saliency: images must be a batch"),
-    (lambda m, x: interp.saliency(m, np.zeros((1, 9, 9, 1))), ValueError, "images must be shaped"),
+    (lambda m, x: interp.saliency(m, np.zeros((1, 9, 9, 1))), ValueError, "saliency: images must be a batch shaped (n, 12, 12, 1)"),
     (lambda m, x: interp.saliency(m, x, target=4), ValueError, "target must be a class index in 0..3"),
     (lambda m, x: interp.saliency(m, x, target=[0, 1]), ValueError, "one class per image (5)"),
     (lambda m, x: interp.saliency(m, x, target=1.5), TypeError, "target must be None, an int"),
-    (lambda m, x: interp.grad_cam(m, x, layer="out"), TypeError, "grad_cam: layer must be a convolution"),
+    (lambda m, x: interp.grad_cam(m, x, layer="out"), TypeError, "grad_cam: layer must be a 2-D convolution layer"),
     (lambda m, x: interp.integrated_gradients(m, x, steps=0), ValueError, "steps must be an int >= 1"),
     (lambda m, x: interp.integrated_gradients(m, x, baseline=np.zeros(3)), ValueError, "baseline must be"),
     (lambda m, x: interp.smoothgrad(m, x, samples=0), ValueError, "samples must be an int >= 1"),
-    (lambda m, x: interp.smoothgrad(m, x, noise=-1.0), ValueError, "noise must be a number >= 0"),
+    (lambda m, x: interp.smoothgrad(m, x, noise=-1.0), ValueError, "smoothgrad: noise must be a finite number >= 0"),
     (lambda m, x: interp.occlusion(m, x, patch=13), ValueError, "patch must be at most the image size 12"),
     (lambda m, x: interp.occlusion(m, x, stride=0), ValueError, "stride must be an int >= 1"),
 ])
@@ -240,7 +245,7 @@ def test_maximize_activation_increases_activation_and_is_seeded(model_kinds):
     ({"layer": "c1", "kernel": 2}, IndexError, "kernel=2 is out of range for 2 kernels"),
     ({"layer": "c1", "kernel": 0, "steps": 0}, ValueError, "steps must be an int >= 1"),
     ({"layer": "c1", "kernel": 0, "decay": 1.0}, ValueError, "decay must be a number in [0, 1)"),
-    ({"layer": "c1", "kernel": 0, "learning_rate": -1.0}, ValueError, "learning_rate must be a number > 0"),
+    ({"layer": "c1", "kernel": 0, "learning_rate": -1.0}, ValueError, "learning_rate must be a finite number > 0"),
 ])
 def test_maximize_activation_bad_input(model_kinds, kwargs, error, words):
     with pytest.raises(error) as info:

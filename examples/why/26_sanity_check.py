@@ -23,12 +23,13 @@ images = x_test[[int(interp.images_of(y_test, name)[0]) for name in classes]]
 
 methods = {
     "saliency": interp.saliency,
-    "SmoothGrad": lambda m, x, target: interp.smoothgrad(m, x, target, samples=10),
-    "integrated gradients": lambda m, x, target: interp.integrated_gradients(m, x, target)[0],
-    "Grad-CAM (conv1)": lambda m, x, target: interp.grad_cam(m, x, "conv1", target),
-    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target, patch=8),
+    "SmoothGrad": lambda m, x, target: interp.smoothgrad(m, x, target=target, samples=10),
+    "integrated gradients":
+        lambda m, x, target: interp.integrated_gradients(m, x, target=target)[0],
+    "Grad-CAM (conv1)": lambda m, x, target: interp.grad_cam(m, x, target=target, layer="conv1"),
+    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target=target, patch=8),
 }
-checks = {name: interp.model_randomization(model, images, method, seed=0)
+checks = {name: interp.model_randomization(model, images, method=method, seed=0)
           for name, method in methods.items()}
 print("Spearman rank correlation of |map| between trained and randomized network")
 print(f"{'':<22}" + "".join(f"{name[:11]:>12}" for name in classes) + f"{'mean':>8}")

@@ -1,0 +1,961 @@
+"""How interp runs a user's model: the one module that knows Keras's and the backend's ways.
+
+Every public function that takes a ``model`` goes through :class:`Runner`, which
+
+- checks the model once: a built ``keras.Model`` with one input (a subclassed model only
+  when the function needs nothing but its output);
+- reads its input spec (:class:`InputSpec`): the image shape, the data format, which axis
+  holds the channels;
+- walks its layers with unique paths (``"inner/conv"`` for a layer of a nested model);
+- runs it forward layer by layer, recording the outputs of chosen layers, with
+  replacements for some operations -- never by changing the user's model: the final
+  softmax or sigmoid is skipped (gradients explain *logits*) by calling an own copy of the
+  last layer without its activation, and guided backpropagation swaps every ReLU the same
+  way;
+- picks one output of a multi-output model (``output=``);
+- turns ``target`` into one class per image;
+- takes gradients through the one function :meth:`Runner.gradient`, compiled once per
+  model, layer and mode, for batches of any size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import numbers
+import threading
+import warnings
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+
+import keras
+import numpy as np
+
+from ._validate import check_int, describe
+
+SOFTMAX_NAMES = frozenset({"softmax", "softmax_v2", "log_softmax"})
+SIGMOID_NAMES = frozenset({"sigmoid"})
+RELU_NAMES = frozenset({"relu"})
+
+
+class InterpWarning(UserWarning):
+    """interp did what was asked, but the result may not mean what you expect."""
+
+
+# ---- what kind of model ----------------------------------------------------------------
+
+def check_model(func: str, model: object) -> keras.Model:
+    """Return *model* if it is a Keras model, else raise a ``TypeError`` naming *func*."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{func}: model must be a keras.Model, got {describe(model)}")
+    return model
+
+
+def is_graph(model: keras.Model) -> bool:
+    """Whether interp can walk *model* layer by layer (Sequential or Functional)."""
+    return isinstance(model, keras.Sequential) or hasattr(model, "_run_through_graph")
+
+
+def require_backend(func: str, what: str = "gradients") -> None:
+    """Refuse clearly where only the TensorFlow backend is supported."""
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            f"{func}: {what} need the TensorFlow backend for now, but Keras runs on "
+            f"{backend!r}; set KERAS_BACKEND=tensorflow before importing keras"
+        )
+
+
+# ---- layers and their paths --------------------------------------------------------------
+
+def walk(model: keras.Model, prefix: str = "") -> list[tuple[str, keras.layers.Layer]]:
+    """Return ``(path, layer)`` for every layer, depth first, nested models included.
+
+    A top-level layer's path is its name; a layer of a nested model ``inner`` has the path
+    ``"inner/name"``. Keras forbids ``/`` in names, so paths are unique even when nested
+    models reuse names. A nested model appears itself, followed by its layers. A layer
+    object shared by two places appears once, at its first path.
+    """
+    found: list[tuple[str, keras.layers.Layer]] = []
+    seen: set[int] = set()
+
+    def visit(current: keras.Model, head: str) -> None:
+        for layer in current.layers:
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            path = f"{head}{layer.name}"
+            found.append((path, layer))
+            if isinstance(layer, keras.Model) and is_graph(layer):
+                visit(layer, f"{path}/")
+
+    visit(model, prefix)
+    return found
+
+
+def layer_path(model: keras.Model, layer: keras.layers.Layer) -> str:
+    """Return the unique path of *layer* inside *model*."""
+    for path, candidate in walk(model):
+        if candidate is layer:
+            return path
+    raise ValueError(f"layer {layer.name!r} is not part of model {model.name!r}")
+
+
+def _listing(model: keras.Model) -> str:
+    rows = [f"{i}: {layer.name} ({type(layer).__name__})" for i, layer in enumerate(model.layers)]
+    return "; ".join(rows)
+
+
+def pick(
+    func: str,
+    model: keras.Model,
+    which: object,
+    *,
+    nth: int = 0,
+) -> keras.layers.Layer:
+    """Return one layer of *model* by position, name or path, class, or identity.
+
+    See :func:`interp.pick_layer` for the rules; *func* names the caller in messages.
+    """
+    check_model(func, model)
+    if not isinstance(which, type):
+        check_int(func, "nth", nth)
+        if nth != 0:
+            raise ValueError(f"{func}: nth is used only when which is a layer class, got nth={nth}")
+    if not is_graph(model):
+        raise TypeError(
+            f"{func}: cannot reach the layers inside subclassed model {model.name!r} "
+            f"({type(model).__name__}): Keras runs its call() as one step. Rebuild it as a "
+            "Sequential or Functional model to look inside"
+        )
+    if isinstance(which, numbers.Integral) and not isinstance(which, bool):
+        size = len(model.layers)
+        if not -size <= int(which) < size:
+            raise IndexError(
+                f"{func}: which={int(which)} is out of range for a model with {size} layers; "
+                f"allowed {-size}..{size - 1}. Layers: {_listing(model)}"
+            )
+        return model.layers[int(which)]
+    layers = walk(model)
+    if isinstance(which, str):
+        by_path = [layer for path, layer in layers if path == which]
+        if by_path:
+            return by_path[0]
+        by_name = [(path, layer) for path, layer in layers if layer.name == which]
+        if len(by_name) == 1:
+            return by_name[0][1]
+        paths = [path for path, _ in layers]
+        if len(by_name) > 1:
+            raise ValueError(
+                f"{func}: the name {which!r} is used by {len(by_name)} layers in nested "
+                f"models; pick one by its path: {[path for path, _ in by_name]}"
+            )
+        close = difflib.get_close_matches(which, paths, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{func}: no layer named {which!r}; layer paths are {paths}.{hint}")
+    if isinstance(which, type) and issubclass(which, keras.layers.Layer):
+        matches = [layer for _, layer in layers if isinstance(layer, which)]
+        if not matches:
+            kinds = sorted({type(layer).__name__ for _, layer in layers})
+            raise ValueError(
+                f"{func}: the model has no {which.__name__} layer; its layer types are {kinds}"
+            )
+        nth = check_int(func, "nth", nth)
+        if not -len(matches) <= nth < len(matches):
+            raise IndexError(
+                f"{func}: nth={nth} is out of range for {len(matches)} {which.__name__} "
+                f"layers; allowed {-len(matches)}..{len(matches) - 1}"
+            )
+        return matches[nth]
+    if isinstance(which, keras.layers.Layer):
+        if any(layer is which for _, layer in layers):
+            return which
+        raise ValueError(
+            f"{func}: layer {which.name!r} is not part of this model; "
+            f"its layer paths are {[path for path, _ in layers]}"
+        )
+    raise TypeError(
+        f"{func}: which must be an int, a layer name or path, a layer class or a layer, "
+        f"got {describe(which)}"
+    )
+
+
+def pick_many(func: str, model: keras.Model, which: object) -> list[keras.layers.Layer]:
+    """Resolve one or several layer choices; a layer class means every layer of that class."""
+    items = which
+    if isinstance(which, (str, numbers.Integral, type, keras.layers.Layer)) or not isinstance(
+        which, (list, tuple)
+    ):
+        items = [which]
+    picked: list[keras.layers.Layer] = []
+    for item in items:
+        if isinstance(item, type) and issubclass(item, keras.layers.Layer):
+            pick(func, model, item)  # raises a clear error when there is none
+            picked.extend(layer for _, layer in walk(model) if isinstance(layer, item))
+        else:
+            picked.append(pick(func, model, item))
+    if not picked:
+        raise ValueError(f"{func}: layers must name at least one layer, got {describe(which)}")
+    unique: list[keras.layers.Layer] = []
+    for layer in picked:
+        if all(layer is not other for other in unique):
+            unique.append(layer)
+    return unique
+
+
+def conv_types() -> tuple[type, ...]:
+    """Return the convolution classes interp reads kernels from: Conv1D, Conv2D, Conv3D."""
+    return (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
+
+
+def is_conv(layer: object) -> bool:
+    """Whether *layer* is a Keras Conv1D, Conv2D or Conv3D (or a subclass)."""
+    return isinstance(layer, conv_types())
+
+
+def conv_layers(model: keras.Model, rank: int | None = None) -> list[keras.layers.Layer]:
+    """Every convolution layer of *model* in walk order, optionally of one spatial rank."""
+    found = [layer for _, layer in walk(model) if is_conv(layer)]
+    if rank is not None:
+        found = [layer for layer in found if layer.rank == rank]
+    return found
+
+
+# ---- the input spec ----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class InputSpec:
+    """What one input image of a model looks like.
+
+    Attributes
+    ----------
+    shape : tuple of int or None
+        The shape of one image (no batch axis); ``None`` where any size is accepted.
+    data_format : {"channels_last", "channels_first"}
+        Read from the model's convolution and pooling layers.
+    channel_axis : int or None
+        The axis of ``shape`` that holds the channels, or ``None`` when the input has
+        none (e.g. ``(28, 28)`` images that a ``Reshape`` layer gives a channel).
+
+    """
+
+    shape: tuple[int | None, ...]
+    data_format: str
+    channel_axis: int | None
+
+    @property
+    def spatial_axes(self) -> tuple[int, ...]:
+        """Axes of ``shape`` that are positions (every axis but the channels)."""
+        return tuple(a for a in range(len(self.shape)) if a != self.channel_axis)
+
+    @property
+    def map_shape(self) -> tuple[int | None, ...]:
+        """Shape of one attribution map: the image shape without its channel axis."""
+        return tuple(self.shape[a] for a in self.spatial_axes)
+
+    def batch(self) -> str:
+        """Return the expected batch shape, written out for messages."""
+        dims = ", ".join("any" if d is None else str(d) for d in self.shape)
+        return f"(n, {dims})"
+
+
+def _data_format(model: keras.Model) -> str:
+    formats = [getattr(layer, "data_format", None) for _, layer in walk(model)]
+    formats = [f for f in formats if f in ("channels_last", "channels_first")]
+    if formats:
+        return formats[0]
+    return keras.config.image_data_format()
+
+
+def input_spec(func: str, model: keras.Model) -> InputSpec:
+    """Read the input spec of a built model with one input, or raise a clear error."""
+    check_model(func, model)
+    if not model.built:
+        raise ValueError(
+            f"{func}: model {model.name!r} is not built, so its input shape is unknown; "
+            "call it once on a batch, or build it, e.g. model.build((None, 28, 28, 1))"
+        )
+    if is_graph(model):
+        inputs = getattr(model, "inputs", None) or []
+        if len(inputs) > 1:
+            names = [getattr(t, "name", "?") for t in inputs]
+            raise ValueError(
+                f"{func}: model {model.name!r} has {len(inputs)} inputs {names}; interp "
+                "explains models with one image input"
+            )
+        if inputs:
+            shape = tuple(None if d is None else int(d) for d in inputs[0].shape[1:])
+        else:  # pragma: no cover - a built graph model always has inputs in Keras 3
+            raise ValueError(f"{func}: cannot read the input shape of model {model.name!r}")
+        data_format = _data_format(model)
+    else:
+        recorded = getattr(model, "_build_shapes_dict", None) or {}
+        shapes = list(recorded.values())
+        if len(shapes) != 1 or not isinstance(shapes[0], (tuple, list)):
+            raise ValueError(
+                f"{func}: subclassed model {model.name!r} does not say what it takes "
+                f"(recorded build shapes: {recorded}); interp explains models with one "
+                "image input"
+            )
+        shape = tuple(None if d is None else int(d) for d in shapes[0][1:])
+        data_format = keras.config.image_data_format()
+    convs = conv_layers(model) if is_graph(model) else []
+    if convs:
+        spatial = int(convs[0].rank)
+    else:
+        spatial = len(shape) - 1 if len(shape) >= 3 else len(shape)
+    if len(shape) == spatial + 1:
+        channel_axis = 0 if data_format == "channels_first" else len(shape) - 1
+    else:
+        channel_axis = None
+    return InputSpec(shape, data_format, channel_axis)
+
+
+def check_images(func: str, spec: InputSpec, images: object, name: str = "images") -> np.ndarray:
+    """Return *images* as a numpy array shaped for *spec*, without copying it.
+
+    The kind, size and shape are checked here; the values (finite?) are checked batch by
+    batch in :func:`float_batches`, so a large or memory-mapped array is never copied
+    whole. Integer images (e.g. uint8 pixels 0-255) are used with their values
+    unchanged, and an :class:`InterpWarning` says so when they exceed 1.
+    """
+    try:
+        array = images if isinstance(images, np.ndarray) else np.asarray(images)
+    except (TypeError, ValueError) as err:  # ragged nested lists and the like
+        raise TypeError(f"{func}: {name} must be array-like, got {describe(images)}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{func}: {name} must hold real numbers (integer or floating dtype), "
+            f"got {describe(array)}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{func}: {name} must not be empty, got {describe(array)}")
+    if array.ndim != len(spec.shape) + 1 or any(
+        want is not None and want != got
+        for want, got in zip(spec.shape, array.shape[1:], strict=False)
+    ):
+        hint = ""
+        if array.ndim == len(spec.shape) and all(
+            w is None or w == g for w, g in zip(spec.shape, array.shape, strict=True)
+        ):
+            hint = "; for one image add a batch axis: images[np.newaxis]"
+        raise ValueError(
+            f"{func}: {name} must be a batch shaped {spec.batch()} for this model, "
+            f"got {describe(array)}{hint}"
+        )
+    if array.dtype.kind in "iu" and float(array.max()) > 1.0:
+        warnings.warn(
+            f"{func}: {name} are integers up to {float(array.max()):g} (0-255 pixels?); "
+            "they are used as they are. If the model was trained on 0-1 images, pass "
+            "images / 255",
+            InterpWarning,
+            stacklevel=3,
+        )
+    return array
+
+
+def float_batches(func: str, array: np.ndarray, batch_size: int,
+                  name: str = "images") -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(start, float32 batch)``, checking each batch for NaN and inf."""
+    for start in range(0, len(array), batch_size):
+        x = np.asarray(array[start:start + batch_size], dtype=np.float32)
+        if not np.isfinite(x).all():
+            bad = int(x.size - np.count_nonzero(np.isfinite(x)))
+            raise ValueError(
+                f"{func}: {name} must be finite, got {bad} NaN or inf values among "
+                f"{name} {start}..{start + len(x) - 1}"
+            )
+        yield start, x
+
+
+def to_maps(spec: InputSpec, values: np.ndarray) -> np.ndarray:
+    """Sum a batch shaped like the input over its channel axis: ``(n, *map_shape)``."""
+    if spec.channel_axis is None:
+        return values
+    return values.sum(axis=1 + spec.channel_axis)
+
+
+# ---- the head: which output, which final activation ---------------------------------------
+
+def _function_name(function: object) -> str:
+    name = getattr(function, "__name__", None) or type(function).__name__
+    return str(name).lower()
+
+
+def _activation_of(op: object) -> str | None:
+    """``"softmax"``, ``"sigmoid"``, ``"relu"`` or ``None``: what *op* ends with."""
+    kind = type(op).__name__.lower()
+    if kind in ("softmax",):
+        return "softmax"
+    if kind in ("sigmoid",):
+        return "sigmoid"
+    if kind in ("relu",) and not isinstance(op, keras.layers.Layer):
+        return "relu"
+    if isinstance(op, keras.layers.ReLU):
+        plain = (getattr(op, "max_value", None) is None and not getattr(op, "negative_slope", 0)
+                 and not getattr(op, "threshold", 0))
+        return "relu" if plain else None
+    activation = getattr(op, "activation", None)
+    if activation is None:
+        return None
+    name = _function_name(activation)
+    if name in SOFTMAX_NAMES:
+        return "softmax"
+    if name in SIGMOID_NAMES:
+        return "sigmoid"
+    if name in RELU_NAMES:
+        return "relu"
+    return None
+
+
+def _whole_op(op: object) -> bool:
+    """Whether *op* is nothing but its activation (a Softmax/Activation/ReLU layer or op)."""
+    if isinstance(op, (keras.layers.Activation, keras.layers.Softmax, keras.layers.ReLU)):
+        return True
+    return not isinstance(op, keras.layers.Layer)  # a keras.ops operation in a graph
+
+
+def _final_op(model: keras.Model, output: int) -> object:
+    """Return the operation that makes output *output* of *model*, nested models included."""
+    if isinstance(model, keras.Sequential):
+        last = model.layers[-1]
+    else:
+        history = getattr(model.outputs[output], "_keras_history", None)
+        if history is None:  # pragma: no cover - every graph output has a history
+            return None
+        last = history.operation
+        if isinstance(last, keras.Model) and is_graph(last):
+            return _final_op(last, history.tensor_index)
+    if isinstance(last, keras.Model) and is_graph(last):
+        return _final_op(last, 0)
+    return last
+
+
+def output_names(model: keras.Model) -> list[str]:
+    """Return the names of a graph model's outputs."""
+    if isinstance(model, keras.Sequential) or not is_graph(model):
+        return [model.name]
+    names = []
+    for i, tensor in enumerate(model.outputs):
+        history = getattr(tensor, "_keras_history", None)
+        names.append(history.operation.name if history is not None else f"output_{i}")
+    return names
+
+
+def resolve_output(func: str, model: keras.Model, output: object) -> int:
+    """Return the index of the chosen output; a multi-output model must say which."""
+    n = len(model.outputs) if is_graph(model) and not isinstance(model, keras.Sequential) else 1
+    names = output_names(model)
+    if output is None:
+        if n > 1:
+            raise ValueError(
+                f"{func}: model {model.name!r} has {n} outputs {names}; choose one with "
+                f"output=<index> (0..{n - 1}) or output=<name>"
+            )
+        return 0
+    if isinstance(output, str):
+        if output not in names:
+            raise ValueError(f"{func}: output must be one of {names} or an index, got {output!r}")
+        return names.index(output)
+    if isinstance(output, numbers.Integral) and not isinstance(output, bool):
+        if not -n <= int(output) < n:
+            raise IndexError(
+                f"{func}: output={int(output)} is out of range for a model with {n} "
+                f"output(s); allowed {-n}..{n - 1}"
+            )
+        return int(output) % n
+    raise TypeError(
+        f"{func}: output must be None, an int or an output name, got {describe(output)}"
+    )
+
+
+# ---- copies of layers without their activation (the user's model is never changed) ------
+
+_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TWIN_LOCK = threading.Lock()
+
+
+def _bare_twin(layer: keras.layers.Layer) -> keras.layers.Layer | None:
+    """Return a copy of *layer* with a linear activation and the layer's current weights.
+
+    The copy is built once per layer and kept (weakly) beside it; its weights are
+    refreshed from the layer on every call of this function. ``None`` if the layer cannot
+    be rebuilt from its config.
+    """
+    with _TWIN_LOCK:
+        twin = _TWINS.get(layer)
+        if twin is None:
+            try:
+                config = {**layer.get_config(), "activation": "linear"}
+                config.pop("name", None)
+                twin = type(layer).from_config(config)
+                twin.build(**layer._build_shapes_dict)
+            except Exception:  # a custom layer that cannot be rebuilt from its config
+                return None
+            _TWINS[layer] = twin
+        weights = layer.get_weights()
+        if len(weights) != len(twin.weights):  # pragma: no cover - defensive
+            return None
+        twin.set_weights(weights)
+        return twin
+
+
+# ---- the forward walk --------------------------------------------------------------------
+
+def _call(op: object, *args, **kwargs):
+    if isinstance(op, keras.layers.Layer) and getattr(op, "_call_has_training_arg", False):
+        kwargs.setdefault("training", False)
+    return op(*args, **kwargs)
+
+
+def forward(
+    model: keras.Model,
+    x,
+    *,
+    taps: Sequence[keras.layers.Layer] = (),
+    replace: dict[int, Callable] | None = None,
+    output: int = 0,
+    found: dict[int, object] | None = None,
+    stop_early: bool = False,
+    observe: Callable[[object, tuple, object], None] | None = None,
+):
+    """Run *model* on tensor *x* layer by layer and return output *output*.
+
+    The output of every layer in *taps* is stored in *found* under ``id(layer)``.
+    *replace* maps ``id(op)`` to a function called instead of that operation. With
+    *stop_early*, a Sequential model stops once every tap is found (the return value is
+    then meaningless). *observe*, if given, is called as ``observe(op, args, output)``
+    after every operation that is not itself a nested model.
+    """
+    replace = replace or {}
+    found = {} if found is None else found
+    wanted = {id(layer) for layer in taps}
+
+    def run(op, *args, **kwargs):
+        if isinstance(op, keras.Model) and is_graph(op):
+            out = forward(op, args[0], taps=taps, replace=replace, found=found,
+                          observe=observe)
+        else:
+            if id(op) in replace:
+                out = replace[id(op)](*args, **kwargs)
+            else:
+                out = _call(op, *args, **kwargs)
+            if observe is not None:
+                observe(op, (args, kwargs), out)
+        if id(op) in wanted:
+            found[id(op)] = out
+        return out
+
+    if isinstance(model, keras.Sequential):
+        for layer in model.layers:
+            x = run(layer, x)
+            if stop_early and wanted and wanted <= found.keys():
+                return None
+        return x
+    if is_graph(model):
+        outputs = model._run_through_graph(
+            x, operation_fn=lambda op: lambda *a, **k: run(op, *a, **k))
+        flat = keras.tree.flatten(outputs)
+        return flat[output]
+    out = _call(model, x)  # subclassed: one opaque step
+    flat = keras.tree.flatten(out)
+    return flat[output]
+
+
+# ---- the runner ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Head:
+    """How the chosen output turns logits into scores."""
+
+    activation: str | None  # "softmax", "sigmoid" or None (the output is the logits)
+    units: int
+    replacement: dict[int, Callable]  # what forward() must swap to produce logits
+    stripped: bool  # whether the logits are really pre-activation values
+
+    @property
+    def binary(self) -> bool:
+        """One sigmoid unit: two classes, 0 and 1."""
+        return self.activation == "sigmoid" and self.units == 1
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes ``target`` may name."""
+        return 2 if self.binary else self.units
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _quiet_first_call(fn: Callable) -> Callable:
+    """Trace *fn* on its first call without TensorFlow's "frequent retracing" warning.
+
+    Each model gets its own compiled function, traced once. TensorFlow counts traces by
+    the Python code they come from, so a loop over many models (the randomized copies of
+    a sanity check) looks to it like one function retracing, and it warns. Here every
+    trace is a first trace of its own function, so that warning is noise.
+    """
+    import logging
+
+    traced = False
+
+    def call(*args):
+        nonlocal traced
+        if traced:
+            return fn(*args)
+        logger = logging.getLogger("tensorflow")
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            return fn(*args)
+        finally:
+            logger.setLevel(level)
+            traced = True
+
+    return call
+
+
+class Runner:
+    """Everything interp needs to run one user's model, checked once per call.
+
+    Parameters
+    ----------
+    func : str
+        The public function being served, for messages.
+    model : keras.Model
+        The user's model; never changed.
+    output : None, int or str
+        Which output of a multi-output model.
+    graph : bool
+        Whether the caller needs to reach layers inside the model (refused clearly for
+        subclassed models).
+
+    """
+
+    def __init__(self, func: str, model: object, *, output: object = None,
+                 graph: bool = False) -> None:
+        self.func = func
+        self.model = check_model(func, model)
+        if graph and not is_graph(self.model):
+            raise TypeError(
+                f"{func}: cannot reach the layers inside subclassed model {self.model.name!r} "
+                f"({type(self.model).__name__}): Keras runs its call() as one step. Rebuild "
+                "it as a Sequential or Functional model to look inside"
+            )
+        self.spec = input_spec(func, self.model)
+        self.output = resolve_output(func, self.model, output)
+        self._head: Head | None = None
+
+    # -- images and targets --
+    def images(self, images: object, name: str = "images") -> np.ndarray:
+        """Check *images* against the input spec (see :func:`check_images`)."""
+        return check_images(self.func, self.spec, images, name)
+
+    def batches(self, images: np.ndarray, batch_size: int,
+                name: str = "images") -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(start, float32 batch)`` of checked images."""
+        return float_batches(self.func, images, batch_size, name)
+
+    def maps(self, values: np.ndarray) -> np.ndarray:
+        """Sum an input-shaped batch over the channel axis."""
+        return to_maps(self.spec, values)
+
+    @property
+    def head(self) -> Head:
+        """The final activation of the chosen output and how to skip it."""
+        if self._head is None:
+            self._head = self._find_head()
+        return self._head
+
+    def _find_head(self) -> Head:
+        model = self.model
+        units = self._units()
+        if not is_graph(model):
+            return Head(None, units, {}, stripped=False)
+        op = _final_op(model, self.output)
+        activation = _activation_of(op)
+        if activation not in ("softmax", "sigmoid"):
+            return Head(None, units, {}, stripped=True)
+        if _whole_op(op):
+            return Head(activation, units, {id(op): lambda x, *a, **k: x}, stripped=True)
+        twin = _bare_twin(op)
+        if twin is None:
+            warnings.warn(
+                f"{self.func}: the last layer {op.name!r} ends in a {activation} but cannot "
+                "be copied without it; gradients explain its output as given "
+                "(probabilities), not logits",
+                InterpWarning,
+                stacklevel=4,
+            )
+            return Head(activation, units, {}, stripped=False)
+        return Head(activation, units, {id(op): lambda *a, **k: _call(twin, *a, **k)},
+                    stripped=True)
+
+    def _units(self) -> int:
+        try:
+            if is_graph(self.model):
+                shape = self.model.outputs[self.output].shape
+            else:
+                shape = self._probe_shape()
+        except (AttributeError, IndexError):
+            shape = self._probe_shape()
+        if len(shape) != 2 or shape[-1] is None:
+            raise ValueError(
+                f"{self.func}: the model's output must be class scores shaped (n, classes), "
+                f"got shape {tuple(shape)}"
+            )
+        return int(shape[-1])
+
+    def _probe_shape(self) -> tuple:
+        shape = tuple(1 if d is None else d for d in self.spec.shape)
+        out = forward(self.model, keras.ops.zeros((1, *shape)), output=self.output)
+        return tuple(out.shape)
+
+    def check_target(self, images: np.ndarray, target: object, batch_size: int = 256) -> np.ndarray:
+        """Return one class index per image; the predicted class where *target* is None."""
+        n_classes = self.head.n_classes
+        if target is None:
+            return self.predict(images, batch_size=batch_size).argmax(axis=1)
+        if isinstance(target, str):
+            raise TypeError(
+                f"{self.func}: target must be None, an int or one int per image, got "
+                f"{describe(target)}"
+            )
+        array = np.asarray(target)
+        if array.dtype.kind not in "iu" or array.ndim > 1:
+            raise TypeError(
+                f"{self.func}: target must be None, an int or one int per image, "
+                f"got {describe(target)}"
+            )
+        if array.ndim == 1 and len(array) != len(images):
+            raise ValueError(
+                f"{self.func}: target must have one class per image ({len(images)}), "
+                f"got {len(array)}"
+            )
+        if array.size and (array.min() < 0 or array.max() >= n_classes):
+            raise ValueError(
+                f"{self.func}: target must be a class index in 0..{n_classes - 1}, "
+                f"got {describe(target)}"
+            )
+        return np.broadcast_to(array, (len(images),)).astype(np.int64)
+
+    # -- compiled functions --
+    def _compiled(self, key: tuple, build: Callable[[], Callable], *,
+                  with_targets: bool = False) -> Callable:
+        """Return the function *build* makes, compiled once per model and *key*.
+
+        The batch axis is left open in the signature, so batches of every size, the last
+        short one included, share one trace.
+        """
+        try:
+            cache = _COMPILED.setdefault(self.model, {})
+        except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
+            cache = {}
+        full = (key, self.spec.shape, self.output)
+        if full not in cache:
+            fn = build()
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                signature = [tf.TensorSpec((None, *self.spec.shape), tf.float32)]
+                if with_targets:
+                    signature.append(tf.TensorSpec((None,), tf.int64))
+                fn = _quiet_first_call(tf.function(fn, input_signature=signature))
+            cache[full] = fn
+        return cache[full]
+
+    def _logits_tensor(self, x, replace: dict[int, Callable] | None = None,
+                       taps: Sequence[keras.layers.Layer] = (), found: dict | None = None):
+        head = self.head
+        swap = dict(head.replacement)
+        swap.update(replace or {})
+        out = forward(self.model, x, taps=taps, replace=swap, output=self.output, found=found)
+        if head.binary:
+            out = keras.ops.concatenate([-out, out], axis=1)
+        return out
+
+    def scores_fn(self, kind: str) -> Callable:
+        """Return a compiled ``x -> scores`` function.
+
+        *kind* is ``"logits"``, ``"probabilities"`` or ``"output"`` (the model's own
+        output, unchanged).
+        """
+
+        def build():
+            def fn(x):
+                if kind == "output":
+                    return forward(self.model, x, output=self.output)
+                logits = self._logits_tensor(x)
+                if kind == "logits":
+                    return logits
+                if self.head.activation == "sigmoid" and not self.head.binary:
+                    return keras.ops.sigmoid(logits)
+                return keras.ops.softmax(logits, axis=-1)
+
+            return fn
+
+        return self._compiled(("scores", kind), build)
+
+    def predict(self, images: np.ndarray, *, kind: str = "logits",
+                batch_size: int = 256) -> np.ndarray:
+        """Scores for a checked batch, computed *batch_size* images at a time.
+
+        ``kind="probabilities"`` is the softmax of the logits (the sigmoid for a sigmoid
+        head; ``[1 - p, p]`` for one sigmoid unit), whether or not the model ends in one.
+        """
+        fn = self.scores_fn(kind)
+        out = [keras.ops.convert_to_numpy(fn(keras.ops.convert_to_tensor(x)))
+               for _, x in float_batches(self.func, images, batch_size)]
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    def layer_outputs_fn(self, layers: Sequence[keras.layers.Layer]) -> Callable:
+        """Return a compiled ``x -> [output of each layer]``, stopping a Sequential early."""
+        layers = list(layers)
+
+        def build():
+            def fn(x):
+                found: dict[int, object] = {}
+                forward(self.model, x, taps=layers, found=found, stop_early=True,
+                        output=self.output)
+                return [found[id(layer)] for layer in layers]
+
+            return fn
+
+        return self._compiled(("layers", *(id(layer) for layer in layers)), build)
+
+    def layer_outputs(self, images: np.ndarray, layers: Sequence[keras.layers.Layer],
+                      batch_size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """Yield ``(start, [numpy output per layer])`` for consecutive batches."""
+        fn = self.layer_outputs_fn(layers)
+        for start, x in float_batches(self.func, images, batch_size):
+            outs = fn(keras.ops.convert_to_tensor(x))
+            yield start, [keras.ops.convert_to_numpy(out) for out in outs]
+
+    # -- the one gradient --
+    def gradient(self, x: np.ndarray, targets: np.ndarray, *,
+                 layer: keras.layers.Layer | None = None, guided: bool = False,
+                 of: str = "logit") -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Take the one gradient interp needs, for one batch.
+
+        - ``of="logit"``: d(target logit)/d(input), shaped like *x*; with *layer*, the
+          layer's ``(activations, gradients)`` instead.
+        - ``of="activation"``: d(mean over positions of *layer*'s channel
+          ``targets[i]``)/d(input), for feature visualization.
+
+        With *guided*, every ReLU passes back only positive gradients where its input is
+        positive (guided backpropagation). Compiled once per model, layer and mode.
+        """
+        require_backend(self.func)
+        import tensorflow as tf
+
+        replace = self._guided_replacements() if guided else {}
+        taps = [layer] if layer is not None else []
+        channels_first = getattr(layer, "data_format", None) == "channels_first"
+
+        def build():
+            def fn(x, targets):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    found: dict[int, object] = {}
+                    if of == "activation":
+                        forward(self.model, x, taps=taps, found=found, stop_early=True,
+                                output=self.output)
+                        acts = found[id(layer)]
+                        rank = len(acts.shape)
+                        axes = list(range(2, rank)) if channels_first else list(range(1, rank - 1))
+                        scores = tf.reduce_mean(acts, axis=axes)
+                    else:
+                        scores = self._logits_tensor(x, replace=replace, taps=taps, found=found)
+                    chosen = tf.gather(scores, targets, axis=1, batch_dims=1)
+                if of == "activation" or layer is None:
+                    return tape.gradient(chosen, x)
+                acts = found[id(layer)]
+                return acts, tape.gradient(chosen, acts)
+
+            return fn
+
+        key = ("gradient", of, id(layer) if layer is not None else None, guided)
+        fn = self._compiled(key, build, with_targets=True)
+        out = fn(tf.convert_to_tensor(x, tf.float32), tf.convert_to_tensor(targets, tf.int64))
+        if layer is None or of == "activation":
+            return out.numpy()
+        return out[0].numpy(), out[1].numpy()
+
+    def _guided_replacements(self) -> dict[int, Callable]:
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def guided_relu(x):
+            def grad(dy):
+                return dy * tf.cast(x > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
+
+            return tf.nn.relu(x), grad
+
+        replace: dict[int, Callable] = {}
+        for _, layer in walk(self.model):
+            if _activation_of(layer) != "relu" or id(layer) in self.head.replacement:
+                continue
+            if _whole_op(layer):
+                replace[id(layer)] = lambda x, *a, **k: guided_relu(x)
+                continue
+            twin = _bare_twin(layer)
+            if twin is None:
+                raise ValueError(
+                    f"{self.func}: layer {layer.name!r} ends in a ReLU but cannot be copied "
+                    "without it, so guided backpropagation cannot reach it"
+                )
+            replace[id(layer)] = (lambda t: lambda *a, **k: guided_relu(_call(t, *a, **k)))(twin)
+        for op in getattr(self.model, "_operations", []):
+            if not isinstance(op, keras.layers.Layer) and _activation_of(op) == "relu":
+                replace[id(op)] = lambda x, *a, **k: guided_relu(x)
+        return replace
+
+
+def _seed(*parts: int) -> int:
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
+
+
+def reinitialize(layer: keras.layers.Layer, seed: int | Sequence[int]) -> list[str]:
+    """Draw every variable of *layer* afresh from the layer's own initializer, seeded.
+
+    A kernel gets its ``kernel_initializer``, a bias its ``bias_initializer``, a
+    BatchNormalization's scale its ``gamma_initializer`` (ones) and its moving variance
+    ``moving_variance_initializer`` (ones), and so on, each with its own seed derived from
+    *seed*. Returns the names of variables that have no initializer attribute and were
+    left as they are.
+    """
+    parts = [seed] if isinstance(seed, numbers.Integral) else list(seed)
+    kept = []
+    for i, variable in enumerate(layer.weights):
+        name = variable.name.split("/")[-1]
+        initializer = getattr(layer, f"{name}_initializer", None)
+        if initializer is None:
+            kept.append(variable.path)
+            continue
+        initializer = keras.initializers.get(initializer)
+        config = initializer.get_config()
+        if "seed" in config:
+            config["seed"] = _seed(*parts, i)
+        fresh = type(initializer).from_config(config)
+        variable.assign(fresh(tuple(variable.shape), dtype=variable.dtype))
+    return kept
+
+
+def clone(func: str, model: keras.Model, spec: InputSpec) -> keras.Model:
+    """Return a built copy of *model* with its own variables, holding the same values."""
+    try:
+        copy = keras.models.clone_model(model)
+        if not copy.built:
+            copy.build((None, *spec.shape))
+        copy.set_weights(model.get_weights())
+    except Exception as err:
+        raise TypeError(
+            f"{func}: cannot copy model {model.name!r} ({type(model).__name__}) to randomize "
+            f"its weights without changing yours: {type(err).__name__}: {err}"
+        ) from err
+    return copy
+
+
+def check_batch_size(func: str, batch_size: object) -> int:
+    """Return *batch_size* as an int >= 1."""
+    return check_int(func, "batch_size", batch_size, minimum=1)
