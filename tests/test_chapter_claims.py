@@ -154,3 +154,24 @@ def test_page_08_kinds_match_the_weights_and_the_figure(first_layer, images):
     assert kinds["brightness"] and kinds["edge"]
     # the featured kernels of pages 05 and 06 are edge detectors
     assert _page_05_choice(first_layer, images["sneaker"])[0] in kinds["edge"]
+
+
+# ---- page 11: top patches follow the kernel's sign pattern ---------------------------------
+
+def test_page_11_top_patches_follow_the_sign_pattern(trained, test_set, first_layer):
+    x_test, _ = test_set
+    top = interp.top_activating(trained, "conv1", x_test, k=9)
+    patches = interp.crop_patches(x_test, top, interp.receptive_field(trained, "conv1"))
+    _, bias = interp.get_kernels(interp.pick_layer(trained, "conv1"))
+    for k in range(first_layer.shape[2]):
+        kernel = first_layer[:, :, k]
+        bright = patches[k, :, :, :, 0] > 0.5
+        # the bound the page prints: no patch in [0, 1] gives more (checked by hand on the
+        # strongest patch: its response is the kernel-weighted sum plus the bias)
+        strongest = float(np.sum(patches[k, 0, :, :, 0] * kernel) + bias[k])
+        assert strongest == pytest.approx(top.values[k, 0], abs=1e-4)
+        assert strongest <= np.maximum(kernel, 0).sum() + bias[k] + 1e-6
+        # "mostly dark where the weights are negative", brightness detectors included
+        assert np.mean(~bright[:, kernel < 0]) > 0.5, k
+    signs = (first_layer > 0).transpose(2, 0, 1)
+    assert np.mean((patches[..., 0] > 0.5) == signs[:, np.newaxis]) > 0.9
