@@ -38,7 +38,7 @@ fig = interp.plot_response(image, kernel, padding="same")  # has a colorbar
 response = interp.convolve(image, kernel, padding="same")
 sides = interp.outline_response(response, image)
 print(f"rule: |mean| >= {sides.limit:.3f} (10% of max |response| {sides.scale:.3f})")
-print(sides)  # e.g. "emphasized: left +0.20, ...; suppressed: right -0.20; neither: ..."
+print(sides)  # e.g. "emphasized left +0.20, ...; suppressed right -0.20; neither ..."
 if sides.contrast("left", "right") > 0:
     print("the left side is emphasized and the right side suppressed")
 elif sides.contrast("left", "right") < 0:

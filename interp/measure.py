@@ -262,7 +262,7 @@ class OutlineResponse:
             sides = self.sides(verdict)
             if sides:
                 listed = ", ".join(f"{side} {self.means[side]:+.2f}" for side in sides)
-                groups.append(f"{verdict}: {listed}")
+                groups.append(f"{verdict} {listed}")
         return "; ".join(groups)
 
 
@@ -339,7 +339,7 @@ def outline_response(
     >>> prewitt = np.array([[-1.0, 0.0, 1.0]] * 3)
     >>> result = interp.outline_response(interp.convolve(image, prewitt, padding="same"), image)
     >>> print(result)
-    emphasized: left +2.60; suppressed: right -2.60; neither: top +0.00, bottom +0.00
+    emphasized left +2.60; suppressed right -2.60; neither top +0.00, bottom +0.00
     >>> result.contrast("left", "right")
     0.8666666666666667
 

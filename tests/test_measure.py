@@ -131,7 +131,7 @@ def test_a_blur_emphasizes_every_side_and_the_inside():
     assert result.sides("emphasized") == ("left", "right", "top", "bottom")
     assert result.verdicts["inside"] == "emphasized"
     assert result.contrast("left", "right") == 0.0
-    assert str(result).startswith("emphasized: left +")
+    assert str(result).startswith("emphasized left +")
     assert "suppressed" not in str(result)
 
 
@@ -156,7 +156,7 @@ def test_a_zero_response_emphasizes_nothing():
     result = interp.outline_response(np.zeros_like(SQUARE), SQUARE)
     assert set(result.verdicts.values()) == {"neither"}
     assert result.contrast("left", "right") == 0.0
-    assert str(result).startswith("neither: left +0.00")
+    assert str(result).startswith("neither left +0.00")
 
 
 def test_outline_response_bad_input():

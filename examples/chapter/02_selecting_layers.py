@@ -41,7 +41,7 @@ print("second of a type:", interp.pick_layer(model, keras.layers.Conv2D, nth=1).
 try:
     interp.pick_layer(model, "conv3")
 except ValueError as err:
-    print(textwrap.fill(f"ValueError: {err}", width=88, subsequent_indent="    "))
+    print(textwrap.fill(f"ValueError: {err}", width=80, subsequent_indent="    "))
 
 # %%
 # Every convolution layer

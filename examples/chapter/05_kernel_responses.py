@@ -70,7 +70,7 @@ fig = interp.plot_response(shoe, kernel, padding="same",
 
 shoe_sides = outline(shoe, chosen)
 print(f"sneaker, kernel {chosen} (10% of max |response| = {shoe_sides.limit:.3f}):")
-print(f"  {shoe_sides}")
+print(shoe_sides)
 favoured = "left" if contrast[chosen] > 0 else "right"
 other = {"left": "right", "right": "left"}[favoured]
 if qualifies:
@@ -105,7 +105,7 @@ shirt_sides = outline(shirt, chosen)
 shirt_contrast = shirt_sides.contrast("left", "right")
 print(f"t-shirt (test image {shirt_index}), kernel {chosen} "
       f"(10% of max |response| = {shirt_sides.limit:.3f}):")
-print(f"  {shirt_sides}")
+print(shirt_sides)
 if qualifies and shirt_contrast * contrast[chosen] > 0:
     print(f"-> the same signs as on the sneaker: the {favoured} side emphasized "
           f"({shirt_sides.means[favoured]:+.2f}),\n   the {other} side suppressed "
@@ -122,7 +122,8 @@ else:
 # their best filter too, and a name is given only if the kernel beats 95% of them.
 description = interp.describe_kernel(kernel, initializer=layer.kernel_initializer)
 print(f"closest filter: {description.best}")
-print(f"similarity {description.similarity:.2f}; {description.standing}")
+print(f"similarity {description.similarity:.2f}; where it stands among random kernels:")
+print(f"  {description.standing}")
 print("-> named:", description.name if description.matched else "no (a match needs 95%)")
 
 plt.show()  # shows the figures when run as a script

@@ -96,10 +96,11 @@ print(f"kernel {chosen}: right column {cols[0]:+.2f}, left column {cols[1]:+.2f}
       f"(difference {cols[0] - cols[1]:+.2f})")
 if vertical[chosen] != 0 and abs(vertical[chosen]) > 0.5 * abs(horizontal[chosen]):
     print(f"-> it also separates left from right (contrast {vertical[chosen]:+.2f}): "
-          f"its edges are partly diagonal")
+          f"partly diagonal")
 description = interp.describe_kernel(weights, initializer=layer.kernel_initializer)
 print(f"closest classical filter: {description.best}")
-print(f"similarity {description.similarity:.2f}; {description.standing}")
+print(f"similarity {description.similarity:.2f}; where it stands among random kernels:")
+print(f"  {description.standing}")
 
 # %%
 # On a t-shirt
@@ -114,7 +115,7 @@ fig = interp.plot_response(shirt, weights, padding="same",
 
 shirt_sides = interp.outline_response(interp.convolve(shirt, weights, padding="same"), shirt)
 print(f"t-shirt, kernel {chosen} (10% of max |response| = {shirt_sides.limit:.3f}):")
-print(f"  {shirt_sides}")
+print(shirt_sides)
 on_shirt = shirt_sides.contrast("top", "bottom")
 if on_shirt * horizontal[chosen] > 0:
     print(f"-> as on the probe: top {shirt_sides.means['top']:+.2f} "

@@ -84,22 +84,35 @@ for k in range(n_kernels):
 # For every kernel and image, the mean response on each side of the outline and inside
 # the object, with the verdicts of :func:`interp.outline_response` (``+`` emphasized,
 # ``-`` suppressed, ``.`` neither; a clear sign is at least 10% of the map's largest
-# absolute value). The last lines of each kernel name its kind and what holds on *both*
-# images.
+# absolute value). Under each kernel: its kind, and the parts that get the same verdict
+# on *both* images. First the brightness detectors:
 mark = {"emphasized": "+", "suppressed": "-", "neither": "."}
-print(f"{'':<18}" + "".join(f"{part:>10}" for part in parts))
-for k in range(n_kernels):
-    for name in images:
-        result = outlines[name][k]
-        cells = "".join(f"{result.means[p]:>+8.2f} {mark[result.verdicts[p]]}" for p in parts)
-        print(f"kernel {k} {name:<9} {cells}")
-    d = descriptions[k]
-    relation = ">=" if d.responds_to_brightness else "<"
-    print(f"  -> {kinds[k]}: |weight sum| {abs(d.weight_sum):.2f} {relation} "
-          f"contrast reach {d.contrast_max:.2f}")
-    listed = {v: ", ".join(found) or "nothing" for v, found in both[k].items()}
-    print(f"     on both images: emphasized {listed['emphasized']}; "
-          f"suppressed {listed['suppressed']}\n")
+
+
+def report(kernel_indices):
+    if not kernel_indices:
+        print("none")
+        return
+    print(f"{'':<18}" + "".join(f"{part:>10}" for part in parts))
+    for k in kernel_indices:
+        for name in images:
+            result = outlines[name][k]
+            cells = "".join(f"{result.means[p]:>+8.2f} {mark[result.verdicts[p]]}"
+                            for p in parts)
+            print(f"kernel {k} {name:<9} {cells}")
+        d = descriptions[k]
+        relation = ">=" if d.responds_to_brightness else "<"
+        print(f"  -> {kinds[k]}: |weight sum| {abs(d.weight_sum):.2f} {relation} "
+              f"contrast reach {d.contrast_max:.2f}")
+        for verdict, found in both[k].items():
+            print(f"     {verdict} on both images: {', '.join(found) or 'nothing'}")
+
+
+report([k for k in range(n_kernels) if kinds[k] == "brightness detector"])
+
+# %%
+# Then the others, edge detectors (and any kernel that is neither):
+report([k for k in range(n_kernels) if kinds[k] != "brightness detector"])
 
 plt.show()  # shows the figures when run as a script
 

@@ -64,7 +64,7 @@ for name in ("conv1", "conv2"):
     busiest = int(output.mean(axis=(0, 1)).argmax())
     silent = [k for k in range(output.shape[-1]) if not output[:, :, k].any()]
     print(f"{name}: {zero_share:.0%} of values are zero; most active map {busiest}; "
-          f"maps that are zero everywhere: {silent or 'none'}")
+          f"all-zero maps: {silent or 'none'}")
 
 # %%
 # The read-out
