@@ -3,8 +3,10 @@ A one-line title that says what the reader will see
 ====================================================
 
 One short paragraph: the question this page answers, and what it uses (which layer,
-which images). Copy this file to ``examples/NN_short_name.py`` (the next free number),
-keep one idea per page, and delete these instructions.
+which images). Copy this file to ``examples/<part>/NN_short_name.py`` (the part's next
+free number), keep one idea per page, and delete these instructions. Keep printed lines
+at most 88 characters and figures at most about 7 inches wide, so nothing is cut off or
+shrunk on the page's 710-pixel column; give every heat map a colorbar or printed values.
 """
 
 # %%
@@ -23,21 +25,33 @@ image = x_test[int(interp.images_of(y_test, "Sneaker")[0])]  # by class, never b
 # %%
 # A figure, and the number behind every sentence that describes it
 # ----------------------------------------------------------------
-# If the text says "this kernel emphasizes the left edge", compute that and print it, so
-# the words are checked every time the page is built.
+# If the text says "this kernel emphasizes the left edge", compute that, with its sign,
+# and print it, so the words are checked every time the page is built. "Larger on the
+# left" is not "emphasized": a kernel can answer both sides positively (a red
+# silhouette). :func:`interp.outline_response` gives each side of the outline a verdict
+# by a stated rule (emphasized: mean at least +10% of the map's largest absolute value;
+# suppressed: at most -10%; neither: in between). When no side qualifies, say so instead
+# of stretching the words.
 layer = interp.pick_layer(model, "conv1")
-fig = interp.plot_response(image, interp.kernel(layer, 0), padding="same")
-response = interp.convolve(image, interp.kernel(layer, 0), padding="same")
-means = interp.border_means(response, image)
-print(f"left border {means['left']:+.3f}, right border {means['right']:+.3f}")
-print("larger on the left" if means["left"] > means["right"] else "larger on the right")
-print("total |response|:", float(np.abs(response).sum()))
+kernel = interp.kernel(layer, 3)
+fig = interp.plot_response(image, kernel, padding="same")  # has a colorbar
+response = interp.convolve(image, kernel, padding="same")
+sides = interp.outline_response(response, image)
+print(f"rule: |mean| >= {sides.limit:.3f} (10% of max |response| {sides.scale:.3f})")
+print(sides)  # e.g. "emphasized left +0.20, ...; suppressed right -0.20; neither ..."
+if sides.contrast("left", "right") > 0:
+    print("the left side is emphasized and the right side suppressed")
+elif sides.contrast("left", "right") < 0:
+    print("the right side is emphasized and the left side suppressed")
+else:
+    print("the left and right sides do not get clear opposite signs")
+print("largest |response|:", round(float(np.abs(response).max()), 3))
 
 plt.show()  # shows the figures when run as a script
 
 # %%
 # What to try next
 # ----------------
-# Point to the page that follows, e.g. :doc:`01_network_and_data`.
+# Point to the page that follows, e.g. :doc:`../chapter/01_network_and_data`.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -18,7 +18,8 @@ _EXPORTS = {
     "_model": ("InterpWarning",),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
-    "measure": ("border_masks", "border_means", "mass_on_object"),
+    "measure": ("border_masks", "border_means", "outline_response", "OutlineResponse",
+                "mass_on_object"),
     "describe": ("describe_kernel", "KernelDescription"),
     "callbacks": ("KernelHistory",),
     "attribution": (
@@ -77,7 +78,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .evaluate import RandomizationCheck, model_randomization, rank_correlation
     from .kernels import get_kernels, kernel
     from .layers import conv_layers, layer_paths, pick_layer, walk_layers
-    from .measure import border_masks, border_means, mass_on_object
+    from .measure import (
+        OutlineResponse,
+        border_masks,
+        border_means,
+        mass_on_object,
+        outline_response,
+    )
     from .models import TrainingInfo, build_model, trained_model
     from .plotting import (
         plot_attributions,

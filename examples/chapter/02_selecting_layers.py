@@ -9,6 +9,8 @@ that list and picks layers out of it by position, by name and by type.
 # %%
 # The list of layers
 # ------------------
+import textwrap
+
 import keras
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
@@ -16,10 +18,11 @@ from matplotlib.patches import FancyBboxPatch
 import interp
 
 model = interp.trained_model()
+print(f"{'':<16} {'name':<8} {'type':<8} {'output shape':<20} {'weights':>7}")
 for position, layer in enumerate(model.layers):
-    shape = tuple(layer.output.shape)
+    shape = str(tuple(layer.output.shape))
     print(f"model.layers[{position}]  {layer.name:<8} {type(layer).__name__:<8} "
-          f"output {shape}  {layer.count_params():>6} weights")
+          f"{shape:<20} {layer.count_params():>7}")
 
 # %%
 # Picking one layer
@@ -38,7 +41,7 @@ print("second of a type:", interp.pick_layer(model, keras.layers.Conv2D, nth=1).
 try:
     interp.pick_layer(model, "conv3")
 except ValueError as err:
-    print("ValueError:", err)
+    print(textwrap.fill(f"ValueError: {err}", width=80, subsequent_indent="    "))
 
 # %%
 # Every convolution layer
@@ -51,16 +54,16 @@ print([layer.name for layer in convs])
 # %%
 # The figure draws the network as ``model.layers`` lists it: each box is a layer with its
 # output shape; the convolution layers are the ones the next pages take apart.
-fig, ax = plt.subplots(figsize=(9, 2.4), layout="constrained")
+fig, ax = plt.subplots(figsize=(7.2, 2.6), layout="constrained")
 for position, layer in enumerate(model.layers):
     is_conv = layer in convs
     box = FancyBboxPatch((position * 2.2, 0), 1.8, 1, boxstyle="round,pad=0.05",
                          facecolor="C1" if is_conv else "0.85", edgecolor="0.3")
     ax.add_patch(box)
-    ax.text(position * 2.2 + 0.9, 0.62, f"[{position}] {layer.name}", ha="center",
-            fontsize=10, weight="bold")
-    ax.text(position * 2.2 + 0.9, 0.3, "x".join(str(d) for d in layer.output.shape[1:]),
-            ha="center", fontsize=9)
+    ax.text(position * 2.2 + 0.9, 0.68, f"[{position}]", ha="center", fontsize=11)
+    ax.text(position * 2.2 + 0.9, 0.45, layer.name, ha="center", fontsize=12, weight="bold")
+    ax.text(position * 2.2 + 0.9, 0.18, "x".join(str(d) for d in layer.output.shape[1:]),
+            ha="center", fontsize=11)
     if position:
         ax.annotate("", (position * 2.2 - 0.05, 0.5), (position * 2.2 - 0.35, 0.5),
                     arrowprops={"arrowstyle": "->"})

@@ -59,17 +59,23 @@ except IndexError as err:
 
 # %%
 # The figure shows the whole array as five 3 × 3 slices, one per value of the last axis,
-# with the slice taken above framed.
-fig, axes = plt.subplots(1, n_kernels, figsize=(9, 2.3), layout="constrained")
+# on one colour scale (red positive, blue negative, white zero; the colorbar gives the
+# values), with the slice taken above framed.
+fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.8), layout="constrained")
 limit = np.abs(kernels).max()
-for k, ax in enumerate(axes):
-    ax.imshow(kernels[:, :, 0, k], cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(f"kernels[:, :, 0, {k}]", fontsize=9)
+for k, ax in enumerate(axes.flat[:n_kernels]):
+    shown = ax.imshow(kernels[:, :, 0, k], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(f"kernels[:, :, 0, {k}]", fontsize=10, family="monospace")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_linewidth(3 if k == 0 else 0.5)
-fig.suptitle(f"the {kernels.shape} kernel array of {layer.name!r}, sliced on its last axis")
+note = axes.flat[-1]
+note.set_axis_off()
+note.text(0.5, 0.5, f"kernels.shape\n{kernels.shape}\n\nrows, columns,\ninput channels,"
+          f"\nkernels", ha="center", va="center", fontsize=11, family="monospace")
+fig.colorbar(shown, ax=axes, shrink=0.7, label="weight")
+fig.suptitle(f"the kernel array of {layer.name!r}, sliced on its last axis")
 
 plt.show()  # shows the figures when run as a script
 

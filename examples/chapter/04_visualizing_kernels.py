@@ -24,6 +24,9 @@ ax = interp.plot_kernel(first, title=f"{layer.name}, kernel 0")
 # A few numbers summarise the picture: the weight sum says whether the kernel brightens
 # (positive) or darkens a uniform patch, and the column and row differences say whether
 # it compares left with right or top with bottom.
+print(f"weight sum {first.sum():+.2f}: a uniform patch of ones gives {first.sum():+.2f}")
+print(f"right column minus left column {first[:, -1].sum() - first[:, 0].sum():+.2f}; "
+      f"bottom row minus top row {first[-1].sum() - first[0].sum():+.2f}")
 for label, where in (("largest", first.argmax()), ("smallest", first.argmin())):
     row, col = (int(i) for i in np.unravel_index(where, first.shape))
     print(f"{label} weight {first[row, col]:+.2f} at row {row}, column {col}")
@@ -59,4 +62,4 @@ plt.show()  # shows the figures when run as a script
 # :doc:`05_kernel_responses` convolves a sneaker and a t-shirt with a kernel and measures
 # which of their edges it emphasizes.
 
-# sphinx_gallery_thumbnail_number = 2
+# sphinx_gallery_thumbnail_number = 1

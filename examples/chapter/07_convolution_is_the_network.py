@@ -72,20 +72,32 @@ print("interp.layer_response agrees too:",
       np.allclose(interp.layer_response(layer, shoe), from_keras, atol=1e-5))
 
 # %%
-# Side by side for the first kernel: the network's map, the hand-made map, and their
-# difference on its own colour scale -- a few float32 rounding steps at most.
-fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.2), layout="constrained")
+# Side by side for the first kernel: the network's map and the hand-made map, on one
+# colour scale. A map of their difference would be a flat square when they agree, so
+# the third panel counts the differences instead, over all five maps, in float32
+# rounding steps at the largest activation (``np.spacing``): 0 means the two numbers are
+# identical, 1 that they differ by one step of the last bit.
+unit = float(np.spacing(np.float32(from_keras.max())))
+steps = np.round((from_keras - from_numpy) / unit).astype(int)
+values, counts = np.unique(steps, return_counts=True)
+print(f"one rounding step at the largest activation: {unit:.1e}")
+for value, count in zip(values, counts, strict=True):
+    print(f"Keras - numpy = {value:+d} steps for {count} of {steps.size} values")
+
+fig, axes = plt.subplots(1, 3, figsize=(7.2, 2.9), layout="constrained",
+                         width_ratios=[1, 1, 1.1])
 top = from_keras[:, :, 0].max()
 for ax, data, title in ((axes[0], from_keras[:, :, 0], "Keras sub-model"),
                         (axes[1], from_numpy[:, :, 0], "convolve + bias + ReLU")):
     shown = ax.imshow(data, cmap="magma", vmin=0, vmax=top)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.set_axis_off()
 fig.colorbar(shown, ax=axes[:2], shrink=0.8, label="activation")
-shown = axes[2].imshow(difference[:, :, 0], cmap="gray_r")
-axes[2].set_title(f"|difference| (max {difference[:, :, 0].max():.1e})")
-axes[2].set_axis_off()
-fig.colorbar(shown, ax=axes[2], shrink=0.8)
+axes[2].bar(values, counts, width=0.6, color="C0")
+axes[2].set_xticks(np.arange(min(values.min(), -2), max(values.max(), 2) + 1))
+axes[2].set_xlabel("Keras - numpy\n(float32 rounding steps)", fontsize=9)
+axes[2].set_ylabel("values (all 5 maps)", fontsize=9)
+axes[2].set_title(f"{counts[values == 0].sum()} of {steps.size} identical", fontsize=10)
 
 plt.show()  # shows the figures when run as a script
 

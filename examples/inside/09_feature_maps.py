@@ -34,17 +34,26 @@ print(f"max |feature_maps - layer_response| for conv1: "
 # The maps
 # --------
 # Each panel is one kernel's output through its ReLU: black is zero, bright is strong.
-# Each layer has its own colour scale.
-fig, axes = plt.subplots(3, 8, figsize=(11, 4.6), layout="constrained")
-for ax in axes.flat:
+# Each layer has its own colour scale, given by its colorbar.
+fig = plt.figure(figsize=(7.2, 6.4), layout="constrained")
+top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 3])
+axes = top.subplots(1, 6)
+axes[0].imshow(shoe[0, :, :, 0], cmap="gray")
+axes[0].set_title("input", fontsize=9)
+for k, ax in enumerate(axes[1:]):
+    shown = ax.imshow(maps["conv1"][0, :, :, k], cmap="magma", vmin=0,
+                      vmax=maps["conv1"].max())
+    ax.set_title(f"conv1[{k}]", fontsize=9)
+top.colorbar(shown, ax=axes, shrink=0.8, label="conv1 output")
+for ax in axes:
     ax.set_axis_off()
-axes[0, 0].imshow(shoe[0, :, :, 0], cmap="gray")
-axes[0, 0].set_title("input", fontsize=9)
-panels = [("conv1", k, axes[0, k + 1]) for k in range(5)]
-panels += [("conv2", k, axes[1 + k // 8, k % 8]) for k in range(15)]
-for name, k, ax in panels:
-    ax.imshow(maps[name][0, :, :, k], cmap="magma", vmin=0, vmax=maps[name].max())
-    ax.set_title(f"{name}[{k}]", fontsize=9)
+axes = bottom.subplots(3, 5)
+for k, ax in enumerate(axes.flat):
+    shown = ax.imshow(maps["conv2"][0, :, :, k], cmap="magma", vmin=0,
+                      vmax=maps["conv2"].max())
+    ax.set_title(f"conv2[{k}]", fontsize=9)
+    ax.set_axis_off()
+bottom.colorbar(shown, ax=axes, shrink=0.6, label="conv2 output")
 
 # %%
 # The ReLU silences much of each map. The fraction of exact zeros, and the most active
@@ -55,7 +64,7 @@ for name in ("conv1", "conv2"):
     busiest = int(output.mean(axis=(0, 1)).argmax())
     silent = [k for k in range(output.shape[-1]) if not output[:, :, k].any()]
     print(f"{name}: {zero_share:.0%} of values are zero; most active map {busiest}; "
-          f"maps that are zero everywhere: {silent or 'none'}")
+          f"all-zero maps: {silent or 'none'}")
 
 # %%
 # The read-out

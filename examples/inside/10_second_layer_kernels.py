@@ -18,8 +18,32 @@ import interp
 model = interp.trained_model()
 conv2 = interp.pick_layer(model, "conv2")
 kernels, bias = interp.get_kernels(conv2)
+kh, kw, n_in, n_out = kernels.shape
 print(f"conv2 kernels: {kernels.shape} (rows, cols, input channels, kernels)")
-fig = interp.plot_kernels(conv2)
+
+# %%
+# All 75 small kernels as one mosaic: one column per second-layer kernel, one row per
+# input channel (the first-layer map it reads), grey gaps between them, and one colour
+# scale for all (the colorbar).
+gap = 1
+mosaic = np.full((n_in * (kh + gap) - gap, n_out * (kw + gap) - gap), np.nan)
+for c in range(n_in):
+    for j in range(n_out):
+        mosaic[c * (kh + gap):c * (kh + gap) + kh,
+               j * (kw + gap):j * (kw + gap) + kw] = kernels[:, :, c, j]
+limit = np.abs(kernels).max()
+fig, ax = plt.subplots(figsize=(7.2, 3.0), layout="constrained")
+shown = ax.imshow(mosaic, cmap=plt.get_cmap("RdBu_r").with_extremes(bad="0.75"),
+                  vmin=-limit, vmax=limit)
+ax.set_xticks([j * (kw + gap) + (kw - 1) / 2 for j in range(n_out)], range(n_out))
+ax.set_yticks([c * (kh + gap) + (kh - 1) / 2 for c in range(n_in)],
+              [f"channel {c}" for c in range(n_in)])
+ax.tick_params(length=0)
+ax.set_xlabel("second-layer kernel")
+for spine in ax.spines.values():
+    spine.set_visible(False)
+fig.colorbar(shown, ax=ax, shrink=0.9, label="weight")
+ax.set_title(f"the {kernels.shape} kernel array of 'conv2'", fontsize=11)
 
 # %%
 # One map, rebuilt channel by channel
@@ -45,19 +69,21 @@ for c, part in enumerate(partial):
 # Top row: the five first-layer maps. Middle row: each convolved with its slice of
 # kernel ``k`` -- red adds to the second-layer map, blue takes away. Bottom: their sum
 # plus bias through the ReLU, and the network's own map.
-fig, axes = plt.subplots(3, 5, figsize=(10, 6.4), layout="constrained")
+fig, axes = plt.subplots(3, 5, figsize=(7.2, 5.4), layout="constrained")
 limit = max(np.abs(p).max() for p in partial)
 for c in range(5):
-    axes[0, c].imshow(layer1[:, :, c], cmap="magma")
+    first = axes[0, c].imshow(layer1[:, :, c], cmap="magma", vmin=0, vmax=layer1.max())
     axes[0, c].set_title(f"conv1 map {c}", fontsize=9)
     shown = axes[1, c].imshow(partial[c], cmap="RdBu_r", vmin=-limit, vmax=limit)
-    axes[1, c].set_title(f"⊛ kernel[:, :, {c}, {k}]", fontsize=9)
+    axes[1, c].set_title(f"⊛ kernel[..., {c}, {k}]", fontsize=9)
+fig.colorbar(first, ax=axes[0, :], shrink=0.8, label="conv1 output")
 fig.colorbar(shown, ax=axes[1, :], shrink=0.8, label="contribution")
 top = layer2[:, :, k].max()
-axes[2, 1].imshow(total, cmap="magma", vmin=0, vmax=top)
+last = axes[2, 1].imshow(total, cmap="magma", vmin=0, vmax=top)
 axes[2, 1].set_title("ReLU(sum + bias)", fontsize=9)
 axes[2, 3].imshow(layer2[:, :, k], cmap="magma", vmin=0, vmax=top)
 axes[2, 3].set_title(f"network's conv2 map {k}", fontsize=9)
+fig.colorbar(last, ax=axes[2, :], shrink=0.8, label="conv2 output")
 for ax in axes.flat:
     ax.set_axis_off()
 
