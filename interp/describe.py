@@ -289,7 +289,8 @@ def describe_kernel(
     ------
     ValueError
         If the kernel is not 2-D, is all zeros, or is not finite; if *initializer* is
-        unknown or draws constant kernels; if *n_random* is below 100.
+        unknown or draws constant kernels; if *n_random* is below 100. (A 1 x 1 kernel
+        is described as a blur: it has no pattern and only scales brightness.)
     TypeError
         If *n_random* or *seed* is not an int.
 
@@ -312,6 +313,12 @@ def describe_kernel(
     energy = float(np.sum(array**2))
     if energy == 0.0:
         raise ValueError(f"{func}: kernel must not be all zeros; a zero kernel detects nothing")
+    if array.size == 1:  # a 1x1 kernel has no pattern: it only scales brightness
+        value = float(array.ravel()[0])
+        return KernelDescription(
+            name=BLUR, score=1.0, best="", scores={}, mean_share=1.0, similarity=0.0,
+            shape=tuple(array.shape), weight_sum=value, contrast_max=0.0,
+        )
     null, init_name = _null(array.shape, initializer, n_random, seed, func)
     mean = float(array.mean())
     mean_share = mean**2 * array.size / energy

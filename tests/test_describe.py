@@ -194,3 +194,10 @@ def test_null_bad_input():
         interp.describe_kernel(SOBEL_X, seed=0.5)
     with pytest.raises(TypeError, match="describe_kernel: initializer must be a Keras initializer"):
         interp.describe_kernel(SOBEL_X, initializer=3)
+
+
+def test_a_one_by_one_kernel_only_scales_brightness():
+    result = interp.describe_kernel(np.array([[-2.0]]))
+    assert result.name.startswith("blur") and result.responds_to_brightness
+    assert result.weight_sum == -2.0 and result.scores == {}
+    assert "100% of its weight is a plain average" in str(result)

@@ -171,7 +171,7 @@ def test_outline_response_bad_input():
         interp.outline_response(response, SQUARE, share=True)
     with pytest.raises(ValueError, match="outline_response: response must have the image's shape"):
         interp.outline_response(interp.convolve(SQUARE, PREWITT_X), SQUARE)  # 'valid' is smaller
-    with pytest.raises(ValueError, match="border_masks: no pixel is brighter"):
+    with pytest.raises(ValueError, match="outline_response: no pixel is brighter"):
         interp.outline_response(response, np.zeros((12, 12)))
     with pytest.raises(TypeError, match="border_masks: outside must be True or False, got 'yes'"):
         interp.border_masks(SQUARE, outside="yes")
