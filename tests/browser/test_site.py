@@ -410,7 +410,7 @@ def test_animation_page(site, tab):
     assert buttons.count() >= 3
     icon = buttons.first.locator("i, svg").first
     assert icon.bounding_box()["width"] > 4, "the player's buttons have no icons"
-    page.screenshot(path=SHOTS / "animation.png", full_page=False)
+    page.locator(".animation").first.screenshot(path=SHOTS / "animation.png")
 
 
 def test_dark_theme(site, browser):
