@@ -67,6 +67,18 @@ def reset_keras(gallery_conf, fname, when=None):
     gc.collect()
 
 
+def gif_writer_pillow(gallery_conf, fname, when=None):
+    """Save animation thumbnails with Pillow without first asking for ffmpeg.
+
+    Sphinx-Gallery saves a GIF of every animation for its thumbnail; matplotlib's default
+    writer is ffmpeg, and without it matplotlib prints "MovieWriter ffmpeg unavailable;
+    using Pillow instead" and uses Pillow anyway. Runs after matplotlib's own reset.
+    """
+    import matplotlib
+
+    matplotlib.rcParams["animation.writer"] = "pillow"
+
+
 # ---- a quiet TensorFlow ------------------------------------------------------------------
 # TensorFlow's C++ libraries print informational lines ("oneDNN custom operations are
 # on", "Could not find cuda drivers on your machine") while they load, before absl's
