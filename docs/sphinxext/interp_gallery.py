@@ -59,11 +59,16 @@ def reset_keras(gallery_conf, fname, when=None):
     """Clear Keras's global state so each example starts as a fresh script would.
 
     Layer-name counters, the TensorFlow graph behind them and the memory of finished
-    examples are released before every example runs.
+    examples are released before every example runs. TensorFlow's "frequent retracing"
+    warning is silenced: it counts ``model.predict`` calls across all examples of the
+    build, as no single script would, and is noise in the build log.
     """
+    import logging
+
     import keras
 
     keras.backend.clear_session(free_memory=True)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     gc.collect()
 
 

@@ -133,6 +133,12 @@ SIDEWAYS = """() => Array.from(document.querySelectorAll(
     scroll: pre.scrollWidth, client: pre.clientWidth}))"""
 
 
+# printed lines longer than the gallery's limit (they would wrap mid-sentence)
+OUTPUT_LIMIT = 88
+LONG_OUTPUT = f"""() => Array.from(document.querySelectorAll('.sphx-glr-script-out pre')).flatMap(
+    pre => pre.innerText.split('\\n')).filter(line => line.length > {OUTPUT_LIMIT})"""
+
+
 def _shot_name(path: str) -> str:
     """landing, gallery, api, ... for the main pages; chapter-05_kernel_responses, ..."""
     main = {page: name for name, page in MAIN_PAGES.items()}
@@ -161,6 +167,7 @@ def crawl(site, browser):
             "broken": _broken_images(page),
             "sideways": page.evaluate(SIDEWAYS),
             "page_width": page.evaluate("document.documentElement.scrollWidth"),
+            "long_output": page.evaluate(LONG_OUTPUT),
         }
     tab.close()
     return found
@@ -201,6 +208,13 @@ def test_no_code_or_output_scrolls_sideways_at_1400px(crawl):
     wide = {path: found["page_width"] for path, found in crawl.items()
             if found["page_width"] > WIDE}
     assert not wide, f"pages wider than the window: {wide}"
+
+
+def test_printed_lines_fit_the_limit(crawl):
+    """Examples keep printed lines to 88 characters, so no conclusion is wrapped or hidden."""
+    offenders = {path: found["long_output"] for path, found in crawl.items()
+                 if found["long_output"]}
+    assert not offenders, f"printed lines over {OUTPUT_LIMIT} characters: {offenders}"
 
 
 # tables wider than the page column (the theme then lets them scroll, hiding columns)
