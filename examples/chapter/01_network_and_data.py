@@ -63,7 +63,7 @@ print(f"test accuracy: {accuracy:.4f} ({int(np.sum(predicted == y_test))} of {le
 # %%
 # What did training buy? :func:`interp.build_model` makes the same network with fresh,
 # untrained weights (seeded here, so the number below is the same on every run).
-import keras  # noqa: E402
+import keras
 
 keras.utils.set_random_seed(0)
 untrained = interp.build_model()

@@ -41,7 +41,7 @@ def outline(image, k):
 # Those pixels, drawn on the sneaker: :func:`interp.border_masks` finds them
 # (``outside=True`` adds the pixel just outside each side; a corner pixel belongs to two
 # sides and is drawn in the later colour).
-from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.colors import to_rgb
 
 masks = interp.border_masks(shoe, outside=True)
 overlay = np.repeat(0.4 * shoe[..., np.newaxis], 3, axis=2)
