@@ -20,6 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ._model import backend, backend_version, deterministic
 from ._validate import check_int, describe
 from .callbacks import KernelHistory
 from .data import data_checksum, load_fashion_mnist
@@ -39,6 +40,23 @@ _KERNELS_ENTRY = "interp-kernel-history.npz"
 _FORMAT = 2  # 2: the first layer's kernel history is stored with the model
 #: Snapshots of the first layer's kernels per training epoch.
 SNAPSHOTS_PER_EPOCH = 4
+
+
+def recipe() -> dict:
+    """Return the training recipe on the backend Keras runs on.
+
+    That is :data:`RECIPE`, except on PyTorch, whose Keras trainer runs one step per call
+    (``steps_per_execution=1``); the result is the same, only slower.
+    """
+    if backend() == "torch":
+        return {**RECIPE, "steps_per_execution": 1}
+    return dict(RECIPE)
+
+
+def _backend_tag() -> str:
+    """Return the cache file's backend tag: none for TensorFlow, ``-jax`` or ``-torch``."""
+    name = backend()
+    return "" if name == "tensorflow" else f"-{name}"
 
 
 class CacheWarning(UserWarning):
@@ -92,8 +110,9 @@ def build_model() -> keras.Sequential:
     -------
     keras.Sequential
         Compiled with Adam and sparse categorical cross-entropy, tracking accuracy; it runs
-        20 training steps per call into TensorFlow (``steps_per_execution``), which trains
-        about 20% faster on a CPU and leaves the result unchanged.
+        20 training steps per call into TensorFlow or JAX (``steps_per_execution``), which
+        trains about 20% faster on a CPU and leaves the result unchanged. On PyTorch,
+        which allows only one, it runs one.
 
     Examples
     --------
@@ -119,7 +138,7 @@ def build_model() -> keras.Sequential:
         optimizer=keras.optimizers.Adam(learning_rate=RECIPE["learning_rate"]),
         loss=RECIPE["loss"],
         metrics=["accuracy"],
-        steps_per_execution=RECIPE["steps_per_execution"],
+        steps_per_execution=recipe()["steps_per_execution"],
     )
     return model
 
@@ -146,7 +165,9 @@ def cache_key(model: keras.Model, *, epochs: int, seed: int) -> str:
     """Return a sha256 of everything that decides the trained weights.
 
     That is the architecture, the training recipe, the number of epochs, the seed, the
-    data's checksum and the Keras and TensorFlow versions.
+    data's checksum, the Keras version, and the backend with its version (TensorFlow's
+    keys name only its version, as before other backends were supported, so models
+    cached then stay valid).
 
     Examples
     --------
@@ -156,18 +177,19 @@ def cache_key(model: keras.Model, *, epochs: int, seed: int) -> str:
     64
 
     """
-    import tensorflow as tf
-
     parts = {
         "format": _FORMAT,
         "architecture": model.get_config(),
-        "recipe": RECIPE,
+        "recipe": recipe(),
         "epochs": epochs,
         "seed": seed,
         "data": data_checksum(),
         "keras": keras.__version__,
-        "tensorflow": tf.__version__,
     }
+    name = backend()
+    if name != "tensorflow":
+        parts["backend"] = name
+    parts[name] = backend_version()
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -263,7 +285,9 @@ def trained_model(
     seed : int, default 0
         Seeds weight initialisation and shuffling (via :func:`keras.utils.set_random_seed`,
         which also seeds Python's and numpy's global generators) with TensorFlow's op
-        determinism on, so a rerun on the same machine and versions gives the same weights.
+        determinism on (on that backend), so a rerun on the same machine, backend and
+        versions gives the same weights. Each backend draws its own initial weights, so
+        the backends train different (equally accurate) networks.
     cache_dir : path-like, optional
         Where to cache; default ``interp.models.default_cache_dir()``
         (``$INTERP_CACHE_DIR`` if set).
@@ -295,10 +319,11 @@ def trained_model(
     Notes
     -----
     The cache file name holds a hash of the architecture, training recipe, epochs, seed,
-    data checksum and Keras/TensorFlow versions (``interp.models.cache_key``), so changing any of
-    them trains anew. The file is written to a temporary name and renamed, so a crash or
-    a concurrent run never leaves a half-written model behind. Turning on op determinism
-    is process-wide and stays on after training.
+    data checksum, Keras version and backend with its version
+    (``interp.models.cache_key``), so changing any of them trains anew; on JAX and
+    PyTorch the name also says ``-jax`` or ``-torch``. The file is written to a temporary
+    name and renamed, so a crash or a concurrent run never leaves a half-written model
+    behind. Turning on op determinism is process-wide and stays on after training.
 
     Examples
     --------
@@ -320,7 +345,7 @@ def trained_model(
                          "file; pass another cache_dir or set INTERP_CACHE_DIR")
 
     key = cache_key(build_model(), epochs=epochs, seed=seed)
-    path = directory / f"fashion-cnn-e{epochs}-s{seed}-{key[:16]}.keras"
+    path = directory / f"fashion-cnn{_backend_tag()}-e{epochs}-s{seed}-{key[:16]}.keras"
     if path.is_dir():
         raise ValueError(f"trained_model: the cache path {path} is a directory, not a model "
                          "file; remove it or pass another cache_dir")
@@ -328,11 +353,9 @@ def trained_model(
     if cached is not None:
         return cached
 
-    import tensorflow as tf
-
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    deterministic()
     model = build_model()
     if verbose:
         print(f"interp: training the Fashion-MNIST CNN ({epochs} epochs, seed {seed})",

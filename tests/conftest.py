@@ -27,6 +27,56 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
 
 
+BACKEND = keras.backend.backend()
+
+
+def input_gradient(fn, images):
+    """d sum(fn(x)) / dx at *images*, by the backend's own automatic differentiation.
+
+    An oracle independent of interp's gradient code: ``tf.GradientTape``, ``jax.grad`` or
+    ``torch.autograd``, called on a plain function of a backend tensor.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.constant(images)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(fn(x))
+        return tape.gradient(total, x).numpy()
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        return np.asarray(jax.grad(lambda x: jnp.sum(fn(x)))(jnp.asarray(images)))
+    if BACKEND == "torch":
+        import torch
+
+        x = torch.tensor(images, requires_grad=True)
+        (grad,) = torch.autograd.grad(fn(x).sum(), [x])
+        return grad.detach().numpy()
+    raise RuntimeError(f"no automatic differentiation on the {BACKEND!r} backend")
+
+
+def native_softmax():
+    """The backend's own softmax function (not Keras's), as a user might pass it."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        return tf.nn.softmax
+    if BACKEND == "jax":
+        import jax
+
+        return jax.nn.softmax
+    import torch
+
+    def softmax(x):  # Keras wraps a torch.nn.Softmax module; a user writes a function
+        return torch.softmax(x, dim=-1)
+
+    return softmax
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
