@@ -2,6 +2,9 @@
 every form a Keras 3 user meets (Sequential with and without Input, Functional, nested)."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import settings
 
 import interp
+import interp.models
 
 # CI runs the same examples every time (a failure there is reproducible locally with
 # HYPOTHESIS_PROFILE=ci); a developer's runs keep exploring new ones.
@@ -95,8 +99,22 @@ def test_set(fashion):
 
 @pytest.fixture(scope="session")
 def trained():
-    """The gallery's model: trained once into the default cache, shared with the docs."""
-    return interp.trained_model(verbose=False)
+    """The gallery's model: trained once into the default cache, shared with the docs.
+
+    The gallery is built with TensorFlow, so under another backend this is the same
+    TensorFlow-trained file, loaded into that backend (a TensorFlow subprocess finds it,
+    training it first if it is not cached): the pages' claims are tested on the pages'
+    weights everywhere. Training on the session's own backend is tested in test_models.
+    """
+    if BACKEND == "tensorflow":
+        return interp.trained_model(verbose=False)
+    script = ("import interp; "
+              "print(interp.trained_model(verbose=False).training_info.cache_file)")
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                          text=True, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    model = interp.models._load_cached(Path(done.stdout.strip().splitlines()[-1]))
+    assert model is not None
+    return model
 
 
 def _stack():
