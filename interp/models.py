@@ -225,6 +225,9 @@ def _load_cached(path: Path) -> keras.Model | None:
             with archive.open(_KERNELS_ENTRY) as handle:
                 snapshots = dict(np.load(handle))
         model = keras.saving.load_model(path)
+        # a model saved by TensorFlow runs 20 steps per call, which PyTorch refuses
+        model.steps_per_execution = min(model.steps_per_execution,
+                                        recipe()["steps_per_execution"])
     except Exception as err:  # a damaged file of any kind is a miss, never a crash
         warnings.warn(
             f"trained_model: the cached model {path} could not be read "
