@@ -6,18 +6,23 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "sphinxext"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log: fatal only
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from interp_gallery import intersphinx_mapping as _intersphinx  # noqa: E402
+import interp_gallery  # noqa: E402
 
 import interp  # noqa: E402
+
+interp_gallery.quiet_tensorflow_import()  # its start-up notes read like errors
 
 project = "interp"
 author = "the interp developers"
 copyright = "2026, the interp developers"
 release = version = interp.__version__
 REPOSITORY = "https://github.com/interp-dev/interp"
+# Where the site is published (.github/workflows/docs.yml): canonical links, and the
+# address the downloadable notebooks link to.
+html_baseurl = "https://interp-dev.github.io/interp/"
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -27,10 +32,20 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",  # a copy button on every code block
+    "sphinx_design",  # cards on the landing page; ships its CSS and JS
+    "sphinxcontrib.bibtex",  # :cite: and the references page, from references.bib
+    "sphinx-mathjax-offline",  # MathJax 3 and its fonts, copied into _static/mathjax
+    "interp_gallery",  # this site's hooks: docs/sphinxext/interp_gallery.py
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.md5"]
+# Sphinx-Gallery also writes a computation-times page per gallery and per part; the one
+# page for the whole site is sg_execution_times.rst.
+exclude_patterns = [
+    "_build", "**.ipynb_checkpoints", "auto_examples/*.md5",
+    "auto_examples/sg_execution_times.rst", "auto_examples/*/sg_execution_times.rst",
+]
 html_static_path = ["_static"]
 nitpicky = True
 
@@ -44,13 +59,13 @@ numpydoc_validation_checks = {"GL08"}  # every public object has a docstring
 default_role = "autolink"
 
 # ---- cross-links: online builds link out; offline builds stay quiet --------------------
-intersphinx_mapping = _intersphinx()
+intersphinx_mapping = interp_gallery.intersphinx_mapping()
 intersphinx_timeout = 10
 # Keras and TensorFlow publish no Sphinx inventory; offline, nothing outside resolves.
 nitpick_ignore_regex = [(r"py:.*", r"(keras|tf|tensorflow)(\..*)?")]
 if not intersphinx_mapping:
     nitpick_ignore_regex += [
-        (r"py:.*", r"(numpy|np|matplotlib|pathlib|collections|typing|os)(\..*)?"),
+        (r"py:.*", r"(numpy|np|scipy|matplotlib|pathlib|collections|typing|os)(\..*)?"),
         (r"py:.*", r"(int|float|str|bool|dict|tuple|list|type|object|None)"),
         (r"py:.*", r"(array-like|path-like|optional|sequence|callable)"),
     ]
@@ -66,14 +81,17 @@ sphinx_gallery_conf = {
     "doc_module": ("interp",),
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
-    "reset_modules": ("matplotlib", "interp_gallery.reset_keras"),
+    "reset_modules": ("matplotlib", "interp_gallery.gif_writer_pillow",
+                      "interp_gallery.reset_keras"),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "write_computation_times": True,
-    "show_memory": False,
+    # peak memory per example, exact and cheap on Linux; elsewhere the column is dropped
+    "show_memory": interp_gallery.peak_memory_supported() and interp_gallery.PeakMemory(),
     "min_reported_time": 1,
     "capture_repr": (),
-    "image_srcset": [],
+    "image_srcset": ["2x"],  # sharp figures on high-DPI screens
+    "thumbnail_size": (480, 336),  # shown at up to 240 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
 }
 
@@ -81,12 +99,15 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = "interp"
 html_logo = None
+html_favicon = "_static/favicon.svg"
 html_css_files = ["interp.css"]
 html_theme_options = {
     "icon_links": [
         {"name": "Source code", "url": REPOSITORY, "icon": "fa-brands fa-github"},
     ],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    # a search button, not a search field: the header stays on one row at every width
+    "navbar_persistent": ["search-button"],
     "show_toc_level": 2,
     # the download links render only on gallery pages
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],
@@ -94,5 +115,18 @@ html_theme_options = {
     "footer_end": ["sphinx-version", "theme-version"],
 }
 html_context = {"default_mode": "auto"}
-html_sidebars = {"index": [], "contributing": [], "api": []}
+# pages at the top of the site have no pages below them: no left sidebar
+html_sidebars = {page: [] for page in
+                 ("index", "api", "contributing", "references", "sg_execution_times")}
 html_show_sourcelink = False
+
+# ---- math, copy buttons, citations ---------------------------------------------------------
+mathjax_path = "mathjax/tex-chtml.js"  # shipped by sphinx-mathjax-offline, fonts included
+copybutton_prompt_text = r">>> |\.\.\. |\$ "  # copy the code of a doctest, not its prompts
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_selector = ":not(.sphx-glr-script-out) > div.highlight pre"  # code, not output
+bibtex_bibfiles = ["references.bib"]
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+bibtex_cite_id = "cite-{key}"  # stable anchors: references.html#cite-simonyan2014

@@ -37,7 +37,19 @@ CLASS_NAMES: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
-"""The ten Fashion-MNIST class names, indexed by label."""
+"""The ten Fashion-MNIST class names, indexed by label: ``CLASS_NAMES[7]`` is ``"Sneaker"``.
+
+A label ``y`` (0-9) names the class ``CLASS_NAMES[y]``; :func:`class_index` goes the other
+way, and :func:`images_of` finds the images of a class by its name.
+
+Examples
+--------
+>>> import interp
+>>> interp.CLASS_NAMES[7]
+'Sneaker'
+>>> len(interp.CLASS_NAMES)
+10
+"""
 
 #: sha256 of each decompressed IDX file.
 SHA256: dict[str, str] = {

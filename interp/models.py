@@ -253,7 +253,7 @@ def trained_model(
 ) -> keras.Model:
     """Return the course's network trained on all 60,000 Fashion-MNIST training images.
 
-    The first call trains (about 20 s for 3 epochs on two CPU cores) and caches the model;
+    The first call trains (about 12 s for 3 epochs on two CPU cores) and caches the model;
     later calls with the same arguments load it in well under a second.
 
     Parameters

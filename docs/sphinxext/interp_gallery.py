@@ -1,14 +1,36 @@
-"""Build helpers for the gallery: a Keras reset between examples, the intersphinx switch."""
+"""Build helpers for the site.
+
+- the intersphinx switch (online builds link out, offline builds stay quiet);
+- a Keras reset between examples and a quiet TensorFlow import;
+- per-example peak memory for the computation-times page;
+- a self-contained site: no CDN scripts on the computation-times page, no CDN font in
+  matplotlib's animation player;
+- the ``interp.CLASS_NAMES`` docstring (autodoc would show the tuple type's);
+- notebooks whose Sphinx roles become Markdown links to the hosted site.
+
+The module imports Sphinx lazily: the tests import it without Sphinx installed.
+"""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+import posixpath
+import re
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 #: Inventories used when the build is online.
 INTERSPHINX = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable/", None),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", None),
     "matplotlib": ("https://matplotlib.org/stable/", None),
 }
 _ONLINE_HOSTS = ("READTHEDOCS", "GITHUB_ACTIONS")
@@ -37,9 +59,419 @@ def reset_keras(gallery_conf, fname, when=None):
     """Clear Keras's global state so each example starts as a fresh script would.
 
     Layer-name counters, the TensorFlow graph behind them and the memory of finished
-    examples are released before every example runs.
+    examples are released before every example runs. TensorFlow's "frequent retracing"
+    warning is silenced: it counts ``model.predict`` calls across all examples of the
+    build, as no single script would, and is noise in the build log.
     """
+    import logging
+
     import keras
 
     keras.backend.clear_session(free_memory=True)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     gc.collect()
+
+
+def gif_writer_pillow(gallery_conf, fname, when=None):
+    """Save animation thumbnails with Pillow without first asking for ffmpeg.
+
+    Sphinx-Gallery saves a GIF of every animation for its thumbnail; matplotlib's default
+    writer is ffmpeg, and without it matplotlib prints "MovieWriter ffmpeg unavailable;
+    using Pillow instead" and uses Pillow anyway. Runs after matplotlib's own reset.
+    """
+    import matplotlib
+
+    matplotlib.rcParams["animation.writer"] = "pillow"
+
+
+# ---- a quiet TensorFlow ------------------------------------------------------------------
+# TensorFlow's C++ libraries print informational lines ("oneDNN custom operations are
+# on", "Could not find cuda drivers on your machine") while they load, before absl's
+# logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hide them. They are harmless but
+# read like trouble in a new user's terminal.
+_TF_NOISE = re.compile(
+    r"^(I\d{4} \d\d:\d\d:[\d.]+ +\d+ \S+\] .*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called .*"
+    r"|To enable the following instructions: .* rebuild TensorFlow .*)$"
+)
+
+
+def drop_tensorflow_notes(text: str) -> str:
+    """Return *text* without TensorFlow's informational start-up lines; keep the rest."""
+    return "\n".join(line for line in text.splitlines() if line and not _TF_NOISE.match(line))
+
+
+def quiet_tensorflow_import() -> None:
+    """Import TensorFlow with its start-up notes dropped; anything else still shows.
+
+    The C-level standard error is sent to a temporary file while TensorFlow loads; the
+    lines that are not informational notes are printed back afterwards.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass  # the examples will say so, loudly
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace")
+    kept = drop_tensorflow_notes(text)
+    if kept:
+        print(kept, file=sys.stderr)
+
+
+# ---- memory ------------------------------------------------------------------------------
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status.read(), flags=re.M)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def peak_memory_supported() -> bool:
+    """Whether the kernel lets a process reset and read its own peak memory (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return _peak_rss_mb() > 0
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class PeakMemory:
+    """Sphinx-Gallery's ``show_memory`` hook: the peak resident memory during a call.
+
+    Calling it with *func* calls *func* and returns the process's peak resident memory
+    in MB during the call, and *func*'s value. The kernel's high-water mark is reset
+    before the call (``/proc/self/clear_refs``) and read after it (``VmHWM``), so the peak
+    is exact and needs no sampling thread. Sphinx-Gallery reports the peak minus the
+    memory in use when the example started.
+
+    An instance rather than a function: Sphinx caches its configuration only when it holds
+    no functions, and compares instances of this class as equal from build to build.
+    """
+
+    def __call__(self, func: Callable[[], Any]) -> tuple[float, Any]:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        value = func()
+        return _peak_rss_mb(), value
+
+
+# ---- a self-contained site ------------------------------------------------------------------
+_RAW_BLOCK = re.compile(r"^\.\. container::\n\n  \.\. raw:: html\n(?:\n|    .*\n)*", flags=re.M)
+
+
+def clean_execution_times(text: str, *, memory: bool) -> str:
+    """Make Sphinx-Gallery's computation-times page self-contained.
+
+    Its raw HTML loads jQuery, DataTables and Bootstrap from CDNs to make the table
+    sortable; the table is already sorted by time, so the block is dropped. Without
+    memory measurements the memory column (all zeros) is dropped too.
+    """
+    text = _RAW_BLOCK.sub("", text)
+    text = text.replace("  .. list-table::", ".. list-table::")
+    text = text.replace(":class: table table-striped sg-datatable", ":class: sg-times")
+    # the example's title is the link; its file name is enough beside it
+    text = re.sub(r"\(``(?:\.\./)*examples/([^`]+)``\)$", r"(``\1``)", text, flags=re.M)
+    if not memory:
+        text = re.sub(r"^     - Mem \(MB\)\n", "", text, flags=re.M)
+        text = re.sub(r"^(   \* - .*\n     - .*\n)     - .*\n", r"\1", text, flags=re.M)
+        return text
+    text = text.replace("     - Mem (MB)\n", "     - Memory added (MB)\n")
+    return re.sub(r"^(\*\*[0-9:.]+\*\* total execution time.*\n)", r"\1\n" + _MEMORY_NOTE,
+                  text, count=1, flags=re.M)
+
+
+_MEMORY_NOTE = """\
+The examples run one after another in the build's Python process. *Memory added* is how
+far that process's peak resident memory rose above its level when the example started;
+memory that an earlier example freed and this one reused is not counted.
+
+"""
+
+
+_REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>\n?")
+
+
+def strip_remote_stylesheets(text: str) -> str:
+    """Remove ``<link href="https://...">`` tags from raw HTML in a page's source.
+
+    Matplotlib's JavaScript animation player links Font Awesome 4 from a CDN for its
+    button icons; the theme already ships Font Awesome, which draws the same icons.
+    """
+    return _REMOTE_STYLESHEET.sub("", text)
+
+
+def _on_source_read(app, docname: str, source: list[str]) -> None:
+    if docname == "sg_execution_times":
+        memory = bool(app.config.sphinx_gallery_conf.get("show_memory"))
+        source[0] = clean_execution_times(source[0], memory=memory)
+    elif docname.startswith("auto_examples/") and "<link" in source[0]:
+        source[0] = strip_remote_stylesheets(source[0])
+
+
+# ---- docstrings of public data -----------------------------------------------------------
+def _on_process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
+    """Give re-exported module data (``interp.CLASS_NAMES``) its own docstring.
+
+    Autodoc looks for the attribute's docstring in ``interp/__init__.py``, finds none
+    (the name is re-exported) and falls back to the value's type: "Built-in immutable
+    sequence". The docstring written under the assignment in the defining module wins.
+    """
+    if what != "data" or not name.startswith("interp."):
+        return
+    from sphinx.pycode import ModuleAnalyzer
+
+    attr = name.rsplit(".", 1)[1]
+    for modname in sorted(m for m in sys.modules if m.startswith("interp.")):
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # a module without source: look in the next one
+            continue
+        if ("", attr) in docs:
+            lines[:] = list(docs[("", attr)])
+            return
+
+
+# ---- notebooks: Sphinx roles become Markdown links -------------------------------------------
+_ROLE = re.compile(r":(?P<role>[a-z]+(?::[a-z]+)*):`(?P<content>[^`]+)`")
+_TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", flags=re.S)
+_PY_ROLES = {"func", "meth", "class", "attr", "data", "obj", "mod", "exc", "const",
+             "property", "type"}
+_CODE_ROLES = {"file", "samp", "kbd", "command", "program", "envvar", "option", "code"}
+
+
+@dataclass
+class RoleLinker:
+    """Turn the Sphinx roles left in a notebook's Markdown into links to the hosted site.
+
+    Sphinx-Gallery writes each example's text cells into the ``.ipynb`` as Markdown but
+    keeps ``:func:``, ``:doc:``, ``:ref:`` and ``:cite:`` roles verbatim; a notebook
+    viewer shows them as raw text. Each role becomes a Markdown link to ``baseurl``, or,
+    when its target is unknown, plain text (code for Python names).
+
+    Parameters
+    ----------
+    baseurl : str
+        The hosted site, ending with ``/``.
+    objects : dict
+        Python name -> (docname, anchor).
+    labels : dict
+        ``:ref:`` label -> (docname, anchor, section title).
+    titles : dict
+        docname -> page title.
+    citations : dict
+        bibtex key -> (authors, year), e.g. ``("Simonyan et al.", "2014")``.
+    references : str
+        The docname of the bibliography page; citation anchors are ``cite-<key>``.
+    """
+
+    baseurl: str
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)
+    labels: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    citations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    references: str = "references"
+    default_module: str = "interp"
+
+    def url(self, docname: str, anchor: str = "") -> str:
+        """Return the hosted address of a page, and of an anchor in it."""
+        return f"{self.baseurl}{docname}.html" + (f"#{anchor}" if anchor else "")
+
+    def rewrite(self, markdown: str, docname: str) -> str:
+        """Return *markdown* (a cell of the notebook of page *docname*) with roles replaced."""
+        return _ROLE.sub(lambda match: self._replace(match, docname), markdown)
+
+    def _replace(self, match: re.Match, docname: str) -> str:
+        role, content = match.group("role"), match.group("content")
+        role = role.removeprefix("py:").removeprefix("std:")
+        title, target = None, content.strip()
+        titled = _TITLED.match(target)
+        if titled and titled.group("title"):
+            title, target = titled.group("title"), titled.group("target").strip()
+        if role in _PY_ROLES:
+            return self._python(role, title, target)
+        if role == "doc":
+            return self._doc(title, target, docname)
+        if role == "ref":
+            return self._ref(title, target)
+        if role == "math":
+            return f"${content}$"
+        if role.split(":")[0] in ("cite", "footcite"):
+            return self._cite(role, target)
+        if role in _CODE_ROLES:
+            return f"`{content}`"
+        return title or target
+
+    def _python(self, role: str, title: str | None, target: str) -> str:
+        no_link = target.startswith("!")
+        target = target.lstrip("!")
+        short = target.startswith("~")
+        target = target.lstrip("~.").removesuffix("()")
+        text = title or (target.rsplit(".", 1)[-1] if short else target)
+        if title is None and role in ("func", "meth"):
+            text += "()"
+        entry = None
+        if not no_link:
+            entry = self.objects.get(target) or self.objects.get(
+                f"{self.default_module}.{target}")
+        return f"[`{text}`]({self.url(*entry)})" if entry else f"`{text}`"
+
+    def _doc(self, title: str | None, target: str, docname: str) -> str:
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target))
+        text = title or self.titles.get(path, target)
+        return f"[{text}]({self.url(path)})" if path in self.titles else text
+
+    def _ref(self, title: str | None, target: str) -> str:
+        entry = self.labels.get(target.lower())
+        if entry is None:
+            return title or target
+        page, anchor, section = entry
+        return f"[{title or section}]({self.url(page, anchor)})"
+
+    def _cite(self, role: str, target: str) -> str:
+        """``:cite:p:`` reads (Simonyan et al., 2014), ``:cite:t:`` Simonyan et al. (2014)."""
+        textual = role.split(":")[-1] in ("t", "ts")
+        links = []
+        for key in (k.strip() for k in target.split(",")):
+            if key not in self.citations:
+                links.append(key)
+                continue
+            authors, year = self.citations[key]
+            text = f"{authors} ({year})" if textual else f"{authors}, {year}"
+            links.append(f"[{text}]({self.url(self.references, f'cite-{key}')})")
+        return "; ".join(links) if textual else "(" + "; ".join(links) + ")"
+
+    def rewrite_notebook(self, text: str, docname: str) -> str:
+        """Return the JSON text of a notebook with every Markdown cell rewritten."""
+        notebook = json.loads(text)
+        for cell in notebook.get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                source = cell["source"]
+                joined = "".join(source) if isinstance(source, list) else source
+                new = self.rewrite(joined, docname)
+                if new != joined:
+                    cell["source"] = new.splitlines(keepends=True) if isinstance(
+                        source, list) else new
+        return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def authors_text(last_names: list[str]) -> str:
+    """Return "A", "A and B" or "A et al." from the authors' last names, as the site cites."""
+    if len(last_names) <= 2:
+        return " and ".join(last_names)
+    return f"{last_names[0]} et al."
+
+
+def read_citations(bibfile: Path) -> dict[str, tuple[str, str]]:
+    """Return bibtex key -> (authors, year) for every entry of *bibfile*."""
+    import codecs
+
+    import latexcodec  # noqa: F401 - registers the "ulatex" codec; pybtex depends on it
+    from pybtex.database import parse_file
+
+    def plain(latex: str) -> str:  # Vi{\'e}gas -> Viégas
+        return codecs.decode(latex, "ulatex").replace("{", "").replace("}", "")
+
+    out = {}
+    for key, entry in parse_file(str(bibfile)).entries.items():
+        last = [plain(" ".join(person.last_names))
+                for person in entry.persons.get("author", [])]
+        out[key] = (authors_text(last) or key, entry.fields.get("year", ""))
+    return out
+
+
+def rewrite_gallery_notebooks(gallery: Path, linker: RoleLinker, gallery_doc: str) -> int:
+    """Rewrite every notebook under *gallery*, loose or zipped; return how many changed.
+
+    Notebooks are matched to their page by file name (``NN_name.ipynb`` is the page
+    ``<gallery_doc>/<part>/NN_name``), inside zips too.
+    """
+    docnames = {
+        path.name: f"{gallery_doc}/{path.relative_to(gallery).with_suffix('').as_posix()}"
+        for path in gallery.rglob("*.ipynb")
+    }
+    changed = 0
+    for path in gallery.rglob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        new = linker.rewrite_notebook(text, docnames[path.name])
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed += 1
+    for archive in gallery.rglob("*.zip"):
+        changed += _rewrite_zip(archive, linker, docnames)
+    return changed
+
+
+def _rewrite_zip(archive: Path, linker: RoleLinker, docnames: dict[str, str]) -> int:
+    with zipfile.ZipFile(archive) as old:
+        members = [(info, old.read(info)) for info in old.infolist()]
+    changed = 0
+    rewritten = []
+    for info, data in members:
+        name = posixpath.basename(info.filename)
+        if name.endswith(".ipynb") and name in docnames:
+            text = data.decode("utf-8")
+            new = linker.rewrite_notebook(text, docnames[name])
+            if new != text:
+                data, changed = new.encode("utf-8"), changed + 1
+        rewritten.append((info, data))
+    if changed:
+        temporary = archive.with_suffix(".zip.new")
+        with zipfile.ZipFile(temporary, "w") as new_zip:
+            for info, data in rewritten:
+                new_zip.writestr(info, data)
+        temporary.replace(archive)
+    return changed
+
+
+def linker_from_env(app, env) -> RoleLinker:
+    """Build a :class:`RoleLinker` from what the Sphinx build environment knows."""
+    baseurl = app.config.html_baseurl.rstrip("/") + "/"
+    objects = {
+        name: (entry.docname, entry.node_id)
+        for name, entry in env.get_domain("py").objects.items()
+    }
+    std = env.get_domain("std")
+    labels = {name: (doc, anchor, section) for name, (doc, anchor, section)
+              in std.labels.items()}
+    titles = {doc: node.astext() for doc, node in env.titles.items()}
+    citations = {}
+    for bibfile in getattr(app.config, "bibtex_bibfiles", []):
+        citations.update(read_citations(Path(app.srcdir) / bibfile))
+    return RoleLinker(baseurl=baseurl, objects=objects, labels=labels, titles=titles,
+                      citations=citations)
+
+
+def _on_env_updated(app, env) -> None:
+    from sphinx.util import logging
+
+    if not app.config.html_baseurl:
+        return
+    gallery = Path(app.srcdir) / "auto_examples"
+    if gallery.is_dir():
+        changed = rewrite_gallery_notebooks(gallery, linker_from_env(app, env), "auto_examples")
+        if changed:
+            logging.getLogger(__name__).info(
+                f"interp: links in {changed} notebook(s) point to {app.config.html_baseurl}")
+
+
+def setup(app) -> dict:
+    """Register the site's build hooks with Sphinx."""
+    app.connect("source-read", _on_source_read)
+    # before numpydoc (priority 500) reformats the docstring
+    app.connect("autodoc-process-docstring", _on_process_docstring, priority=400)
+    app.connect("env-updated", _on_env_updated)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -52,6 +52,23 @@ convs = interp.conv_layers(model)
 print([layer.name for layer in convs])
 
 # %%
+# Models inside models
+# --------------------
+# A model often sits inside another one, e.g. behind a preprocessing layer that scales
+# 0-255 pixels. ``model.layers`` of the outer model then shows only two entries.
+# :func:`interp.walk_layers` goes down into the nested model, and
+# :func:`interp.layer_paths` names every layer by its path, which stays unique even if
+# two nested models reuse a layer name; every interp function accepts these paths.
+wrapped = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 / 255),
+                            model], name="wrapped")
+print("wrapped.layers:", [layer.name for layer in wrapped.layers])
+print("walk_layers:   ", [layer.name for layer in interp.walk_layers(wrapped)])
+print("layer_paths:")
+for path, layer in interp.layer_paths(wrapped).items():
+    print(f"  {path:<20} {type(layer).__name__}")
+print("by path:", interp.pick_layer(wrapped, "fashion_cnn/conv2") is model.layers[1])
+
+# %%
 # The figure draws the network as ``model.layers`` lists it: each box is a layer with its
 # output shape; the convolution layers are the ones the next pages take apart.
 fig, ax = plt.subplots(figsize=(7.2, 2.6), layout="constrained")

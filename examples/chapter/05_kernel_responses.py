@@ -38,6 +38,26 @@ def outline(image, k):
 
 
 # %%
+# Those pixels, drawn on the sneaker: :func:`interp.border_masks` finds them
+# (``outside=True`` adds the pixel just outside each side; a corner pixel belongs to two
+# sides and is drawn in the later colour).
+from matplotlib.colors import to_rgb
+
+masks = interp.border_masks(shoe, outside=True)
+overlay = np.repeat(0.4 * shoe[..., np.newaxis], 3, axis=2)
+colours = {"left": "C0", "right": "C1", "top": "C2", "bottom": "C3"}
+for side, colour in colours.items():
+    overlay[masks[side]] = to_rgb(colour)
+fig, ax = plt.subplots(figsize=(4.2, 3.2), layout="constrained")
+ax.imshow(overlay)
+ax.set_axis_off()
+for side, colour in colours.items():
+    ax.plot([], [], "s", color=colour, label=f"{side}: {int(masks[side].sum())} px")
+ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+ax.set_title("the sides of the sneaker's outline")
+
+
+# %%
 # Which kernel?
 # -------------
 # For every kernel, the sneaker's left and right sides with their verdicts. The
@@ -71,6 +91,9 @@ fig = interp.plot_response(shoe, kernel, padding="same",
 shoe_sides = outline(shoe, chosen)
 print(f"sneaker, kernel {chosen} (10% of max |response| = {shoe_sides.limit:.3f}):")
 print(shoe_sides)
+plain = interp.border_means(interp.convolve(shoe, kernel, padding="same"), shoe, outside=True)
+print("the same means from interp.border_means:")
+print("  " + ", ".join(f"{side} {plain[side]:+.2f}" for side in colours))
 favoured = "left" if contrast[chosen] > 0 else "right"
 other = {"left": "right", "right": "left"}[favoured]
 if qualifies:
@@ -134,4 +157,4 @@ plt.show()  # shows the figures when run as a script
 # :doc:`06_second_kernel` picks another kernel, this time by the direction of the edges
 # it responds to.
 
-# sphinx_gallery_thumbnail_number = 2
+# sphinx_gallery_thumbnail_number = 3

@@ -54,6 +54,9 @@ for row, name in enumerate(names):
           f"{roughness(smooth[row]):.2f} -> SmoothGrad is {verdict}")
 noise_map = np.random.default_rng(0).normal(size=(28, 28))
 print(f"independent random numbers: roughness {roughness(noise_map):.2f}")
+alike = interp.rank_correlation(plain, smooth)  # Spearman, per image
+print("do the two columns rank the pixels alike? Spearman correlation, per image:")
+print("  " + ", ".join(f"{name} {r:+.2f}" for name, r in zip(names, alike, strict=True)))
 
 # %%
 # Does more noise help?
