@@ -234,7 +234,8 @@ def _format_shape(shape) -> str:
         return "?"
     if shape and isinstance(shape[0], tuple):
         return " ".join(_format_shape(s) for s in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+    inside = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inside},)" if len(shape) == 1 else f"({inside})"
 
 
 def run_layers(args: argparse.Namespace) -> int:
@@ -305,6 +306,14 @@ def run_report(args: argparse.Namespace) -> int:
                            "or a .npy/.npz array")
     if args.images and not Path(args.images).expanduser().exists():
         raise CommandError(f"{command}: --images: no such file or folder: {args.images!r}")
+    from .images import parse_scale, read_source
+
+    scale = parse_scale(command, "--scale", args.scale)
+    class_names = _class_names(command, args.classes) if args.classes else None
+    source = None
+    if args.images:  # refuse what is not images before loading a model for a minute
+        source = read_source(command, "--images", args.images, max_images=args.max_images,
+                             key=args.key, quiet=args.quiet)
     out = Path(args.out)
     from .report import ReportError, _check_destination
 
@@ -313,7 +322,7 @@ def run_report(args: argparse.Namespace) -> int:
     except ReportError as err:
         raise CommandError(str(err)) from err
 
-    from .images import ImageError, open_images
+    from .images import convert, open_images
     from .report import write_report
 
     labels = None
@@ -329,34 +338,26 @@ def run_report(args: argparse.Namespace) -> int:
         x, y = (x_test, y_test) if args.course == "test" else (x_train, y_train)
         if args.max_images:
             x, y = x[:args.max_images], y[:args.max_images]
-        class_names = list(interp.CLASS_NAMES)
         from ._model import input_spec
 
         images = open_images(command, "--images", x, input_spec(command, model),
-                             described=f"of the Fashion-MNIST {args.course} set "
-                                       "(interp.load_fashion_mnist, pixels 0-1)",
+                             scale=scale, described=f"of the Fashion-MNIST {args.course} set "
+                                                    "(interp.load_fashion_mnist, pixels 0-1)",
                              origin=f"the Fashion-MNIST {args.course} set")
         images.names = [f"{args.course} #{i}" for i in range(len(x))]
         labels = y
+        class_names = class_names or list(interp.CLASS_NAMES)
     else:
         model = load_model(command, args.model, unsafe=args.unsafe, debug=args.debug)
         from ._model import input_spec
 
         spec = input_spec(command, model)
-        try:
-            images = open_images(command, "--images", args.images, spec, scale=args.scale,
-                                 max_images=args.max_images, key=args.key, quiet=args.quiet)
-        except (ImageError, TypeError) as err:
-            raise CommandError(str(err).replace(f"{command}: scale", f"{command}: --scale")) \
-                from err
-        class_names = _class_names(command, args.classes) if args.classes else None
-    if args.course and args.classes:
-        class_names = _class_names(command, args.classes)
+        images = convert(command, "--images", source, spec, scale=scale)
     methods = _split([args.methods]) if args.methods else None
     page = write_report(
         model, images, out, class_names=class_names, labels=labels, limit=args.limit,
         layers=_split(args.layers), top_k=args.top, batch_size=args.batch_size,
-        command=_command_line(), quiet=args.quiet, func=command,
+        command=_command_line(args.argv), quiet=args.quiet, func=command,
         **({"methods": methods} if methods is not None else {}),
     )
     if not args.quiet:
@@ -365,10 +366,8 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _command_line() -> str:
-    program = Path(sys.argv[0]).name
-    words = ["interp"] if program in ("interp", "__main__.py", "-m") else [program]
-    return shlex.join([*words, *sys.argv[1:]])
+def _command_line(argv: Sequence[str]) -> str:
+    return shlex.join(["interp", *argv])
 
 
 # ---- main ----------------------------------------------------------------------------------
@@ -393,7 +392,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     """
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     previous = signal.signal(signal.SIGTERM, _interrupt)
     shown = warnings.showwarning
     if not args.debug:

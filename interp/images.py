@@ -67,7 +67,8 @@ def _target(func: str, spec) -> Target | None:
     return Target(shape, spatial[0], spatial[1], int(channels), layout)
 
 
-def _parse_scale(func: str, name: str, scale: object) -> tuple[float, float] | None:
+def parse_scale(func: str, name: str, scale: object) -> tuple[float, float] | None:
+    """Return *scale* as ``(low, high)``, or ``None``; a string is ``"LOW,HIGH"``."""
     if scale is None:
         return None
     if isinstance(scale, str):
@@ -83,7 +84,7 @@ def _parse_scale(func: str, name: str, scale: object) -> tuple[float, float] | N
         raise TypeError(f"{func}: {name} must be a pair (low, high), e.g. (0, 1), got "
                         f"{describe(scale)}")
     if len(values) != 2 or not all(np.isfinite(values)) or values[0] == values[1]:
-        raise ValueError(f"{func}: {name} must be two different finite numbers LOW,HIGH that "
+        raise ImageError(f"{func}: {name} must be two different finite numbers LOW,HIGH that "
                          f"the pixel values 0-255 become, e.g. 0,1 or -1,1; got {scale!r}")
     return values
 
@@ -399,9 +400,8 @@ _MODE_CHANNELS = {"1": 1, "L": 1, "P": 3, "LA": 4, "PA": 4, "RGB": 3, "RGBA": 4,
                   "CMYK": 4, "YCbCr": 3, "LAB": 3, "HSV": 3}
 
 
-def _file_images(func: str, name: str, root: Path, files: list[Path], kind: str, target: Target,
-                 scale, quiet: bool) -> ImageSet:
-    headers = _scan(func, name, files, quiet)
+def _file_images(func: str, name: str, source: Source, target: Target, scale) -> ImageSet:
+    root, files, kind, headers = source.root, source.files, source.kind, source.headers
     sizes = {(h, w) for w, h, _ in headers}
     modes = sorted({mode for _, _, mode in headers})
     first_h, first_w = headers[0][1], headers[0][0]
@@ -447,7 +447,7 @@ def _file_images(func: str, name: str, root: Path, files: list[Path], kind: str,
                       f"{_fmt(scale[0])}-{_fmt(scale[1])}")
     return ImageSet(source=root, kind=kind, names=names, read=read, target=target,
                     model_shape=_model_shape(target, height, width), scale=scale,
-                    source_max=255.0, conversion=_unique(conversion))
+                    source_max=255.0, conversion=_unique(conversion), origin=source.origin)
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -460,23 +460,37 @@ def _unique(items: list[str]) -> list[str]:
 
 # ---- the entry point --------------------------------------------------------------------
 
-def open_images(func: str, name: str, path: object, spec, *, scale: object = None,
-                max_images: int | None = None, key: str | None = None,
-                quiet: bool = True, described: str = "given as an array",
-                origin: str | None = None) -> ImageSet:
-    """:func:`load_images` for any caller: *func* and *name* appear in the messages.
+@dataclasses.dataclass
+class Source:
+    """Images found and checked, not yet converted: what :func:`read_source` returns."""
 
-    *described* says where an array passed in memory comes from, for the conversion text,
-    and *origin* names it in a few words.
+    kind: str  # "folder", "image", "npy", "npz" or "array"
+    root: Path | None
+    described: str
+    array: np.ndarray | None = None
+    files: list[Path] = dataclasses.field(default_factory=list)
+    headers: list[tuple[int, int, str]] = dataclasses.field(default_factory=list)
+    origin: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.array) if self.array is not None else len(self.files)
+
+
+def read_source(func: str, name: str, path: object, *, max_images: int | None = None,
+                key: str | None = None, quiet: bool = True, described: str = "given as an array",
+                origin: str | None = None) -> Source:
+    """Find the images at *path* and check that they are images, without a model.
+
+    Image files have their headers read (so a file that is not an image is refused
+    before any work); a ``.npy`` is memory-mapped, a ``.npz`` array read. *func* and
+    *name* appear in the messages.
     """
-    scale = _parse_scale(func, "scale", scale)
     if max_images is not None:
         max_images = check_int(func, "max_images", max_images, minimum=1)
-    target = _target(func, spec)
     if isinstance(path, np.ndarray):
         array = path[:max_images] if max_images else path
-        return _array_images(func, name, array, None, "array", target, spec, scale,
-                             described, origin=origin)
+        return Source("array", None, described, array=_check_array(func, name, array, described),
+                      origin=origin)
     if not isinstance(path, (str, Path)):
         raise TypeError(f"{func}: {name} must be a path to a folder of images or a .npy/.npz "
                         f"file, or an array, got {describe(path)}")
@@ -485,12 +499,6 @@ def open_images(func: str, name: str, path: object, spec, *, scale: object = Non
         raise ImageError(f"{func}: {name}: no such file or folder: {str(root)!r}")
     suffix = root.suffix.lower()
     if root.is_dir() or suffix in IMAGE_SUFFIXES:
-        if target is None:
-            raise ImageError(
-                f"{func}: {name}: image files cannot be converted to what this model takes, "
-                f"{spec.batch()}: interp converts images for models that take 2-D grayscale "
-                "or RGB images; pass a .npy array shaped as the model takes it instead"
-            )
         files = _image_files(root) if root.is_dir() else [root]
         if not files:
             raise ImageError(f"{func}: {name}: the folder {str(root)!r} holds no PNG or JPEG "
@@ -498,7 +506,8 @@ def open_images(func: str, name: str, path: object, spec, *, scale: object = Non
                              "too)")
         files = files[:max_images] if max_images else files
         kind = "folder" if root.is_dir() else "image"
-        return _file_images(func, name, root, files, kind, target, scale, quiet)
+        headers = _scan(func, name, files, quiet)
+        return Source(kind, root, "", files=files, headers=headers, origin=origin)
     if suffix == ".npy":
         try:
             array = np.load(root, mmap_mode="r", allow_pickle=False)
@@ -506,8 +515,9 @@ def open_images(func: str, name: str, path: object, spec, *, scale: object = Non
             raise ImageError(f"{func}: {name}: {str(root)!r} is not a .npy array numpy can "
                              f"read ({type(err).__name__}: {err})") from err
         array = array[:max_images] if max_images else array
-        return _array_images(func, name, array, root, "npy", target, spec, scale,
-                             f"from {root.name} (memory-mapped)")
+        text = f"from {root.name} (memory-mapped)"
+        return Source("npy", root, text, array=_check_array(func, name, array, text),
+                      origin=origin)
     if suffix == ".npz":
         try:
             archive = np.load(root, allow_pickle=False)
@@ -534,11 +544,51 @@ def open_images(func: str, name: str, path: object, spec, *, scale: object = Non
                 raise ImageError(f"{func}: {name}: array {key!r} of {str(root)!r} cannot be "
                                  f"read ({type(err).__name__}: {err})") from err
         array = array[:max_images] if max_images else array
-        return _array_images(func, name, array, root, "npz", target, spec, scale,
-                             f"from {root.name}[{key!r}] (read whole: a .npz cannot be "
-                             "memory-mapped)")
+        text = f"from {root.name}[{key!r}] (read whole: a .npz cannot be memory-mapped)"
+        return Source("npz", root, text, array=_check_array(func, name, array, text),
+                      origin=origin)
     raise ImageError(f"{func}: {name}: {str(root)!r} is neither a folder of images, a "
                      f"{'/'.join(IMAGE_SUFFIXES)} file, nor a .npy/.npz array")
+
+
+def _check_array(func: str, name: str, array: np.ndarray, described: str) -> np.ndarray:
+    if array.dtype.kind not in "iuf" or array.ndim < 2:
+        raise ImageError(f"{func}: {name} must be an array of images (integer or float "
+                         f"pixels, one image per row), got {described}: {describe(array)}")
+    if len(array) == 0:
+        raise ImageError(f"{func}: {name} holds no images: {describe(array)}")
+    return array
+
+
+def convert(func: str, name: str, source: Source, spec, *, scale: object = None) -> ImageSet:
+    """Return the images of *source* as an :class:`ImageSet` converted for *spec*."""
+    scale = parse_scale(func, "scale", scale)
+    target = _target(func, spec)
+    if source.array is not None:
+        return _array_images(func, name, source.array, source.root, source.kind, target, spec,
+                             scale, source.described, origin=source.origin)
+    if target is None:
+        raise ImageError(
+            f"{func}: {name}: image files cannot be converted to what this model takes, "
+            f"{spec.batch()}: interp converts images for models that take 2-D grayscale "
+            "or RGB images; pass a .npy array shaped as the model takes it instead"
+        )
+    return _file_images(func, name, source, target, scale)
+
+
+def open_images(func: str, name: str, path: object, spec, *, scale: object = None,
+                max_images: int | None = None, key: str | None = None,
+                quiet: bool = True, described: str = "given as an array",
+                origin: str | None = None) -> ImageSet:
+    """:func:`load_images` for any caller: *func* and *name* appear in the messages.
+
+    *described* says where an array passed in memory comes from, for the conversion text,
+    and *origin* names it in a few words.
+    """
+    scale = parse_scale(func, "scale", scale)
+    source = read_source(func, name, path, max_images=max_images, key=key, quiet=quiet,
+                         described=described, origin=origin)
+    return convert(func, name, source, spec, scale=scale)
 
 
 def load_images(
