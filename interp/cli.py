@@ -44,6 +44,10 @@ class CommandError(Exception):
     """A failure the user can fix; its message is printed without a traceback."""
 
 
+class UsageError(CommandError):
+    """The command line itself is incomplete or contradictory (exit status 2)."""
+
+
 class _Formatter(argparse.HelpFormatter):
     """Wraps paragraphs to the terminal (at most 100 columns)."""
 
@@ -142,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "guided_backprop, input_x_gradient (default: the first five)")
     shown.add_argument("--top", type=_positive, default=9, metavar="K",
                        help="top-activating images per kernel (default 9)")
+    shown.add_argument("--trust", type=_count, default=32, metavar="N",
+                       help="images on which the measures of which map to trust are taken "
+                            "(deletion, insertion, cascading randomization; default 32; 0 "
+                            "skips them)")
     output = report.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", default="interp-report",
                         help="the folder to write (default: interp-report); an earlier "
@@ -152,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress lines or bars (they are off anyway when stderr "
                              "is not a terminal)")
     return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -296,13 +314,13 @@ def run_report(args: argparse.Namespace) -> int:
     """``interp report``: write the HTML report."""
     command = "interp report"
     if args.course and (args.model or args.images):
-        raise CommandError(f"{command}: --course uses the course's network and images; give "
+        raise UsageError(f"{command}: --course uses the course's network and images; give "
                            "either --course, or MODEL and --images")
     if not args.course and not args.model:
-        raise CommandError(f"{command}: MODEL is missing: give a Keras model file and "
+        raise UsageError(f"{command}: MODEL is missing: give a Keras model file and "
                            "--images, or --course")
     if not args.course and not args.images:
-        raise CommandError(f"{command}: --images is missing: give a folder of PNG/JPEG files "
+        raise UsageError(f"{command}: --images is missing: give a folder of PNG/JPEG files "
                            "or a .npy/.npz array")
     if args.images and not Path(args.images).expanduser().exists():
         raise CommandError(f"{command}: --images: no such file or folder: {args.images!r}")
@@ -356,7 +374,8 @@ def run_report(args: argparse.Namespace) -> int:
     methods = _split([args.methods]) if args.methods else None
     page = write_report(
         model, images, out, class_names=class_names, labels=labels, limit=args.limit,
-        layers=_split(args.layers), top_k=args.top, batch_size=args.batch_size,
+        layers=_split(args.layers), top_k=args.top, trust=args.trust,
+        batch_size=args.batch_size,
         command=_command_line(args.argv), quiet=args.quiet, func=command,
         **({"methods": methods} if methods is not None else {}),
     )
@@ -406,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"interp {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `interp layers model.keras | head`: the reader has had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return EXIT_ERROR
     except (CommandError, ValueError, TypeError, IndexError, OSError) as err:
         if args.debug:
             raise
@@ -413,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not message.startswith("interp"):
             message = f"interp {args.command}: {message}"
         print(message, file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_USAGE if isinstance(err, UsageError) else EXIT_ERROR
     except Exception as err:
         if args.debug:
             raise

@@ -329,7 +329,7 @@ def _top_section(builder: _Builder, model, convs, images, k: int, batch_size: in
     layers = []
     for path, layer in convs:
         entry = {"path": path, "slug": _slug(path), "figures": [], "note": "", "kernels": [],
-                 "field": None, "seconds": None}
+                 "field": None, "seconds": None, "silent": ""}
         if layer.rank != 2:
             entry["note"] = (f"top_activating works on 2-D convolutions; {path} is a "
                              f"{type(layer).__name__}.")
@@ -356,6 +356,15 @@ def _top_section(builder: _Builder, model, convs, images, k: int, batch_size: in
         else:
             patches = pictures[local.indices]
         n_kernels = top.indices.shape[0]
+        silent = [j for j in range(n_kernels) if top.values[j, 0] <= 0]
+        if silent:
+            which = ", ".join(str(j) for j in silent)
+            many = len(silent) > 1
+            entry["silent"] = (
+                f"Kernel{'s' if many else ''} {which} never rise{'' if many else 's'} "
+                f"above 0 on any of the {len(images):,} images (the highest value is at most "
+                "0): their rows are ties, shown in image order, and say nothing about "
+                "what the kernel detects.")
         for start in range(0, n_kernels, PATCH_ROWS):
             stop = min(start + PATCH_ROWS, n_kernels)
             labels = [f"kernel {j}: {top.values[j, 0]:.2f}" for j in range(start, stop)]
@@ -423,8 +432,9 @@ def _methods(spec) -> dict[str, _Method]:
 
 
 def _attribution_section(builder: _Builder, model, images, methods: Sequence[str],
-                         class_names, labels, n_show: int, batch_size: int,
+                         class_names, labels, n_show: int, n_maps: int, batch_size: int,
                          predictions: np.ndarray) -> dict:
+    """Draw the maps of the first *n_show* images; compute them for the first *n_maps*."""
     import matplotlib.pyplot as plt
 
     from ._model import input_spec
@@ -432,14 +442,14 @@ def _attribution_section(builder: _Builder, model, images, methods: Sequence[str
 
     spec = input_spec(builder.func, model)
     registry = _methods(spec)
-    x = images[0:n_show]
+    x = images[0:n_maps]
     shown = _display(images, slice(0, n_show))
     predicted = predictions.argmax(axis=1)
     maps: dict[str, np.ndarray] = {}
     used, notes = [], []
     for key in methods:
         method = registry[key]
-        with builder.step(f"attribution: {method.title}"):
+        with builder.step(f"attribution: {method.title} ({len(x)} images)"):
             try:
                 maps[key] = method.call(model, x, predicted, batch_size)
             except (ValueError, TypeError) as err:
@@ -447,7 +457,7 @@ def _attribution_section(builder: _Builder, model, images, methods: Sequence[str
                 continue
         used.append(method)
     rows = []
-    for i in range(len(x)):
+    for i in range(n_show):
         rows.append({
             "name": images.names[i],
             "predicted": class_names[predicted[i]],
@@ -457,10 +467,10 @@ def _attribution_section(builder: _Builder, model, images, methods: Sequence[str
     figures = []
     if used:
         columns = 1 + len(used)
-        fig, axes = plt.subplots(len(x), columns, squeeze=False,
-                                 figsize=(1.6 * columns, 2.05 * len(x)), layout="constrained")
+        fig, axes = plt.subplots(n_show, columns, squeeze=False,
+                                 figsize=(1.6 * columns, 2.05 * n_show), layout="constrained")
         fig.get_layout_engine().set(h_pad=0.06)
-        for i in range(len(x)):
+        for i in range(n_show):
             row = rows[i]
             title = f"{row['predicted']} {row['probability']:.0%}"
             plot_attributions(shown[i], {m.title: maps[m.key][i] for m in used},
@@ -474,10 +484,15 @@ def _attribution_section(builder: _Builder, model, images, methods: Sequence[str
     return {"rows": rows, "figures": figures, "notes": notes,
             "methods": [{"key": m.key, "title": m.title, "signed": m.signed,
                          "settings": m.settings} for m in used],
-            "maps": maps, "x": x, "predicted": predicted}
+            "maps": maps, "x": x, "predicted": predicted, "used": used}
 
 
-def _trust_section(builder: _Builder, model, attribution: dict, batch_size: int) -> dict:
+#: Random maps whose deletion and insertion AUCs make the floor a method must beat.
+FLOOR_SEEDS = 5
+
+
+def _trust_section(builder: _Builder, model, attribution: dict, n_trust: int,
+                   batch_size: int) -> dict:
     """Measure deletion, insertion and cascading randomization, where interp provides them."""
     import interp
 
@@ -490,7 +505,55 @@ def _trust_section(builder: _Builder, model, attribution: dict, batch_size: int)
                          "the deletion and insertion AUCs and the cascading-randomization "
                          "similarity are not computed. Read the maps above without a "
                          "measure of which to trust.")}
-    return {"measured": False, "note": "Not yet measured."}  # pragma: no cover - filled in on merge
+    used = attribution["used"]
+    if n_trust == 0 or not used:
+        return {"measured": False,
+                "note": "Not measured: no attribution maps, or no images for the measures "
+                        "(--trust 0)."}
+    x = attribution["x"][:n_trust]
+    targets = attribution["predicted"][:n_trust]
+    some_map = attribution["maps"][used[0].key][:n_trust]
+    floor = {"deletion": [], "insertion": []}
+    with builder.step(f"which to trust: {FLOOR_SEEDS} random maps"):
+        for seed in range(FLOOR_SEEDS):
+            noise = np.random.default_rng(seed).random(some_map.shape).astype(np.float32)
+            floor["deletion"].append(float(np.mean(interp.deletion(
+                model, x, noise, targets, batch_size=batch_size).auc)))
+            floor["insertion"].append(float(np.mean(interp.insertion(
+                model, x, noise, targets, batch_size=batch_size).auc)))
+    rows, layers = [], None
+    for method in used:
+        maps = attribution["maps"][method.key][:n_trust]
+        with builder.step(f"which to trust: {method.title}"):
+            deleted = interp.deletion(model, x, maps, targets, batch_size=batch_size)
+            inserted = interp.insertion(model, x, maps, targets, batch_size=batch_size)
+
+            def explain(m, images, target=None, _method=method, **_):
+                return _method.call(m, images, target, batch_size)
+
+            cascade = interp.cascading_randomization(model, x, targets, method=explain,
+                                                     seed=0, batch_size=batch_size)
+        layers = list(cascade.layers)
+        deletion_auc = float(np.mean(deleted.auc))
+        insertion_auc = float(np.mean(inserted.auc))
+        rows.append({
+            "title": method.title,
+            "deletion": deletion_auc,
+            "insertion": insertion_auc,
+            "below_floor": deletion_auc < min(floor["deletion"]),
+            "above_floor": insertion_auc > max(floor["insertion"]),
+            "cascade": [_nanmean(row) for row in np.asarray(cascade.similarity)],
+            "cascade_abs": [_nanmean(row) for row in np.asarray(cascade.similarity_abs)],
+        })
+    return {"measured": True, "n": len(x), "floor": floor, "rows": rows, "layers": layers,
+            "seeds": FLOOR_SEEDS, "steps": len(deleted.fractions) - 1}
+
+
+def _nanmean(values: np.ndarray) -> float | None:
+    """Mean over the images where the similarity is defined; None where it never is."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
 
 
 # ---- the page -----------------------------------------------------------------------------
@@ -560,6 +623,7 @@ def write_report(
     layers: Sequence[str] | None = None,
     top_k: int = 9,
     methods: Sequence[str] = DEFAULT_METHODS,
+    trust: int = 32,
     batch_size: int = 256,
     command: str | None = None,
     quiet: bool = True,
@@ -601,6 +665,10 @@ def write_report(
         Attribution methods, among ``saliency``, ``smoothgrad``,
         ``integrated_gradients``, ``grad_cam``, ``occlusion``, ``guided_backprop``,
         ``input_x_gradient``.
+    trust : int, default 32
+        Images (the first ones) on which the measures of which map to trust are taken:
+        deletion and insertion against random maps, and cascading randomization. 0 skips
+        them.
     batch_size : int, default 256
         Images per forward pass.
     command : str, optional
@@ -656,6 +724,7 @@ def write_report(
     resolve_output(func, model, None)
     limit = check_int(func, "limit", limit, minimum=1)
     top_k = check_int(func, "top_k", top_k, minimum=1)
+    trust = check_int(func, "trust", trust, minimum=0)
     batch_size = check_int(func, "batch_size", batch_size, minimum=1)
     if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
         raise TypeError(f"{func}: methods must be a sequence of method names, got "
@@ -700,10 +769,13 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report is an ordinary folder
     try:
         builder = _Builder(func, tmp, quiet)
         page = _build(builder, model, spec, images, convs, class_names, labels, limit, top_k,
-                      list(methods), batch_size, command, started)
+                      list(methods), trust, batch_size, command, started)
         (tmp / "index.html").write_text(page, encoding="utf-8")
         _move_into_place(tmp, out)
     except BaseException:
@@ -713,17 +785,19 @@ def write_report(
 
 
 def _build(builder: _Builder, model, spec, images, convs, class_names, labels, limit, top_k,
-           methods, batch_size, command, started) -> str:
+           methods, trust, batch_size, command, started) -> str:
     from ._model import Runner
 
     runner = Runner(builder.func, model)
     n_classes = runner.head.n_classes
     class_names = _class_names(builder.func, class_names, n_classes)
     n_show = min(limit, len(images))
+    n_trust = min(trust, len(images))
+    n_maps = max(n_show, n_trust)
     k = min(top_k, len(images))
     with builder.step("model"):
         model_info = _model_section(model, spec, images, class_names, n_classes)
-        predictions = runner.predict(images[0:n_show], kind="probabilities",
+        predictions = runner.predict(images[0:n_maps], kind="probabilities",
                                      batch_size=batch_size)
     with builder.step("kernels"):
         kernels = _kernels_section(builder, convs)
@@ -733,9 +807,8 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels, l
     with builder.step(f"top-activating ({len(images):,} images)"):
         top = _top_section(builder, model, convs, images, k, batch_size)
     attribution = _attribution_section(builder, model, images, methods, class_names, labels,
-                                       n_show, batch_size, predictions)
-    with builder.step("which to trust"):
-        trust = _trust_section(builder, model, attribution, batch_size)
+                                       n_show, n_maps, batch_size, predictions)
+    trust_found = _trust_section(builder, model, attribution, n_trust, batch_size)
     total = time.perf_counter() - started
     context = {
         "title": f"interp report: {model.name}",
@@ -745,8 +818,8 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels, l
         "top": top,
         "top_k": k,
         "attribution": {key: value for key, value in attribution.items()
-                        if key not in ("maps", "x", "predicted")},
-        "trust": trust,
+                        if key not in ("maps", "x", "predicted", "used")},
+        "trust": trust_found,
         "made": {
             "command": command or "interp.report.write_report(...) from Python",
             "timings": [{"step": name, "seconds": seconds} for name, seconds in builder.timings],
