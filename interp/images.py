@@ -366,7 +366,8 @@ def _scan(func: str, name: str, files: list[Path], quiet: bool) -> list[tuple[in
     from ._progress import progress
 
     found = []
-    for path in progress(files, desc="checking images", unit="file", quiet=quiet):
+    for path in progress(files, desc="checking images", unit="file", total=len(files),
+                         quiet=quiet):
         try:
             with Image.open(path) as image:
                 found.append((image.size[0], image.size[1], image.mode))

@@ -55,6 +55,11 @@ class ReportError(ValueError):
     """The report cannot be made from these arguments (the message says why)."""
 
 
+def _arg(func: str, name: str) -> str:
+    """How an argument is spelled for the caller: ``--out`` for the command, ``out`` in Python."""
+    return f"--{name}" if func.startswith("interp ") else name
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "layer"
 
@@ -135,10 +140,11 @@ class _Builder:
 def _check_destination(func: str, out: Path) -> None:
     """Refuse, before any work, a destination that is not ours to replace."""
     if out.exists() and not out.is_dir():
-        raise ReportError(f"{func}: --out {str(out)!r} is a file; give a folder for the "
-                          "report")
+        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a file; give a folder "
+                          "for the report")
     if out.is_dir() and any(out.iterdir()) and not _is_report(out):
-        raise ReportError(f"{func}: --out {str(out)!r} is a folder that holds files but no "
+        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a folder that holds "
+                          "files but no "
                           "interp report; give a new or empty folder, or an earlier report's "
                           "folder (which is replaced)")
 
@@ -600,6 +606,10 @@ def _jsonable(value):
 
 
 def _class_names(func: str, class_names: object, n_classes: int) -> list[str]:
+    if func.startswith("interp "):
+        func_arg = "classes"
+    else:
+        func_arg = "class_names"
     if class_names is None:
         return [f"class {i}" for i in range(n_classes)]
     if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
@@ -607,8 +617,8 @@ def _class_names(func: str, class_names: object, n_classes: int) -> list[str]:
                         f"{describe(class_names)}")
     names = [str(name) for name in class_names]
     if len(names) != n_classes:
-        raise ReportError(f"{func}: the class names must be one per class of the model "
-                          f"({n_classes}), got {len(names)}: {names[:12]}")
+        raise ReportError(f"{func}: {_arg(func, func_arg)} must give one name per class of "
+                          f"the model ({n_classes}), got {len(names)}: {names[:12]}")
     return names
 
 
@@ -707,7 +717,15 @@ def write_report(
     """
     import keras
 
-    from ._model import check_model, conv_layers, input_spec, layer_path, pick, resolve_output
+    from ._model import (
+        Runner,
+        check_model,
+        conv_layers,
+        input_spec,
+        layer_path,
+        pick,
+        resolve_output,
+    )
     from .images import ImageSet, open_images
 
     started = time.perf_counter()
@@ -722,6 +740,8 @@ def write_report(
         raise ReportError(f"{func}: model {model.name!r} has {outputs} outputs; the report "
                           "explains a model with one output of class scores")
     resolve_output(func, model, None)
+    n_classes = Runner(func, model).head.n_classes
+    class_names = _class_names(func, class_names, n_classes)
     limit = check_int(func, "limit", limit, minimum=1)
     top_k = check_int(func, "top_k", top_k, minimum=1)
     trust = check_int(func, "trust", trust, minimum=0)
@@ -749,11 +769,13 @@ def write_report(
             try:
                 layer = pick(func, model, which)
             except (ValueError, IndexError, TypeError) as err:
-                raise ReportError(str(err)) from err
+                raise ReportError(str(err).replace(
+                    f"{func}: ", f"{func}: {_arg(func, 'layers')}: ", 1)) from err
             if all(layer is not conv for conv in all_convs):
                 paths = [layer_path(model, conv) for conv in all_convs]
-                raise ReportError(f"{func}: layer {which!r} is a {type(layer).__name__}, not a "
-                                  f"convolution layer; the convolution layers are {paths}")
+                raise ReportError(f"{func}: {_arg(func, 'layers')}: layer {which!r} is a "
+                                  f"{type(layer).__name__}, not a convolution layer; the "
+                                  f"convolution layers are {paths}")
             chosen.append(layer)
     convs = [(layer_path(model, layer), layer) for layer in chosen]
     if not isinstance(images, ImageSet):
@@ -790,7 +812,6 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels, l
 
     runner = Runner(builder.func, model)
     n_classes = runner.head.n_classes
-    class_names = _class_names(builder.func, class_names, n_classes)
     n_show = min(limit, len(images))
     n_trust = min(trust, len(images))
     n_maps = max(n_show, n_trust)

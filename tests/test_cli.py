@@ -283,8 +283,9 @@ FAILURES = {
     "bad-size": ("interp report", "holds images shaped (5,)"),
     "no-conv": ("interp report", "model 'no_conv' has no convolution layer"),
     "two-inputs": ("interp report", "has 2 inputs"),
-    "not-a-conv-layer": ("interp report", "layer 'logits' is a Dense, not a convolution layer"),
-    "wrong-class-count": ("interp report", "one per class of the model (3), got 2"),
+    "not-a-conv-layer": ("interp report", "--layers: layer 'logits' is a Dense, not a convolution"),
+    "wrong-class-count": ("interp report", "--classes must give one name per class of the model "
+                                           "(3), got 2"),
     "taken-folder": ("interp report", "holds files but no interp report"),
     "bad-scale": ("interp report", "--scale must be two different finite numbers LOW,HIGH"),
 }

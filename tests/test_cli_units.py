@@ -330,7 +330,7 @@ def test_report_replaces_an_earlier_report_but_nothing_else(tmp_path, course_rep
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folders left
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "data.csv").write_text("1,2")
-    with pytest.raises(ReportError, match="write_report: --out .* holds files but no interp "
+    with pytest.raises(ReportError, match="write_report: out .* holds files but no interp "
                                           "report"):
         write_report(trained, x[:12], tmp_path / "mine", methods=["saliency"])
     (tmp_path / "file").write_text("x")
@@ -347,12 +347,15 @@ def test_report_refuses_models_it_cannot_explain(tmp_path):
         write_report(two, images, tmp_path / "a")
     with pytest.raises(ValueError, match="write_report: unknown attribution methods \\['lime'\\]"):
         write_report(GRAY, images, tmp_path / "b", methods=["lime"])
-    with pytest.raises(ValueError, match="write_report: layer 'out' is a Dense, not a conv"):
+    with pytest.raises(ValueError, match="write_report: layers: layer 'out' is a Dense, not a "):
         write_report(GRAY, images, tmp_path / "c", layers=["out"])
-    with pytest.raises(ValueError, match="write_report: no layer named 'nope'"):
+    with pytest.raises(ValueError, match="write_report: layers: no layer named 'nope'"):
         write_report(GRAY, images, tmp_path / "d", layers=["nope"])
     with pytest.raises(ValueError, match="write_report: labels must be one class index"):
         write_report(GRAY, images, tmp_path / "e", labels=[0, 1])
+    with pytest.raises(ValueError, match=r"write_report: class_names must give one name per "
+                                         r"class of the model \(3\), got 2"):
+        write_report(GRAY, images, tmp_path / "f", class_names=["a", "b"])
     assert not list(tmp_path.iterdir())
 
 
