@@ -340,7 +340,7 @@ def run_report(args: argparse.Namespace) -> int:
     except ReportError as err:
         raise CommandError(str(err)) from err
 
-    from .images import convert, open_images
+    from .images import Numbered, convert, open_images
     from .report import write_report
 
     labels = None
@@ -362,7 +362,7 @@ def run_report(args: argparse.Namespace) -> int:
                              scale=scale, described=f"of the Fashion-MNIST {args.course} set "
                                                     "(interp.load_fashion_mnist, pixels 0-1)",
                              origin=f"the Fashion-MNIST {args.course} set")
-        images.names = [f"{args.course} #{i}" for i in range(len(x))]
+        images.names = Numbered(len(x), prefix=f"{args.course} #")
         labels = y
         class_names = class_names or list(interp.CLASS_NAMES)
     else:

@@ -144,7 +144,8 @@ class ImageSet:
 
     def _indices(self, index: object) -> np.ndarray:
         if isinstance(index, slice):
-            return np.arange(len(self))[index]
+            span = range(len(self))[index]
+            return np.arange(span.start, span.stop, span.step)
         array = np.asarray(index)
         if array.dtype.kind not in "iu" or array.ndim != 1:
             raise TypeError(f"ImageSet: index must be an int, a slice or a 1-D array of ints, "
@@ -201,6 +202,26 @@ class ImageSet:
 
 
 # ---- arrays ----------------------------------------------------------------------------
+
+class Numbered(Sequence):
+    """The names ``"#0"``, ``"#1"``, ... of *n* images, made when asked for (no list of n)."""
+
+    def __init__(self, n: int, prefix: str = "#") -> None:
+        self.n, self.prefix = n, prefix
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(self.n)[index]]
+        if not -self.n <= index < self.n:
+            raise IndexError(index)
+        return f"{self.prefix}{index % self.n}"
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
 
 def _array_layout(shape: tuple[int, ...]) -> str | None:
     """How one array item holds an image: "gray", "last" or "first" (channels), or None."""
@@ -263,7 +284,7 @@ def _array_images(func: str, name: str, array: np.ndarray, source: Path | None, 
     source_max = 65535.0 if array.dtype == np.uint16 else 255.0
     if scale is None and integer:
         scale = (0.0, 1.0)
-    names = [f"#{i}" for i in range(n)]
+    names = Numbered(n)
     if scale is None:
         scaling = (f"{array.dtype} values used as they are (float arrays are taken as "
                    "already scaled, unless a scale is given: --scale)")
