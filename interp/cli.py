@@ -315,23 +315,15 @@ def run_report(args: argparse.Namespace) -> int:
     command = "interp report"
     if args.course and (args.model or args.images):
         raise UsageError(f"{command}: --course uses the course's network and images; give "
-                           "either --course, or MODEL and --images")
+                         "either --course, or MODEL and --images")
     if not args.course and not args.model:
         raise UsageError(f"{command}: MODEL is missing: give a Keras model file and "
-                           "--images, or --course")
+                         "--images, or --course")
     if not args.course and not args.images:
         raise UsageError(f"{command}: --images is missing: give a folder of PNG/JPEG files "
-                           "or a .npy/.npz array")
+                         "or a .npy/.npz array")
     if args.images and not Path(args.images).expanduser().exists():
         raise CommandError(f"{command}: --images: no such file or folder: {args.images!r}")
-    from .images import parse_scale, read_source
-
-    scale = parse_scale(command, "--scale", args.scale)
-    class_names = _class_names(command, args.classes) if args.classes else None
-    source = None
-    if args.images:  # refuse what is not images before loading a model for a minute
-        source = read_source(command, "--images", args.images, max_images=args.max_images,
-                             key=args.key, quiet=args.quiet)
     out = Path(args.out)
     from .report import ReportError, _check_destination
 
@@ -339,6 +331,14 @@ def run_report(args: argparse.Namespace) -> int:
         _check_destination(command, out.expanduser().absolute())
     except ReportError as err:
         raise CommandError(str(err)) from err
+    from .images import parse_scale, read_source
+
+    scale = parse_scale(command, "--scale", args.scale)
+    class_names = _class_names(command, args.classes) if args.classes else None
+    source = None
+    if args.images:  # refuse what is not images before loading a model for a minute
+        source = read_source(command, "--images", args.images, max_images=args.max_images,
+                             key=args.key, quiet=args.quiet, exclude=[out.expanduser()])
 
     from .images import Numbered, convert, open_images
     from .report import write_report

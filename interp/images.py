@@ -375,8 +375,18 @@ def _steps(channels: int, want: int, size: tuple[int, int], new: tuple[int, int]
 
 # ---- image files ----------------------------------------------------------------------
 
-def _image_files(folder: Path) -> list[Path]:
-    files = [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+def _image_files(folder: Path, exclude: Sequence[Path] = ()) -> list[Path]:
+    """Image files under *folder*, by path; hidden files and folders and *exclude* skipped."""
+    skip = [Path(e).resolve() for e in exclude]
+    files = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if (path.suffix.lower() not in IMAGE_SUFFIXES or any(p.startswith(".") for p in parts)
+                or not path.is_file()):
+            continue
+        if skip and any(path.resolve().is_relative_to(e) for e in skip):
+            continue
+        files.append(path)
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
@@ -500,12 +510,14 @@ class Source:
 
 def read_source(func: str, name: str, path: object, *, max_images: int | None = None,
                 key: str | None = None, quiet: bool = True, described: str = "given as an array",
-                origin: str | None = None) -> Source:
+                origin: str | None = None, exclude: Sequence[Path] = ()) -> Source:
     """Find the images at *path* and check that they are images, without a model.
 
     Image files have their headers read (so a file that is not an image is refused
-    before any work); a ``.npy`` is memory-mapped, a ``.npz`` array read. *func* and
-    *name* appear in the messages.
+    before any work); a ``.npy`` is memory-mapped, a ``.npz`` array read. Hidden files
+    and folders in a folder are skipped, and so is anything under *exclude* (the report
+    being written, when it lies inside the folder of images). *func* and *name* appear in
+    the messages.
     """
     if max_images is not None:
         max_images = check_int(func, "max_images", max_images, minimum=1)
@@ -521,7 +533,7 @@ def read_source(func: str, name: str, path: object, *, max_images: int | None = 
         raise ImageError(f"{func}: {name}: no such file or folder: {str(root)!r}")
     suffix = root.suffix.lower()
     if root.is_dir() or suffix in IMAGE_SUFFIXES:
-        files = _image_files(root) if root.is_dir() else [root]
+        files = _image_files(root, exclude) if root.is_dir() else [root]
         if not files:
             raise ImageError(f"{func}: {name}: the folder {str(root)!r} holds no PNG or JPEG "
                              f"files (looked for {', '.join(IMAGE_SUFFIXES)}, in subfolders "

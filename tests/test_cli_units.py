@@ -33,7 +33,7 @@ RGB_FIRST = _model((3, 8, 8), channels_first=True)
 
 
 def _pngs(folder, pixels, mode=None):
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for i, image in enumerate(pixels):
         Image.fromarray(image, mode=mode).save(folder / f"{i:02d}.png")
     return folder
@@ -55,6 +55,18 @@ def test_png_folder_to_a_grayscale_model_matches_pillow(tmp_path):
     assert "resized bilinearly to 8x8" in text
     assert "RGB converted to grayscale" in text
     assert "pixel values 0-255 scaled linearly to 0-1" in text
+
+
+def test_a_folder_skips_hidden_files_and_the_report_written_into_it(tmp_path):
+    from interp.images import read_source
+
+    pixels = np.zeros((2, 8, 8), np.uint8)
+    folder = _pngs(tmp_path / "photos", pixels)
+    _pngs(folder / ".thumbnails", pixels)
+    _pngs(folder / "report" / "figures", pixels)  # an earlier report, inside the folder
+    found = read_source("f", "images", folder, exclude=[folder / "report"])
+    assert [p.relative_to(folder).as_posix() for p in found.files] == ["00.png", "01.png"]
+    assert len(read_source("f", "images", folder).files) == 4
 
 
 def test_rgb_array_to_grayscale_uses_the_stated_weights():
