@@ -704,15 +704,17 @@ def write_report(
 
     Examples
     --------
+    >>> import tempfile
     >>> import numpy as np
     >>> import interp
     >>> from interp.report import write_report
     >>> model = interp.build_model()
     >>> images = np.random.default_rng(0).random((12, 28, 28, 1)).astype("float32")
-    >>> page = write_report(model, images, "report-demo", limit=2,
-    ...                     methods=["saliency"])  # doctest: +SKIP
-    >>> page.name  # doctest: +SKIP
-    'index.html'
+    >>> folder = tempfile.mkdtemp()
+    >>> page = write_report(model, images, f"{folder}/report", limit=2, methods=["saliency"],
+    ...                     trust=0)
+    >>> sorted(path.name for path in page.parent.iterdir())
+    ['figures', 'index.html', 'report.json']
 
     """
     import keras
