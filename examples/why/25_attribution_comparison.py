@@ -40,7 +40,7 @@ methods = {
 }
 checks = {name: interp.model_randomization(model, images, method=method, seed=0)
           for name, method in methods.items()}
-rho = {name: check.similarity for name, check in checks.items()}
+rho = {name: check.similarity_abs for name, check in checks.items()}
 fails = {name: int(np.sum(values >= 0.5)) for name, values in rho.items()}
 
 fig, axes = plt.subplots(len(classes), 1 + len(methods), figsize=(8.5, 9.6),

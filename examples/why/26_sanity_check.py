@@ -43,19 +43,19 @@ print("Spearman rank correlation of |map|, trained against randomized network")
 print(f"{'':<21}" + "".join(f"{name:>12}" for name in classes) + f"{'mean':>7}")
 for name, check in checks.items():
     cells = "".join(f"{'undefined':>12}" if np.isnan(s) else f"{s:>12.2f}"
-                    for s in check.similarity)
-    print(f"{name:<21}{cells}{np.nanmean(check.similarity):>7.2f}")
+                    for s in check.similarity_abs)
+    print(f"{name:<21}{cells}{np.nanmean(check.similarity_abs):>7.2f}")
 for name, check in checks.items():
-    for i in np.flatnonzero(np.isnan(check.similarity)):
+    for i in np.flatnonzero(np.isnan(check.similarity_abs)):
         for kind, maps in (("trained", check.trained), ("randomized", check.randomized)):
             if np.ptp(maps[i]) == 0:
                 print(f"undefined: {name}, {classes[i]}: the {kind} network's map is "
                       f"{maps[i].flat[0]:g} everywhere")
-means = {name: np.nanmean(check.similarity) for name, check in checks.items()}
+means = {name: np.nanmean(check.similarity_abs) for name, check in checks.items()}
 ranking = sorted(means, key=means.get)
 print("\nmost to least dependent on the weights, by the mean over defined values:")
 for name in ranking:
-    similarity = checks[name].similarity
+    similarity = checks[name].similarity_abs
     print(f"  {name:<21} mean {means[name]:.2f}; fails (rho >= 0.5) on "
           f"{np.sum(similarity >= 0.5)} of {np.sum(~np.isnan(similarity))} defined")
 
@@ -67,9 +67,9 @@ ax.text(1.03, -0.45, "fails (ρ ≥ 0.5)", ha="right", va="bottom")
 ax.axvline(0, color="0.7", linewidth=0.8)
 for row, (name, check) in enumerate(checks.items()):
     y = len(methods) - 1 - row
-    ax.plot(check.similarity, np.full(len(classes), y), "o", color="tab:blue", alpha=0.7)
+    ax.plot(check.similarity_abs, np.full(len(classes), y), "o", color="tab:blue", alpha=0.7)
     ax.plot([means[name]] * 2, [y - 0.3, y + 0.3], color="black", linewidth=2)
-    undefined = int(np.isnan(check.similarity).sum())
+    undefined = int(np.isnan(check.similarity_abs).sum())
     if undefined:
         ax.text(-0.47, y + 0.15, f"{undefined} undefined", fontsize=9, color="tab:red")
 ax.set_yticks(range(len(methods)), list(methods)[::-1])
@@ -107,7 +107,7 @@ for axes_row, kind in zip(axes, ("trained", "randomized"), strict=True):
                              title=f"{kind}\nnetwork", colorbar=False)
 for ax, (name, check) in zip(axes[0, 1:], checks.items(), strict=True):
     label = name.replace(" (", "\n(").replace(" gradients", "\ngradients")
-    value = check.similarity[row]
+    value = check.similarity_abs[row]
     ax.set_title(f"{label}\nρ " + ("undefined" if np.isnan(value) else f"= {value:.2f}"),
                  fontsize=9)
 for ax in axes[1, 1:]:
