@@ -27,7 +27,15 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from ._model import InterpWarning, Runner, check_batch_size, clone, reinitialize, walk
+from ._model import (
+    InterpWarning,
+    Runner,
+    check_batch_size,
+    clone,
+    pick_many,
+    reinitialize,
+    walk,
+)
 from ._validate import as_real_array, check_int, check_number, describe
 
 
@@ -305,21 +313,38 @@ def model_randomization(
     return RandomizationCheck(trained_maps, random_maps, *_similarities(trained_maps, random_maps))
 
 
-def _weighted_layers(model: keras.Model) -> list[tuple[int, str]]:
-    """``(walk index, path)`` of every layer with variables, from the output down."""
-    found = [(index, path) for index, (path, layer) in enumerate(walk(model))
+def _weighted_layers(func: str, model: keras.Model, layers: object) -> list[tuple[int, str]]:
+    """``(walk index, path)`` of the layers to randomize, from the output down.
+
+    Every layer with variables, or those among *layers* (a nested model stands for its
+    layers).
+    """
+    walked = walk(model)
+    found = [(index, path) for index, (path, layer) in enumerate(walked)
              if not isinstance(layer, keras.Model) and layer.weights]
+    if layers is not None:
+        picked = pick_many(func, model, layers)
+        paths = {path for path, layer in walked if any(layer is p for p in picked)}
+        for path, layer in walked:
+            if path in paths and not layer.weights:
+                raise ValueError(
+                    f"{func}: layers must name layers with weights; {path!r} has none. "
+                    f"Layers with weights: {[p for _, p in found]}"
+                )
+        found = [(index, path) for index, path in found
+                 if path in paths or any(path.startswith(f"{p}/") for p in paths)]
+    if not found:
+        raise ValueError(f"{func}: the model has no layer with weights to randomize")
     return found[::-1]
 
 
 def _layer_randomization(func: str, model: object, images: object, target: object,
-                         method: object, seed: object, output: object, batch_size: object,
-                         options: dict, *, cascade: bool) -> LayerRandomization:
+                         method: object, layers: object, seed: object, output: object,
+                         batch_size: object, options: dict, *,
+                         cascade: bool) -> LayerRandomization:
     method, runner, images, targets, seed, options = _prepare(
         func, model, images, target, method, seed, output, batch_size, options)
-    chosen = _weighted_layers(model)
-    if not chosen:
-        raise ValueError(f"{func}: the model has no layer with weights to randomize")
+    chosen = _weighted_layers(func, model, layers)
     copy = clone(func, model, runner.spec)
     copy_layers = [layer for _, layer in walk(copy)]
     originals = [layer for _, layer in walk(model)]
@@ -357,6 +382,7 @@ def cascading_randomization(
     target: object = None,
     *,
     method: Callable[..., np.ndarray] | None = None,
+    layers: object = None,
     seed: int = 0,
     output: object = None,
     batch_size: int = 256,
@@ -385,6 +411,10 @@ def cascading_randomization(
     method : callable, default :func:`interp.saliency`
         ``method(model, images, target=..., **options) -> (n, ...)``; for
         :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
+    layers : optional
+        Randomize only these layers (names, paths, positions, classes or layers, as
+        :func:`interp.pick_layer` accepts them, or a list; a nested model stands for its
+        layers), still from the output down; default every layer with weights.
     seed : int, default 0
         Seeds the re-initialization.
     output : None, int or str, optional
@@ -404,7 +434,7 @@ def cascading_randomization(
     Raises
     ------
     ValueError
-        If the model has no layer with weights.
+        If the model has no layer with weights, or *layers* names one without.
     TypeError
         For a subclassed model (its layers cannot be reached), or a *method* that does
         not return one map per image.
@@ -429,10 +459,12 @@ def cascading_randomization(
     ('dense', 'conv2', 'conv1')
     >>> result.maps.shape, result.similarity.shape
     ((3, 2, 28, 28), (3, 2))
+    >>> interp.cascading_randomization(model, np.ones((2, 28, 28, 1)), layers="dense").layers
+    ('dense',)
 
     """
     return _layer_randomization("cascading_randomization", model, images, target, method,
-                                seed, output, batch_size, options, cascade=True)
+                                layers, seed, output, batch_size, options, cascade=True)
 
 
 def independent_randomization(
@@ -441,6 +473,7 @@ def independent_randomization(
     target: object = None,
     *,
     method: Callable[..., np.ndarray] | None = None,
+    layers: object = None,
     seed: int = 0,
     output: object = None,
     batch_size: int = 256,
@@ -463,6 +496,8 @@ def independent_randomization(
         Classes to explain; default the trained model's predictions, kept at every step.
     method : callable, default :func:`interp.saliency`
         ``method(model, images, target=..., **options) -> (n, ...)``.
+    layers : optional
+        Randomize only these layers, as for :func:`cascading_randomization`.
     seed : int, default 0
         Seeds the re-initialization.
     output : None, int or str, optional
@@ -488,7 +523,7 @@ def independent_randomization(
 
     """
     return _layer_randomization("independent_randomization", model, images, target, method,
-                                seed, output, batch_size, options, cascade=False)
+                                layers, seed, output, batch_size, options, cascade=False)
 
 
 def data_randomization(

@@ -346,6 +346,13 @@ def test_randomizations_share_their_draws_and_are_seeded(model_kinds):
     assert not np.allclose(other.maps, cascade.maps)
     # each step changes the maps more: the top-layer step keeps the trained convolutions
     assert not np.allclose(cascade.maps[0], cascade.maps[1])
+    # a chosen subset, still from the output down; a nested model stands for its layers
+    top = interp.cascading_randomization(model, x, 2, seed=5, layers="out")
+    assert top.layers == ("out",)
+    np.testing.assert_array_equal(top.maps[0], cascade.maps[0])
+    inner = interp.independent_randomization(model, x, 2, seed=5, layers=["inner", "out"])
+    assert inner.layers == cascade.layers
+    np.testing.assert_array_equal(inner.maps, alone.maps)
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [
@@ -360,6 +367,10 @@ def test_randomizations_share_their_draws_and_are_seeded(model_kinds):
     (lambda m, x: interp.cascading_randomization(
         keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(), L.Softmax()]), x), ValueError,
      "cascading_randomization: the model has no layer with weights to randomize"),
+    (lambda m, x: interp.cascading_randomization(m, x, layers="flat"), ValueError,
+     "cascading_randomization: layers must name layers with weights; 'flat' has none"),
+    (lambda m, x: interp.cascading_randomization(m, x, layers="nope"), ValueError,
+     "cascading_randomization: no layer named 'nope'"),
     (lambda m, x: interp.data_randomization(m, x, shuffled_model=interp.build_model()),
      ValueError, "data_randomization: shuffled_model must take and give what model does"),
     (lambda m, x: interp.data_randomization(m, x, shuffled_model="other"), TypeError,
