@@ -224,8 +224,16 @@ def _maps(func: str, method: Callable, model: keras.Model, images: np.ndarray,
     return maps
 
 
-def _similarities(trained: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return rank_correlation(trained, other), rank_correlation(np.abs(trained), np.abs(other))
+def _similarities(trained: np.ndarray, other: np.ndarray,
+                  batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signed and absolute rank correlations, *batch_size* maps at a time (bounded memory)."""
+    signed = np.empty(len(trained))
+    absolute = np.empty(len(trained))
+    for start in range(0, len(trained), batch_size):
+        a, b = trained[start:start + batch_size], other[start:start + batch_size]
+        signed[start:start + len(a)] = rank_correlation(a, b)
+        absolute[start:start + len(a)] = rank_correlation(np.abs(a), np.abs(b))
+    return signed, absolute
 
 
 def _prepare(func: str, model: object, images: object, target: object, method: object,
@@ -310,7 +318,8 @@ def model_randomization(
     randomized = randomized_copy(func, model, runner, seed)
     trained_maps = _maps(func, method, model, images, targets, options)
     random_maps = _maps(func, method, randomized, images, targets, options)
-    return RandomizationCheck(trained_maps, random_maps, *_similarities(trained_maps, random_maps))
+    return RandomizationCheck(trained_maps, random_maps,
+                              *_similarities(trained_maps, random_maps, batch_size))
 
 
 def _weighted_layers(func: str, model: keras.Model, layers: object) -> list[tuple[int, str]]:
@@ -370,8 +379,9 @@ def _layer_randomization(func: str, model: object, images: object, target: objec
             InterpWarning,
             stacklevel=3,
         )
-    similarity = np.stack([rank_correlation(trained, m) for m in maps])
-    similarity_abs = np.stack([rank_correlation(np.abs(trained), np.abs(m)) for m in maps])
+    pairs = [_similarities(trained, step, batch_size) for step in maps]
+    similarity = np.stack([signed for signed, _ in pairs])
+    similarity_abs = np.stack([absolute for _, absolute in pairs])
     layers = tuple(path for _, path in chosen)
     return LayerRandomization(layers, trained, maps, similarity, similarity_abs)
 
@@ -420,7 +430,8 @@ def cascading_randomization(
     output : None, int or str, optional
         Which output of a multi-output model; passed on to *method* when given.
     batch_size : int, default 256
-        Images per pass when predicting the targets (*method* uses its own).
+        Images per pass when predicting the targets, and maps per step when comparing
+        them (*method* uses its own).
     **options
         Passed to *method*.
 
@@ -609,7 +620,7 @@ def data_randomization(
             f"{func}: method returned maps shaped {shuffled.shape} for shuffled_model but "
             f"{trained.shape} for model"
         )
-    return RandomizationCheck(trained, shuffled, *_similarities(trained, shuffled))
+    return RandomizationCheck(trained, shuffled, *_similarities(trained, shuffled, batch_size))
 
 
 # ---- deletion and insertion ---------------------------------------------------------------

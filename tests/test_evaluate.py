@@ -421,3 +421,51 @@ def test_shuffled_label_model_memorized_and_is_at_chance(test_set):
     accuracy = float(np.mean(predicted == y_test))  # measured again, not the record
     assert accuracy == pytest.approx(info.test_accuracy, abs=1e-4)
     assert 0.07 < accuracy < 0.13  # chance is 0.10
+
+
+# ---- the verdicts of gallery pages 26 and 31 -------------------------------------------
+
+PAGE_METHODS = {  # as on examples/why/26_sanity_check.py ... 31_which_to_trust.py
+    "saliency": lambda m, x, target: interp.saliency(m, x, target=target),
+    "SmoothGrad": lambda m, x, target: interp.smoothgrad(m, x, target=target, samples=25),
+    "integrated gradients": lambda m, x, target: interp.integrated_gradients(
+        m, x, target=target, steps=50)[0],
+    "Grad-CAM (conv1)": lambda m, x, target: interp.grad_cam(m, x, target, layer="conv1"),
+    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target, patch=8, stride=2),
+    "guided backprop": lambda m, x, target: interp.guided_backprop(m, x, target=target),
+    "gradient × input": lambda m, x, target: interp.input_x_gradient(m, x, target=target),
+}
+LINE = 0.25
+
+
+@pytest.mark.slow
+def test_the_verdicts_the_pages_print(trained, test_set):
+    x_test, _ = test_set
+    images = x_test[:200]
+    shuffled = interp.trained_model(labels="shuffled", verbose=False)
+    targets = trained.predict(images, verbose=0).argmax(axis=1)
+    floor = np.array([[metric(trained, images, np.random.default_rng(seed).random((200, 28, 28)))
+                       .auc.mean() for seed in range(5)]
+                      for metric in (interp.deletion, interp.insertion)])
+    faithful, failed, full = {}, {}, {}
+    for name, method in PAGE_METHODS.items():
+        maps = method(trained, images, targets)
+        faithful[name] = (interp.deletion(trained, images, maps).auc.mean() < floor[0].min()
+                          and interp.insertion(trained, images, maps).auc.mean() > floor[1].max())
+        top = interp.cascading_randomization(trained, images, method=method, layers="dense")
+        data = interp.data_randomization(trained, images, shuffled_model=shuffled, method=method)
+        columns = {"top": top.similarity[0], "top |map|": top.similarity_abs[0],
+                   "labels": data.similarity, "labels |map|": data.similarity_abs}
+        failed[name] = {k for k, v in columns.items() if np.nanmean(v) >= LINE}
+        check = interp.model_randomization(trained, images, method=method)
+        full[name] = max(np.nanmean(check.similarity), np.nanmean(check.similarity_abs))
+    # page 31
+    assert [n for n in PAGE_METHODS if faithful[n] and not failed[n]] == ["SmoothGrad"]
+    assert not faithful["saliency"] and not failed["saliency"]
+    assert failed["guided backprop"] == {"top", "top |map|", "labels", "labels |map|"}
+    for name in ("integrated gradients", "gradient × input", "occlusion (8 px)"):
+        assert failed[name] == {"top |map|", "labels |map|"}, name
+    assert failed["Grad-CAM (conv1)"] == {"labels", "labels |map|"}
+    # page 26 (every weight drawn afresh)
+    assert {n for n in PAGE_METHODS if full[n] < LINE} == {"saliency", "SmoothGrad",
+                                                         "Grad-CAM (conv1)"}
