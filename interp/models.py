@@ -424,9 +424,9 @@ def trained_model(
     tf.config.experimental.enable_op_determinism()
     model = build_model()
     if verbose:
-        what = (f"on {len(x_train)} images with shuffled labels (at most {epochs} epochs, "
-                f"until the training accuracy reaches {SHUFFLED['stop_accuracy']})"
-                if shuffled else f"({epochs} epochs, seed {seed})")
+        what = (f"on {len(x_train)} images with shuffled labels, until it fits "
+                f"{SHUFFLED['stop_accuracy']:.0%} of them" if shuffled
+                else f"({epochs} epochs, seed {seed})")
         print(f"interp: training the Fashion-MNIST CNN {what}", flush=True)
     kernel_history = KernelHistory("conv1", per_epoch=SNAPSHOTS_PER_EPOCH)
     callbacks: list[keras.callbacks.Callback] = [kernel_history]
@@ -472,7 +472,7 @@ def trained_model(
         )
     if verbose:
         print(f"interp: training accuracy {train_accuracy:.4f}, test accuracy "
-              f"{test_accuracy:.4f}; cached as {path.name}", flush=True)
+              f"{test_accuracy:.4f}\ninterp: cached as {path.name}", flush=True)
     model.training_info = TrainingInfo(
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),
