@@ -53,8 +53,8 @@ for col, step in enumerate(shown):
         axes[row, col].axis("off")
 probabilities = model.predict(np.array(frames)[..., None], verbose=0)[:, target]
 recorded = np.stack([deleted.scores[0, shown], inserted.scores[0, shown]], 1).ravel()
-print(f"the model's probabilities for these ten frames differ from the curves' by at "
-      f"most {np.abs(probabilities - recorded).max():.1e}")
+print(f"model.predict on these ten frames differs from the curves by at most "
+      f"{np.abs(probabilities - recorded).max():.1e}")
 
 # %%
 # Seven methods and a random floor, on 200 test images
