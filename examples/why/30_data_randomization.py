@@ -106,10 +106,10 @@ plt.show()  # shows the figures when run as a script
 # By their absolute values, the two methods that multiply by the image are the most
 # alike: their maps are zero on its black background whatever the labels were, as on
 # :doc:`29_cascading_randomization`. Guided backpropagation comes first for the signed
-# maps, and every one of its dots is above 0. Saliency and SmoothGrad share the least
-# with the network that learned nothing. Grad-CAM on conv1 varies most from image to
-# image (the largest spread, sd): on some images the two networks' maps agree almost
-# perfectly, on others they are opposite.
+# maps, and every one of its dots is above 0. Saliency and SmoothGrad come last by
+# absolute values: they share the least with the network that learned nothing. Grad-CAM
+# on conv1 varies most from image to image (the largest spread, sd): on some images the
+# two networks' maps agree almost perfectly, on others they are opposite.
 #
 # What to try next
 # ----------------
