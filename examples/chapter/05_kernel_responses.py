@@ -86,7 +86,7 @@ shoe_sides, shirt_sides = outlines["sneaker"][chosen], outlines["t-shirt"][chose
 print(f"sneaker, kernel {chosen} (10% of max |response| = {shoe_sides.limit:.3f}):"
       f"\n{shoe_sides}")
 plain = interp.border_means(responses["sneaker"][:, :, chosen], shoe, outside=True)
-print("the same means from interp.border_means: "
+print("the same means from interp.border_means:\n  "
       + ", ".join(f"{side} {plain[side]:+.2f}" for side in colours))
 favoured = "left" if contrast[chosen] > 0 else "right"
 other = {"left": "right", "right": "left"}[favoured]
