@@ -96,7 +96,8 @@ ax.set_xlabel("cosine similarity with the closest classical filter")
 ax.set_ylabel("random kernels")
 ax.legend(loc="upper left", fontsize=9)
 ax.set_title(f"best similarity to a classical filter: {len(null):,} random kernels "
-             f"(grey), the five kernels at start and end", fontsize=10)
+             f"(grey),\nand the five kernels at the start and the end of training",
+             fontsize=10)
 
 # %%
 # Small multiples
