@@ -4,8 +4,8 @@ Two families of checks, both standard in the literature:
 
 - **Faithfulness.** :func:`deletion` removes the pixels a map ranks highest and records
   how fast the class probability falls; :func:`insertion` puts them back into a blurred
-  copy and records how fast it rises (Petsiuk et al., 2018, "RISE").
-- **Sanity checks** (Adebayo et al., 2018). A map that hardly changes when the network
+  copy and records how fast it rises :cite:p:`petsiuk2018` ("RISE").
+- **Sanity checks** :cite:p:`adebayo2018`. A map that hardly changes when the network
   changes was never explaining the network. :func:`model_randomization` draws every
   weight afresh; :func:`cascading_randomization` does it one layer more at a time, from
   the output down; :func:`independent_randomization` one layer alone at a time;
@@ -260,7 +260,7 @@ def model_randomization(
     batch_size: int = 256,
     **options: object,
 ) -> RandomizationCheck:
-    """Run the model-randomization sanity check of Adebayo et al. (2018).
+    """Run the model-randomization sanity check of :cite:t:`adebayo2018`.
 
     The same attribution method is run on the trained model and on a copy of it whose
     every variable is drawn afresh from its layer's own initializer (kernels from
@@ -400,7 +400,7 @@ def cascading_randomization(
 ) -> LayerRandomization:
     """Randomize the network's layers from the output down, and watch the maps change.
 
-    The cascading randomization test of Adebayo et al. (2018): step 1 draws the weights
+    The cascading randomization test of :cite:t:`adebayo2018`: step 1 draws the weights
     of the last layer that has any (the output layer) afresh from its own initializers;
     step 2 also the one below it; and so on down to the first. At each step *method*
     explains the same images, for the same target classes, and its maps are compared
@@ -492,7 +492,7 @@ def independent_randomization(
 ) -> LayerRandomization:
     """Randomize one layer at a time, the others as trained, and watch the maps change.
 
-    The independent randomization test of Adebayo et al. (2018). It asks which single
+    The independent randomization test of :cite:t:`adebayo2018`. It asks which single
     layer a method's maps depend on; :func:`cascading_randomization` (whose arguments
     and result it shares) asks how much of the network they depend on. Layer ``k`` gets
     the same random weights as there, for the same *seed*.
@@ -548,7 +548,7 @@ def data_randomization(
     batch_size: int = 256,
     **options: object,
 ) -> RandomizationCheck:
-    """Run the data-randomization sanity check of Adebayo et al. (2018).
+    """Run the data-randomization sanity check of :cite:t:`adebayo2018`.
 
     *method* explains the same images, for the same target classes, with the trained
     model and with a model of the same architecture trained on *shuffled* labels until
@@ -776,7 +776,7 @@ def deletion(
 ) -> Curve:
     """Delete the pixels a map ranks highest, and record how fast the class probability falls.
 
-    The deletion metric of Petsiuk et al. (2018): pixels are ordered by attribution,
+    The deletion metric of :cite:t:`petsiuk2018`: pixels are ordered by attribution,
     highest first (summed over channels if the map has them; ties go to the lower flat,
     row-major index). At each fraction ``i / steps`` the top ``round(fraction * pixels)``
     pixels are set to *fill* in every channel, and the model's probability of the target
@@ -852,7 +852,7 @@ def insertion(
 ) -> Curve:
     """Insert the pixels a map ranks highest into a blurred copy, and record the probability.
 
-    The insertion metric of Petsiuk et al. (2018), the converse of :func:`deletion`: at
+    The insertion metric of :cite:t:`petsiuk2018`, the converse of :func:`deletion`: at
     fraction ``i / steps`` the top ``round(fraction * pixels)`` pixels (ordered as there)
     take the image's values and the rest keep the *start* image's, and the model's
     probability of the target class is recorded. A faithful map brings the class back

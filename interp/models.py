@@ -316,7 +316,7 @@ def trained_model(
 
     With ``labels="true"`` (the default) it is trained on all 60,000 training images; the
     first call takes about 10-20 s for 3 epochs on two CPU cores. With ``labels="shuffled"``
-    it is the network of the data-randomization check (Adebayo et al., 2018): the same
+    it is the network of the data-randomization check :cite:p:`adebayo2018`: the same
     architecture and recipe, trained on 5,000 training images whose labels were shuffled
     among them, until it has memorized them (about a minute). It learns nothing about the
     classes, so its test accuracy is at chance, 10%. Later calls with the same arguments

@@ -6,7 +6,7 @@ Saliency, SmoothGrad, integrated gradients, Grad-CAM and occlusion each answer "
 pixels mattered?" differently. Here they explain the same five test images, one per
 class. Two measurements go with the maps: how much of each map falls on the object,
 and whether the map changes when the network's weights are replaced by random ones --
-the sanity check of Adebayo et al. (2018), shown in detail on :doc:`26_sanity_check`.
+the sanity check of :cite:t:`adebayo2018`, shown in detail on :doc:`26_sanity_check`.
 """
 
 # %%

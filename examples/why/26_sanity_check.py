@@ -2,8 +2,8 @@
 Sanity check: do the maps depend on the weights?
 ================================================
 
-Adebayo et al. (2018) proposed a simple test: explain the same images with the trained
-network and with the same architecture whose weights were drawn at random. A method that
+The test :cite:t:`adebayo2018` proposed is simple: explain the same images with the
+trained network and with the same architecture whose weights were drawn at random. A method that
 explains the *network* must give different maps; if the maps stay alike, they mostly
 show the image itself. :func:`interp.model_randomization` runs it and compares the two
 maps of each image with the Spearman rank correlation :math:`\\rho`
@@ -131,7 +131,7 @@ for ax in axes[1, 1:]:
 plt.show()  # shows the figures when run as a script
 
 # %%
-# Guided backpropagation fails as Adebayo et al. found: its maps keep a third of their
+# Guided backpropagation fails as :cite:t:`adebayo2018` found: its maps keep a third of their
 # ranking with every weight drawn afresh (the means above). Passing this check is not
 # yet trust: :doc:`29_cascading_randomization` erases the network one layer at a time,
 # :doc:`30_data_randomization` keeps the weights but shuffles the labels, and

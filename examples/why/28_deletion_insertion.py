@@ -4,9 +4,9 @@ Deletion and insertion: does the map find the pixels that matter?
 
 A map ranks the pixels. If the ranking is faithful to the network, removing the top
 pixels first should make the class probability fall fast, and putting them back first
-into an image with the detail blurred away should bring it back fast. Petsiuk et al.
-(2018) turned this into two curves and their areas: :func:`interp.deletion` (lower is
-better) and :func:`interp.insertion` (higher is better). A map of random numbers gives
+into an image with the detail blurred away should bring it back fast.
+:cite:t:`petsiuk2018` turned this into two curves and their areas: :func:`interp.deletion`
+(lower is better) and :func:`interp.insertion` (higher is better). A map of random numbers gives
 the floor every method must beat.
 """
 

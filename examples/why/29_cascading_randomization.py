@@ -2,8 +2,9 @@
 Cascading randomization: the maps as the network is erased
 ==========================================================
 
-Adebayo et al. (2018) erase a trained network from the top: first the output layer's
-weights are drawn afresh from their initializers, then the layer below too, and so on.
+The cascading test of :cite:t:`adebayo2018` erases a trained network from the top: first
+the output layer's weights are drawn afresh from their initializers, then the layer below
+too, and so on.
 A map that explains the network must change as soon as the layer that makes the
 decision is gone. Their Figure 4 does this with a small CNN on Fashion-MNIST; here is
 the same experiment on this site's network, with

@@ -2,7 +2,7 @@
 Data randomization: a network that learned nothing about clothes
 ================================================================
 
-The second sanity check of Adebayo et al. (2018) leaves the architecture and the
+The second sanity check of :cite:t:`adebayo2018` leaves the architecture and the
 training alone and takes the meaning out of the labels: the same network is trained on
 images whose labels were shuffled, until it has memorized them. It fits its training
 set but knows nothing about T-shirts or sneakers. A map that looks the same for this

@@ -139,7 +139,7 @@ plt.show()  # shows the figures when run as a script
 # on the object, the measure of :doc:`25_attribution_comparison`: integrated gradients
 # put 98% of theirs there for the trained and the randomized network alike. Guided
 # backpropagation is faithful by deletion and insertion and fails every sanity column,
-# the finding of Adebayo et al. (2018), on this network too.
+# the finding of :cite:t:`adebayo2018`, on this network too.
 #
 # What to try next
 # ----------------
