@@ -91,7 +91,7 @@ sphinx_gallery_conf = {
     "min_reported_time": 1,
     "capture_repr": (),
     "image_srcset": ["2x"],  # sharp figures on high-DPI screens
-    "thumbnail_size": (480, 336),  # shown at up to 240 px wide, so 2x for high DPI
+    "thumbnail_size": (768, 512),  # shown at up to 384 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
 }
 
@@ -101,6 +101,7 @@ html_title = "interp"
 html_logo = None
 html_favicon = "_static/favicon.svg"
 html_css_files = ["interp.css"]
+html_js_files = ["interp.js"]  # figures open full size when tapped; see the file
 html_theme_options = {
     "icon_links": [
         {"name": "Source code", "url": REPOSITORY, "icon": "fa-brands fa-github"},

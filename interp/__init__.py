@@ -27,7 +27,11 @@ _EXPORTS = {
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient",
     ),
-    "evaluate": ("model_randomization", "RandomizationCheck", "rank_correlation"),
+    "evaluate": (
+        "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
+        "insertion", "Curve", "cascading_randomization", "independent_randomization",
+        "LayerRandomization", "data_randomization",
+    ),
     "visualize": ("maximize_activation",),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
@@ -76,7 +80,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
-    from .evaluate import RandomizationCheck, model_randomization, rank_correlation
+    from .evaluate import (
+        Curve,
+        LayerRandomization,
+        RandomizationCheck,
+        cascading_randomization,
+        data_randomization,
+        deletion,
+        independent_randomization,
+        insertion,
+        model_randomization,
+        rank_correlation,
+    )
     from .kernels import get_kernels, kernel
     from .layers import (
         LayerInfo,

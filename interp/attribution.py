@@ -124,7 +124,7 @@ def saliency(
     numpy.ndarray, shape (n, ...)
         Signed gradients, summed over the channel axis (so RGB maps add the three
         colours' gradients). Their absolute value is the classic saliency map of
-        Simonyan et al. (2014), which takes the maximum of ``|gradient|`` over channels
+        :cite:t:`simonyan2014`, which takes the maximum of ``|gradient|`` over channels
         instead.
 
     Raises
@@ -160,7 +160,7 @@ def input_x_gradient(
 
     The simplest baseline of the attribution literature; for a network of ReLUs and
     linear layers without biases it equals integrated gradients from a black image.
-    Adebayo et al. (2018) show it fails the randomization checks: the input's own
+    :cite:t:`adebayo2018` show it fails the randomization checks: the input's own
     structure dominates the map.
 
     Parameters
@@ -204,7 +204,7 @@ def guided_backprop(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    """Guided backpropagation (Springenberg et al., 2015).
+    """Guided backpropagation :cite:p:`springenberg2015`.
 
     The gradient of the target logit, except that every ReLU passes back only positive
     gradients, and only where its input was positive. Every ReLU counts: a layer's
@@ -212,7 +212,7 @@ def guided_backprop(
     ``keras.ops.relu`` call in a Functional graph. The user's model is not changed:
     interp runs its own copies of those layers without their activation.
 
-    The maps look sharp, but Adebayo et al. (2018) show they barely change when the
+    The maps look sharp, but :cite:t:`adebayo2018` show they barely change when the
     network's weights are randomized: they reconstruct the image more than they explain
     the network.
 
@@ -270,7 +270,7 @@ def smoothgrad(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    r"""Saliency averaged over noisy copies of each image (Smilkov et al., 2017).
+    r"""Saliency averaged over noisy copies of each image :cite:p:`smilkov2017`.
 
     .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} \nabla_x f_t(x + \epsilon_i),
        \qquad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
@@ -345,7 +345,7 @@ def integrated_gradients(
     output: object = None,
     batch_size: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Integrated gradients (Sundararajan et al., 2017), with their completeness gap.
+    r"""Integrated gradients :cite:p:`sundararajan2017`, with their completeness gap.
 
     .. math:: \mathrm{IG}_i(x) = (x_i - x'_i) \int_0^1
        \frac{\partial f_t(x' + \alpha (x - x'))}{\partial x_i}\, d\alpha
@@ -470,7 +470,7 @@ def grad_cam(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    r"""Grad-CAM (Selvaraju et al., 2017): a conv layer's maps weighted by their gradients.
+    r"""Grad-CAM :cite:p:`selvaraju2017`: a conv layer's maps weighted by their gradients.
 
     .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
        w^t_k = \frac{1}{HW} \sum_{i,j} \frac{\partial f_t}{\partial A^k_{ij}}
@@ -558,7 +558,7 @@ def occlusion(
     """Measure how much the target's probability drops when each part of the image is covered.
 
     A *patch* x *patch* square of value *fill* slides over the image in steps of
-    *stride* (Zeiler & Fergus, 2014); each pixel's score is the mean drop of the target's
+    *stride* :cite:p:`zeiler2014`; each pixel's score is the mean drop of the target's
     probability over the placements that cover it (pixels no placement covers get 0).
 
     Parameters

@@ -77,6 +77,9 @@ GOOD_IMAGES = st.integers(1, 4).map(
     lambda n: np.random.default_rng(n).random((n, 8, 8, 1)).astype(np.float32))
 POOLS = {
     "model": st.one_of(st.sampled_from(list(MODELS.values())), ANYTHING),
+    "shuffled_model": st.one_of(st.sampled_from(list(MODELS.values())), ANYTHING),
+    "attributions": st.one_of(arrays((3, 8, 8)), arrays((3, 8, 8, 1)), ANYTHING),
+    "start": st.one_of(st.none(), arrays((8, 8, 1)), arrays((3, 8, 8, 1)), ANYTHING),
     "images": st.one_of(GOOD_IMAGES, arrays((3, 8, 8, 1)), ANYTHING),
     "image": st.one_of(arrays((8, 8)), ANYTHING),
     "kernel": st.one_of(arrays((3, 3)), st.integers(-4, 4), ANYTHING),

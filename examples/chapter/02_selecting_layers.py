@@ -27,21 +27,26 @@ for position, layer in enumerate(model.layers):
 # %%
 # Picking one layer
 # -----------------
-# Plain indexing works: ``model.layers[0]`` is the first convolution. :func:`interp.pick_layer`
-# does the same and also accepts a name or a layer type, and when the request is wrong
-# it says what exists instead of raising a bare ``IndexError``.
+# Plain indexing works: ``model.layers[0]`` is the first convolution.
+# :func:`interp.pick_layer` does the same and also accepts a name or a layer type.
 first = model.layers[0]
-print("by index:", interp.pick_layer(model, 0).name, "| same object as model.layers[0]:",
-      interp.pick_layer(model, 0) is first)
+print("by index:", interp.pick_layer(model, 0).name,
+      "| same object as model.layers[0]:", interp.pick_layer(model, 0) is first)
 print("from the end:", interp.pick_layer(model, -1).name)
 print("by name:", interp.pick_layer(model, "conv2").name)
 print("by type:", interp.pick_layer(model, keras.layers.Dense).name)
 print("second of a type:", interp.pick_layer(model, keras.layers.Conv2D, nth=1).name)
 
-try:
-    interp.pick_layer(model, "conv3")
-except ValueError as err:
-    print(textwrap.fill(f"ValueError: {err}", width=80, subsequent_indent="    "))
+# %%
+# When the request is wrong, plain indexing raises a bare ``IndexError``;
+# :func:`interp.pick_layer` says what exists instead, for a position and for a name.
+for ask in (lambda: model.layers[7], lambda: interp.pick_layer(model, 7),
+            lambda: interp.pick_layer(model, "conv3")):
+    try:
+        ask()
+    except (IndexError, ValueError) as err:
+        print(textwrap.fill(f"{type(err).__name__}: {err}", width=80,
+                            subsequent_indent="    "))
 
 # %%
 # Every convolution layer
@@ -77,10 +82,11 @@ for position, layer in enumerate(model.layers):
     box = FancyBboxPatch((position * 2.2, 0), 1.8, 1, boxstyle="round,pad=0.05",
                          facecolor="C1" if is_conv else "0.85", edgecolor="0.3")
     ax.add_patch(box)
-    ax.text(position * 2.2 + 0.9, 0.68, f"[{position}]", ha="center", fontsize=11)
-    ax.text(position * 2.2 + 0.9, 0.45, layer.name, ha="center", fontsize=12, weight="bold")
-    ax.text(position * 2.2 + 0.9, 0.18, "x".join(str(d) for d in layer.output.shape[1:]),
-            ha="center", fontsize=11)
+    middle = position * 2.2 + 0.9
+    ax.text(middle, 0.68, f"[{position}]", ha="center", fontsize=11)
+    ax.text(middle, 0.45, layer.name, ha="center", fontsize=12, weight="bold")
+    shape = "x".join(str(d) for d in layer.output.shape[1:])
+    ax.text(middle, 0.18, shape, ha="center", fontsize=11)
     if position:
         ax.annotate("", (position * 2.2 - 0.05, 0.5), (position * 2.2 - 0.35, 0.5),
                     arrowprops={"arrowstyle": "->"})
