@@ -110,10 +110,11 @@ CASES = {
     # name: arguments, run in the work folder in a subprocess
     "layers-rgb": ["layers", "rgb.keras"],
     "report-rgb": ["report", "rgb.keras", "--images", "pngs", "--out", "rgb-report", "--limit",
-                   "2", "--classes", CLASSES, "--methods", "saliency,grad_cam,occlusion",
-                   "--top", "3"],
+                   "2", "--classes", CLASSES, "--methods", "saliency,grad_cam", "--top", "3",
+                   "--trust", "4"],
     "report-gray": ["report", "gray.keras", "--images", "gray.npy", "--out", "gray-report",
-                    "--limit", "1", "--methods", "saliency", "--layers", "c2", "--quiet"],
+                    "--limit", "1", "--methods", "saliency", "--layers", "c2", "--quiet",
+                    "--trust", "0"],
     # the failures the issue lists, each once for real
     "missing-model": ["layers", "nowhere.keras"],
     "text-model": ["layers", "text.keras"],
@@ -247,6 +248,11 @@ def test_report_on_a_functional_rgb_model_from_a_png_folder(runs, work):
                    "trust", "made"):
         assert f'id="{anchor}"' in html
     assert "interp report rgb.keras --images pngs" in html
+    # which to trust: measured on the first 4 images, the cascade over every weighted layer
+    trust = data["trust"]
+    assert trust["measured"] and trust["n"] == 4
+    assert trust["layers"] == ["scores", "conv_c", "branch_1x1", "branch_3x3", "bn", "conv_a"]
+    assert [row["title"] for row in trust["rows"]] == ["saliency", "Grad-CAM"]
     # keep it for the browser check (nox -s browser) and for people to look at
     target = ARTIFACTS / "rgb"
     shutil.rmtree(target, ignore_errors=True)

@@ -391,12 +391,49 @@ def test_course_command_in_process(tmp_path, monkeypatch, capsys, trained):
 
     monkeypatch.chdir(tmp_path)
     status = main(["report", "--course", "--max-images", "30", "--limit", "2", "--methods",
-                   "saliency", "--out", "course", "--quiet"])
+                   "smoothgrad,integrated_gradients,occlusion,guided_backprop,input_x_gradient",
+                   "--trust", "3", "--out", "course", "--quiet"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     data = json.loads((tmp_path / "course" / "report.json").read_text())
     assert data["model"]["n_images"] == 30
     assert data["model"]["class_names"] == list(interp.CLASS_NAMES)
     assert data["made"]["images"]["source"] == "the Fashion-MNIST test set"
-    assert data["made"]["command"] == ("interp report --course --max-images 30 --limit 2 "
-                                       "--methods saliency --out course --quiet")
+    assert data["made"]["command"].startswith("interp report --course --max-images 30 ")
+    assert [row["title"] for row in data["trust"]["rows"]] == [
+        "SmoothGrad", "integrated gradients", "occlusion", "guided backprop", "input x gradient"]
+
+
+def test_report_measures_which_map_to_trust(course_report, trained):
+    _, data, x, _ = course_report
+    trust = data["trust"]
+    assert trust["measured"] and trust["n"] == 32 and trust["seeds"] == 5
+    # the cascade randomizes the layers with weights, from the output down
+    assert trust["layers"] == ["dense", "conv2", "conv1"]
+    floor = trust["floor"]
+    assert len(floor["deletion"]) == len(floor["insertion"]) == 5
+    for row in trust["rows"]:
+        assert 0 <= row["deletion"] <= 1 and 0 <= row["insertion"] <= 1
+        assert row["below_floor"] == (row["deletion"] < min(floor["deletion"]))
+        assert row["above_floor"] == (row["insertion"] > max(floor["insertion"]))
+        assert len(row["cascade"]) == 3
+        assert all(v is None or -1 <= v <= 1 for v in row["cascade"] + row["cascade_abs"])
+    # the saliency row is the evaluation functions' own result on the same maps
+    images = x[:32]
+    targets = trained.predict(images, verbose=0).argmax(axis=1)
+    maps = interp.saliency(trained, images, targets)
+    saliency = next(row for row in trust["rows"] if row["title"] == "saliency")
+    assert saliency["deletion"] == pytest.approx(
+        float(interp.deletion(trained, images, maps, targets).auc.mean()), rel=1e-5)
+    assert saliency["insertion"] == pytest.approx(
+        float(interp.insertion(trained, images, maps, targets).auc.mean()), rel=1e-5)
+    noise = np.random.default_rng(0).random(maps.shape).astype(np.float32)
+    assert floor["deletion"][0] == pytest.approx(
+        float(interp.deletion(trained, images, noise, targets).auc.mean()), rel=1e-5)
+
+
+def test_trust_zero_skips_the_measures(tmp_path, trained, test_set):
+    x, _ = test_set
+    write_report(trained, x[:10], tmp_path / "r", limit=1, methods=["saliency"], trust=0)
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert data["trust"]["measured"] is False and "--trust 0" in data["trust"]["note"]
