@@ -717,13 +717,12 @@ def write_report(
     ['figures', 'index.html', 'report.json']
 
     """
-    import keras
-
     from ._model import (
         Runner,
         check_model,
         conv_layers,
         input_spec,
+        is_graph,
         layer_path,
         pick,
         resolve_output,
@@ -733,7 +732,7 @@ def write_report(
     started = time.perf_counter()
     model = check_model(func, model)
     spec = input_spec(func, model)
-    if not isinstance(model, keras.Sequential) and not hasattr(model, "_run_through_graph"):
+    if not is_graph(model):
         raise ReportError(f"{func}: model {model.name!r} is a subclassed model; the report "
                           "needs its layers, so rebuild it as a Sequential or Functional "
                           "model")

@@ -437,3 +437,21 @@ def test_trust_zero_skips_the_measures(tmp_path, trained, test_set):
     write_report(trained, x[:10], tmp_path / "r", limit=1, methods=["saliency"], trust=0)
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["trust"]["measured"] is False and "--trust 0" in data["trust"]["note"]
+
+
+def test_report_refuses_a_subclassed_model(tmp_path):
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.conv = L.Conv2D(2, 3)
+            self.flat = L.Flatten()
+            self.out = L.Dense(3)
+
+        def call(self, x):
+            return self.out(self.flat(self.conv(x)))
+
+    model = Net()
+    model(np.zeros((1, 8, 8, 1), np.float32))
+    with pytest.raises(ValueError, match="write_report: model 'net' is a subclassed model; the "
+                                         "report needs its layers"):
+        write_report(model, np.zeros((2, 8, 8, 1), np.float32), tmp_path / "r")
