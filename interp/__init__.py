@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "data": ("CLASS_NAMES", "load_fashion_mnist", "images_of", "class_index"),
     "models": ("build_model", "trained_model", "TrainingInfo"),
-    "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths"),
+    "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths", "layer_table",
+               "LayerInfo"),
     "_model": ("InterpWarning",),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
@@ -37,7 +38,7 @@ _EXPORTS = {
         "ReceptiveField", "crop_patches",
     ),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
-                 "plot_attributions"),
+                 "plot_attributions", "plot_feature_maps"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -92,7 +93,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         rank_correlation,
     )
     from .kernels import get_kernels, kernel
-    from .layers import conv_layers, layer_paths, pick_layer, walk_layers
+    from .layers import (
+        LayerInfo,
+        conv_layers,
+        layer_paths,
+        layer_table,
+        pick_layer,
+        walk_layers,
+    )
     from .measure import (
         OutlineResponse,
         border_masks,
@@ -103,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .models import TrainingInfo, build_model, trained_model
     from .plotting import (
         plot_attributions,
+        plot_feature_maps,
         plot_images,
         plot_kernel,
         plot_kernels,
