@@ -118,7 +118,8 @@ html_theme_options = {
 html_context = {"default_mode": "auto"}
 # pages at the top of the site have no pages below them: no left sidebar
 html_sidebars = {page: [] for page in
-                 ("index", "api", "contributing", "references", "sg_execution_times")}
+                 ("index", "api", "contributing", "references", "sg_execution_times",
+                  "cli", "backends")}
 html_show_sourcelink = False
 
 # ---- math, copy buttons, citations ---------------------------------------------------------

@@ -68,10 +68,17 @@ wrapped = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 /
                             model], name="wrapped")
 print("wrapped.layers:", [layer.name for layer in wrapped.layers])
 print("walk_layers:   ", [layer.name for layer in interp.walk_layers(wrapped)])
-print("layer_paths:")
-for path, layer in interp.layer_paths(wrapped).items():
-    print(f"  {path:<20} {type(layer).__name__}")
+print("layer_paths:", list(interp.layer_paths(wrapped))[:3], "...")
 print("by path:", interp.pick_layer(wrapped, "fashion_cnn/conv2") is model.layers[1])
+
+# %%
+# :func:`interp.layer_table` puts it all in one table, with each convolution's kernel
+# shape (rows, columns, input channels, kernels); the ``interp layers`` command prints
+# the same table for a saved model.
+print(f"{'path':<20} {'type':<10} {'output':<14} {'kernels':<14} {'params':>7}")
+for row in interp.layer_table(wrapped):
+    print(f"{row.path:<20} {row.type:<10} {row.output_shape!s:<14} "
+          f"{row.kernel_shape or ''!s:<14} {row.params:>7}")
 
 # %%
 # The figure draws the network as ``model.layers`` lists it: each box is a layer with its

@@ -84,6 +84,19 @@ for c in ranked:
 truth = interp.CLASS_NAMES[y_test[shoe_index]]
 print(f"predicted: {interp.CLASS_NAMES[ranked[0]]}; true: {truth}")
 
+# %%
+# Another image, one call
+# -----------------------
+# :func:`interp.plot_feature_maps` draws one layer's maps for one image as a single
+# mosaic, with the image first. For the first t-shirt, the count of conv2 maps that
+# switch on anywhere is printed under the figure.
+shirt_index = int(interp.images_of(y_test, "T-shirt/top")[0])
+shirt = x_test[shirt_index:shirt_index + 1]
+shirt_maps = interp.feature_maps(model, shirt, layers="conv2")["conv2"][0]
+fig = interp.plot_feature_maps(shirt_maps, shirt[0], title="conv2 on a t-shirt")
+awake = int((shirt_maps.max(axis=(0, 1)) > 0).sum())
+print(f"t-shirt: {awake} of {shirt_maps.shape[-1]} conv2 maps are above 0 somewhere")
+
 plt.show()  # shows the figures when run as a script
 
 # %%
