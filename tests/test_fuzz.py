@@ -61,7 +61,8 @@ def arrays(shape=None):
             return np.full(dims, "a")
         if dtype is object:
             return np.array([None] * size, dtype=object).reshape(dims) if dims else None
-        array = values.astype(dtype).reshape(dims) if dims else values.astype(dtype)[0]
+        with np.errstate(invalid="ignore"):  # NaN and inf cast to integers on purpose
+            array = values.astype(dtype).reshape(dims) if dims else values.astype(dtype)[0]
         return array
 
     fills = st.sampled_from([1.0, 255.0, -1.0, np.nan, np.inf, 0.0])
