@@ -89,6 +89,24 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation-test the core modules with mutmut on the fast tests (config: pyproject.toml).
+
+    ``nox -s mutants`` runs every mutant (about an hour on two cores; results are kept in
+    ``mutants/`` and only new or changed mutants run again); ``nox -s mutants --
+    'interp.measure*'`` runs the mutants whose name matches. The survivors are listed at
+    the end, with the counts per module (``tools/mutants_report.py``).
+    """
+    session.install("-e", ".[test]", "mutmut==3.8.1")
+    # Derandomized hypothesis: a mutant is killed or not, the same on every run.
+    env = {**ENV, "HYPOTHESIS_PROFILE": "ci"}
+    session.run("mutmut", "run", *session.posargs, env=env)
+    # Every surviving mutant as a diff, then the counts per module; a mutant that only
+    # changes an error message is counted apart.
+    session.run("python", "tools/mutants_report.py", "--survivors", env=env)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmarks: ``nox -s bench`` runs all, ``nox -s bench -- top`` one of them."""
     session.install("-e", ".[bench]")
