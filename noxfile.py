@@ -99,7 +99,9 @@ def mutants(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]", "mutmut==3.8.1")
     # Derandomized hypothesis: a mutant is killed or not, the same on every run.
-    env = {**ENV, "HYPOTHESIS_PROFILE": "ci"}
+    # One thread per TensorFlow pool: two mutants run at once on two cores.
+    env = {**ENV, "HYPOTHESIS_PROFILE": "ci", "TF_NUM_INTRAOP_THREADS": "1",
+           "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
     session.run("mutmut", "run", *session.posargs, env=env)
     # Every surviving mutant as a diff, then the counts per module; a mutant that only
     # changes an error message is counted apart.
