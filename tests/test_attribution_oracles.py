@@ -252,3 +252,73 @@ def test_default_target_is_each_images_predicted_class(method):
     predicted = np.asarray(logits(x)).argmax(axis=1)
     assert len(set(predicted.tolist())) > 1  # not one class for all: per image matters
     np.testing.assert_allclose(method(model, x), method(model, x, predicted), atol=1e-7)
+
+
+# ---- the documented defaults ------------------------------------------------------------
+
+def test_documented_defaults():
+    """smoothgrad: noise 0.15, 25 samples, seed 0; integrated gradients: 50 steps from a
+    black image; occlusion: 4 x 4 patches every 2 pixels, filled with 0."""
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="tanh"), L.Flatten()], (8, 8, 1))
+    x = 3 * _images((8, 8, 1), n=2)
+    target = 1
+
+    expected = np.zeros((2, 8, 8))
+    for i in range(2):
+        spread = float(x[i].max() - x[i].min())
+        for s in range(25):
+            rng = np.random.default_rng([0, i, s])
+            noisy = x[i] + rng.normal(0.0, 0.15 * spread, x[i].shape).astype(np.float32)
+            expected[i] += _gradient(logits, noisy[None], target)[0, ..., 0] / 25
+    np.testing.assert_allclose(interp.smoothgrad(model, x, target), expected, rtol=1e-4,
+                               atol=1e-6)
+
+    alphas = (np.arange(50) + 0.5) / 50
+    grads = sum(_gradient(logits, alpha * x, target) for alpha in alphas) / 50
+    np.testing.assert_allclose(interp.integrated_gradients(model, x, target)[0],
+                               (x * grads)[..., 0], rtol=1e-4, atol=1e-6)
+
+    def probability(images):
+        z = np.asarray(logits(images), np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True))[:, target]
+
+    total, count = np.zeros((2, 8, 8)), np.zeros((8, 8))
+    for r in (0, 2, 4):
+        for c in (0, 2, 4):
+            covered = x.copy()
+            covered[:, r:r + 4, c:c + 4] = 0.0
+            total[:, r:r + 4, c:c + 4] += (probability(x) - probability(covered))[:, None, None]
+            count[r:r + 4, c:c + 4] += 1
+    np.testing.assert_allclose(interp.occlusion(model, x, target), total / count, atol=1e-6)
+
+
+# ---- one output of a multi-output model ---------------------------------------------------
+
+def _two_heads():
+    keras.utils.set_random_seed(8)
+    inputs = keras.Input((6, 6, 1))
+    features = L.Flatten()(L.Conv2D(3, 3, activation="relu", name="conv")(inputs))
+    head_a, head_b = L.Dense(3, name="a"), L.Dense(4, activation="softmax", name="b")
+    both = keras.Model(inputs, [head_a(features), head_b(features)])
+    only_b = keras.Model(inputs, head_b(features))  # the same layers, one output
+    return both, only_b
+
+
+@pytest.mark.parametrize("method", [
+    lambda m, x, **k: interp.saliency(m, x, 3, **k),
+    lambda m, x, **k: interp.input_x_gradient(m, x, 3, **k),
+    lambda m, x, **k: interp.guided_backprop(m, x, 3, **k),
+    lambda m, x, **k: interp.smoothgrad(m, x, 3, samples=3, **k),
+    lambda m, x, **k: interp.integrated_gradients(m, x, 3, steps=4, **k)[0],
+    lambda m, x, **k: interp.grad_cam(m, x, 2, **k),  # class 3 has an all-zero map here
+    lambda m, x, **k: interp.occlusion(m, x, 3, patch=2, stride=2, **k),
+], ids=["saliency", "input_x_gradient", "guided_backprop", "smoothgrad",
+        "integrated_gradients", "grad_cam", "occlusion"])
+def test_output_picks_one_head_of_a_multi_output_model(method):
+    both, only_b = _two_heads()
+    x = _images((6, 6, 1), n=3)
+    expected = method(only_b, x)
+    assert np.abs(expected).max() > 1e-6
+    np.testing.assert_allclose(method(both, x, output="b"), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(method(both, x, output=1), expected, rtol=1e-5, atol=1e-7)

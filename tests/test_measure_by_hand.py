@@ -4,6 +4,8 @@ worked out by hand: empty parts, the pixel outside each border, the exact printe
 Written from the mutation audit of issue #9.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -47,7 +49,9 @@ def test_mass_on_object_by_hand():
     assert interp.mass_on_object(attribution, image) == pytest.approx(2 / 8)  # row 0 only
     # a lower threshold puts row 1 on the object too
     assert interp.mass_on_object(attribution, image, threshold=0.05) == pytest.approx(4 / 8)
-    assert np.isnan(interp.mass_on_object(np.zeros((3, 3)), image))  # no mass at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 warning: the empty map is handled
+        assert np.isnan(interp.mass_on_object(np.zeros((3, 3)), image))  # no mass at all
 
 
 def test_outline_response_words_and_numbers():
@@ -86,3 +90,16 @@ def test_outline_response_messages_name_the_argument_and_the_parts():
     with pytest.raises(ValueError, match=r"^OutlineResponse\.sides: verdict must be 'emphasized', "
                                          r"'suppressed' or 'neither', got 'strong'"):
         result.sides("strong")
+
+
+def test_a_side_exactly_at_minus_the_limit_is_suppressed_and_an_empty_inside_is_nan():
+    image = np.zeros((5, 6))
+    image[1:4, 2:4] = 1.0  # two columns wide: every object pixel is on a border
+    wide = interp.border_masks(image, outside=True)
+    response = np.zeros((5, 6))
+    response[4, 0] = 10.0  # scale 10, limit 1
+    response[wide["right"]] = -1.0  # exactly -limit
+    result = interp.outline_response(response, image)
+    assert result.means["right"] == -1.0
+    assert result.verdicts["right"] == "suppressed"
+    assert np.isnan(result.means["inside"]) and result.verdicts["inside"] == "neither"
