@@ -48,6 +48,13 @@ CASES = {
     "pool then dilated conv": (lambda: [L.Conv2D(1, 2), L.AveragePooling2D(2),
                                         L.Conv2D(1, 2, dilation_rate=2)],
                                (12, 12, 1), ((7, 7), (2, 2), (0, 0))),
+    "layers that keep the layout": (lambda: [L.Conv2D(2, 3), L.BatchNormalization(), L.ReLU(),
+                                             L.Dropout(0.5), L.Activation("tanh"),
+                                             L.Conv2D(1, 3)],
+                                    (9, 9, 1), ((5, 5), (1, 1), (0, 0))),
+    "depthwise stride 2, separable dilated": (lambda: [L.DepthwiseConv2D(3, strides=2),
+                                                       L.SeparableConv2D(1, 2, dilation_rate=2)],
+                                              (13, 13, 1), ((7, 7), (2, 2), (0, 0))),
     "pool 3 stride 2, then same": (lambda: [L.MaxPooling2D(3, strides=2),
                                             L.Conv2D(1, 3, padding="same")],
                                    (13, 13, 1), ((7, 7), (2, 2), (-2, -2))),
@@ -90,3 +97,16 @@ def test_cropped_patch_reproduces_the_activation(padding, strides):
     one = interp.crop_patches(images, interp.top_activating(model, 0, images, k=4, kernel=1),
                               field)
     np.testing.assert_array_equal(one, patches[1])
+
+
+def test_an_iterable_of_no_batches_is_refused_clearly():
+    model = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3), L.Flatten(), L.Dense(2)])
+    with pytest.raises(ValueError, match="feature_maps: images must not be empty, got an "
+                                         "iterable of no batches"):
+        interp.feature_maps(model, iter([]))
+    with pytest.raises(ValueError, match="saliency: images must not be empty, got an iterable "
+                                         "of no batches"):
+        interp.saliency(model, iter([]))
+    with pytest.raises(ValueError, match=r"top_activating: k must be at most the number of "
+                                         r"images \(0\), got 1"):
+        interp.top_activating(model, 0, iter([]), k=1)
