@@ -110,3 +110,12 @@ def test_an_iterable_of_no_batches_is_refused_clearly():
     with pytest.raises(ValueError, match=r"top_activating: k must be at most the number of "
                                          r"images \(0\), got 1"):
         interp.top_activating(model, 0, iter([]), k=1)
+
+
+def test_same_padding_is_read_from_the_spatial_axes_of_a_channels_first_layer():
+    """(2, 7, 10) images, a 3 x 3 kernel at stride 2, 'same': TensorFlow pads the 7 rows by
+    2 (1 before) and the 10 columns by 1 (0 before)."""
+    model = keras.Sequential([keras.Input((2, 7, 10)),
+                              L.Conv2D(1, 3, strides=2, padding="same",
+                                       data_format="channels_first")])
+    assert interp.receptive_field(model, 0) == ((3, 3), (2, 2), (-1, 0))
