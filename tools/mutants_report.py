@@ -4,8 +4,11 @@ Reads ``mutants/interp/*.py`` (where mutmut keeps the original of each function 
 its mutants) and the ``.meta`` files with their results. A mutant whose changed lines all
 lie inside a ``raise`` statement or a ``warnings.warn(...)`` call only changes an error or
 warning message; it is counted apart, as "message", since no behaviour depends on it.
+Survivors read and judged not meaningful are listed, with a category and the reason, in
+``tools/mutants_judged.txt``; the kill rate counts every other mutant.
 
-Usage: ``.nox/mutants/bin/python tools/mutants_report.py [--survivors] [--module NAME]``.
+Usage: ``.nox/mutants/bin/python tools/mutants_report.py [--survivors] [--module NAME]``;
+``--every N`` prints the names of every N-th mutant instead (``nox -s mutants -- --every N``).
 """
 
 from __future__ import annotations
@@ -73,14 +76,49 @@ def mutant_diffs(module_path: Path) -> dict[str, tuple[list[str], bool]]:
     return out
 
 
+JUDGED = Path(__file__).with_name("mutants_judged.txt")
+
+
+def judged() -> dict[str, tuple[str, str]]:
+    """``{mutant: (category, reason)}`` for survivors judged not meaningful, read by hand."""
+    out = {}
+    for line in JUDGED.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, category, reason = line.split(maxsplit=2)
+            out[name] = (category, reason)
+    return out
+
+
+def _order(name: str) -> tuple[str, int]:
+    function, number = re.fullmatch(r"(.*)__mutmut_(\d+)", name).groups()
+    return function, int(number)
+
+
+def sample(step: int) -> list[str]:
+    """Every *step*-th mutant, in the order module, function, mutant number."""
+    names = []
+    for meta in sorted(Path("mutants/interp").glob("*.py.meta")):
+        names += sorted(json.loads(meta.read_text())["exit_code_by_key"], key=_order)
+    return names[::step]
+
+
 def main() -> None:
     """Print the table (and with ``--survivors`` each surviving mutant's diff)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="print every survivor's diff")
     parser.add_argument("--module", help="only this module, e.g. measure")
     parser.add_argument("--json", help="write {mutant: [status, message_only, diff]} here")
+    parser.add_argument("--every", type=int, metavar="N",
+                        help="only print every N-th mutant name (a fixed sample) and exit")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="count only the sample --every N names")
     args = parser.parse_args()
+    chosen = set(sample(args.sample)) if args.sample else None
+    if args.every:
+        print("\n".join(sample(args.every)))
+        return
     root = Path("mutants/interp")
+    verdicts = judged()
     rows, everything = [], {}
     totals = Counter()
     for meta in sorted(root.glob("*.py.meta")):
@@ -91,33 +129,48 @@ def main() -> None:
         diffs = mutant_diffs(root / f"{module}.py")
         counts = Counter()
         for key, code in results.items():
+            if chosen is not None and key not in chosen:
+                continue
             status = STATUS[code]
+            if status == "timeout":
+                status = "killed"  # stopped past the time limit: its tests did not pass
             short = key.split(".")[-1]
             diff, message = diffs.get(short, ([], False))
             kind = "message" if message else "behaviour"
+            if status == "survived" and key in verdicts:
+                kind = verdicts[key][0]
             counts[status, kind] += 1
-            everything[key] = (status, message, diff)
-            if args.survivors and status == "survived" and not message:
+            everything[key] = (status, kind, diff)
+            if args.survivors and status == "survived" and kind == "behaviour":
                 print(f"--- {key}")
                 for line in diff:
                     print(f"    {line.strip()[:150]}")
         rows.append((module, counts))
         totals.update(counts)
     rows.append(("TOTAL", totals))
-    print(f"\n{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'other':>7}"
-          f"{'| message':>10}{'msg surv':>9}{'| kill rate (behaviour)':>24}")
+    print("\nChecked mutants per module. 'message': the change lies in an error or warning "
+          "message; 'judged': survivors read\nand judged not meaningful (tools/mutants_judged.txt,"
+          " by category below). The kill rate counts the rest.")
+    print(f"\n{'module':<13}{'checked':>8}{'killed':>8}{'survived':>9}{'message':>9}"
+          f"{'judged':>8}{'meaningful':>11}{'killed':>8}{'kill rate':>10}")
     for module, c in rows:
-        total = sum(c.values())
-        behaviour = {s: n for (s, k), n in c.items() if k == "behaviour"}
-        killed_b = behaviour.get("killed", 0) + behaviour.get("timeout", 0)
-        survived_b = behaviour.get("survived", 0)
-        message = sum(n for (s, k), n in c.items() if k == "message")
-        msg_surv = c.get(("survived", "message"), 0)
-        killed = sum(n for (s, k), n in c.items() if s in ("killed", "timeout"))
+        checked = sum(n for (s, k), n in c.items() if s in ("killed", "survived"))
+        killed = sum(n for (s, k), n in c.items() if s == "killed")
         survived = sum(n for (s, k), n in c.items() if s == "survived")
-        rate = killed_b / (killed_b + survived_b) if killed_b + survived_b else float("nan")
-        print(f"{module:<14}{total:>8}{killed:>8}{survived:>9}{total - killed - survived:>7}"
-              f"{message:>10}{msg_surv:>9}{rate:>24.1%}")
+        message = sum(n for (s, k), n in c.items() if k == "message" and s != "not checked")
+        judged_n = sum(n for (s, k), n in c.items() if k not in ("message", "behaviour"))
+        meaningful = c.get(("killed", "behaviour"), 0) + c.get(("survived", "behaviour"), 0)
+        killed_m = c.get(("killed", "behaviour"), 0)
+        rate = f"{killed_m / meaningful:.1%}" if meaningful else "-"
+        print(f"{module:<13}{checked:>8}{killed:>8}{survived:>9}{message:>9}{judged_n:>8}"
+              f"{meaningful:>11}{killed_m:>8}{rate:>10}")
+    categories = Counter(k for (s, k), n in totals.items() for _ in range(n)
+                         if k not in ("message", "behaviour"))
+    if categories:
+        print("\njudged not meaningful: "
+              + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))
+    not_run = sum(n for (s, k), n in totals.items() if s not in ("killed", "survived"))
+    print(f"not checked (not run, or no test reaches them): {not_run}")
     if args.json:
         Path(args.json).write_text(json.dumps(everything, indent=1))
 
