@@ -71,3 +71,16 @@ def test_filter_bank_for_even_and_flat_kernels():
                                [[1 / np.sqrt(2), 0.0, -1 / np.sqrt(2)]])
     np.testing.assert_allclose(flat["spot: bright centre on a dark surround"],
                                np.array([[-1.0, 2.0, -1.0]]) / np.sqrt(6))
+
+
+def test_a_kernel_without_pattern_has_similarity_zero_and_a_blur_scores_its_mean_share():
+    # no zero-mean part: the cosine with every filter is taken as 0, for 1 x 1 and 3 x 3
+    for kernel in (np.array([[2.0]]), np.full((3, 3), 0.5)):
+        result = interp.describe_kernel(kernel)
+        assert result.name == BLUR and result.similarity == 0.0
+        assert result.mean_share == 1.0 and result.score == 1.0
+    gaussian = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], float) / 16
+    result = interp.describe_kernel(gaussian)
+    share = gaussian.mean() ** 2 * 9 / np.sum(gaussian**2)  # energy of the mean / energy
+    assert result.name == BLUR and result.score == pytest.approx(share)
+    assert result.mean_share == pytest.approx(share) and share == pytest.approx(64 / 81)

@@ -119,3 +119,26 @@ def test_same_padding_is_read_from_the_spatial_axes_of_a_channels_first_layer():
                               L.Conv2D(1, 3, strides=2, padding="same",
                                        data_format="channels_first")])
     assert interp.receptive_field(model, 0) == ((3, 3), (2, 2), (-1, 0))
+
+
+def test_messages_name_the_layer_and_the_branches():
+    inputs = keras.Input((8, 8, 1))
+    a = L.Conv2D(2, 3, padding="same", name="a")(inputs)
+    b = L.Conv2D(2, 3, padding="same", name="b")(inputs)
+    joined = L.Add(name="join")([a, b])
+    model = keras.Model(inputs, L.Dense(2, name="head")(L.Flatten(name="flat")(
+        L.Conv2D(1, 3, name="after")(joined))))
+    with pytest.raises(ValueError, match=r"^receptive_field: the path to 'after' is not a chain: "
+                                         r"'join' joins 2 branches, and their receptive fields "
+                                         r"differ$"):
+        interp.receptive_field(model, "after")
+    chain = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(1, 3), L.Flatten(name="flat"),
+                              L.Dense(2, name="head")])
+    with pytest.raises(ValueError, match=r"^receptive_field: cannot follow the receptive field "
+                                         r"through Flatten 'flat' on the way to 'head'$"):
+        interp.receptive_field(chain, "head")
+    x = np.zeros((3, 8, 8, 1), np.float32)
+    with pytest.raises(TypeError, match=r"^top_activating: layer must be a 2-D convolution layer "
+                                        r"\(keras.layers.Conv2D or a subclass\), got Flatten "
+                                        r"layer 'flat'$"):
+        interp.top_activating(model, "flat", x)
