@@ -128,3 +128,21 @@ def test_variables_without_an_initializer_keep_their_value_with_a_warning():
                             r"from and keep their trained values: \['[^']*scale/factor'\]"):
         interp.model_randomization(model, x, target=0, method=method)
     assert method.calls[1]["model"].get_layer("scale").get_weights()[0] == 3.0
+
+
+def test_messages_name_the_argument():
+    model = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(), L.Dense(2)])
+    x = np.zeros((2, 4, 4, 1), np.float32)
+    with pytest.raises(ValueError, match=r"^model_randomization: seed must be an int >= 0, got -1$"):
+        interp.model_randomization(model, x, seed=-1)
+    with pytest.raises(TypeError, match=r"^model_randomization: seed must be an int, got 1.5"):
+        interp.model_randomization(model, x, seed=1.5)
+    with pytest.raises(ValueError, match=r"^rank_correlation: a must be finite, got an array of "
+                                         r"shape \(1, 2\) and dtype float64 with 1 NaN"):
+        interp.rank_correlation([[np.nan, 1.0]], [[1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"^rank_correlation: b must hold real numbers"):
+        interp.rank_correlation([[1.0, 2.0]], [["a", "b"]])
+    with pytest.raises(ValueError, match=r"^rank_correlation: a and b must be stacks of maps of "
+                                         r"one shape \(n, \.\.\.\), got an array of shape \(1, 2\) "
+                                         r"and dtype float64 and an array of shape \(1, 3\)"):
+        interp.rank_correlation(np.ones((1, 2)), np.ones((1, 3)))
