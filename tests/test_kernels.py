@@ -37,6 +37,7 @@ def test_no_bias_gives_zeros():
     kernels, bias = interp.get_kernels(layer)
     assert kernels.shape == (3, 3, 2, 4)
     np.testing.assert_array_equal(bias, np.zeros(4))
+    assert bias.dtype == kernels.dtype == np.float32  # no float64 zeros beside float32 weights
 
 
 @pytest.mark.parametrize("layer", [keras.layers.Dense(3), keras.layers.Flatten(),
