@@ -322,3 +322,17 @@ def test_output_picks_one_head_of_a_multi_output_model(method):
     assert np.abs(expected).max() > 1e-6
     np.testing.assert_allclose(method(both, x, output="b"), expected, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(method(both, x, output=1), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_integrated_gradients_takes_50_midpoints_by_default():
+    """logit_0 = relu(sum(x) - 4.545) on a 3 x 3 image of ones: on the path alpha * x the
+    ReLU opens at alpha = 0.505. Of the 50 midpoints (k + 0.5) / 50, exactly 25 lie past it
+    (from 0.51), so each pixel gets 1 * 1 * 25 / 50 = 0.5, and the gap is
+    |9 * 0.5 - (9 - 4.545)| = 0.045. (51 midpoints would give 25 / 51.)"""
+    model = keras.Sequential([keras.Input((3, 3, 1)), L.Flatten(),
+                              L.Dense(1, activation="relu"), L.Dense(2)])
+    model.layers[1].set_weights([np.ones((9, 1), np.float32), np.array([-4.545], np.float32)])
+    model.layers[2].set_weights([np.array([[1.0, -1.0]], np.float32), np.zeros(2, np.float32)])
+    attributions, gaps = interp.integrated_gradients(model, np.ones((1, 3, 3, 1)), 0)
+    np.testing.assert_allclose(attributions, 0.5, rtol=1e-6)
+    np.testing.assert_allclose(gaps, 0.045, rtol=1e-4)
