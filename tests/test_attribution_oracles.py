@@ -336,3 +336,12 @@ def test_integrated_gradients_takes_50_midpoints_by_default():
     attributions, gaps = interp.integrated_gradients(model, np.ones((1, 3, 3, 1)), 0)
     np.testing.assert_allclose(attributions, 0.5, rtol=1e-6)
     np.testing.assert_allclose(gaps, 0.045, rtol=1e-4)
+
+
+def test_maps_are_float32_like_the_images_they_explain():
+    model, _ = _linear_model()
+    x = _images((4, 5, 1), n=2)
+    attributions, gaps = interp.integrated_gradients(model, x, 0, steps=2)
+    assert attributions.dtype == gaps.dtype == np.float32
+    for method in (interp.saliency, interp.smoothgrad, interp.occlusion):
+        assert method(model, x, 0).dtype == np.float32

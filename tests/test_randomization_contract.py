@@ -146,3 +146,28 @@ def test_messages_name_the_argument():
                                          r"one shape \(n, \.\.\.\), got an array of shape \(1, 2\) "
                                          r"and dtype float64 and an array of shape \(1, 3\)"):
         interp.rank_correlation(np.ones((1, 2)), np.ones((1, 3)))
+
+
+def test_the_default_seed_is_zero_and_subclassed_models_are_refused():
+    keras.utils.set_random_seed(8)
+    model = keras.Sequential([keras.Input((5, 5, 1)), L.Conv2D(2, 3), L.Flatten(), L.Dense(3)])
+    x = np.random.default_rng(1).random((2, 5, 5, 1)).astype(np.float32)
+    default = interp.model_randomization(model, x, target=0)
+    np.testing.assert_array_equal(default.randomized,
+                                  interp.model_randomization(model, x, target=0, seed=0).randomized)
+    assert not np.allclose(default.randomized,
+                           interp.model_randomization(model, x, target=0, seed=1).randomized)
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = L.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(keras.ops.reshape(inputs, (-1, 25)))
+
+    net = Net()
+    net(x)
+    with pytest.raises(TypeError, match=r"^model_randomization: cannot reach the layers inside "
+                                        r"subclassed model"):
+        interp.model_randomization(net, x)

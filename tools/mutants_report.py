@@ -67,8 +67,10 @@ def mutant_diffs(module_path: Path) -> dict[str, tuple[list[str], bool]]:
             originals[base] = (text(orig), {i - 1 for i in _message_lines(orig)})
         a, message_lines = originals[base]
         b = text(node)
-        changed = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-        changed += list(range(min(len(a), len(b)), max(len(a), len(b))))
+        changed = set()
+        for op, i1, i2, _, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if op != "equal":
+                changed.update(range(i1, i2) if i2 > i1 else [i1])
         message = bool(changed) and set(changed) <= message_lines
         diff = [line for line in difflib.unified_diff(a, b, lineterm="", n=0)
                 if line[:1] in "+-" and not line.startswith(("+++", "---"))]
