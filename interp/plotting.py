@@ -111,6 +111,8 @@ def plot_kernel(
     >>> import numpy as np
     >>> import interp
     >>> ax = interp.plot_kernel(np.array([[-1.0, 0.0, 1.0]] * 3), title="vertical edge")
+    >>> ax.images[0].get_clim(), [text.get_text() for text in ax.texts[:3]]
+    ((-1.0, 1.0), ['-1.00', '0.00', '1.00'])
 
     """
     kern = as_2d("plot_kernel", "kernel", kernel, f"{ONE_KERNEL} or draw all with plot_kernels")
@@ -259,6 +261,9 @@ def plot_response(
     >>> image = np.zeros((28, 28))
     >>> image[:, 14:] = 1.0
     >>> fig = interp.plot_response(image, np.array([[-1.0, 0.0, 1.0]] * 3))
+    >>> response = fig.axes[2].images[0]   # 3 where the edge lies under the kernel
+    >>> response.get_array()[0, 10:16].tolist(), response.get_clim()
+    ([0.0, 0.0, 3.0, 3.0, 0.0, 0.0], (-3.0, 3.0))
 
     """
     from .convolution import convolve
@@ -314,6 +319,8 @@ def plot_images(
     >>> import interp
     >>> _, (x_test, y_test) = interp.load_fashion_mnist()
     >>> fig = interp.plot_images(x_test[:16], y_test[:16])
+    >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:3]]
+    (16, ['Ankle boot', 'Pullover', 'Trouser'])
 
     """
     from .data import CLASS_NAMES
@@ -393,6 +400,8 @@ def plot_patches(
     >>> import numpy as np
     >>> import interp
     >>> fig = interp.plot_patches(np.random.default_rng(0).random((5, 9, 3, 3)))
+    >>> fig.axes[0].images[0].get_array().shape  # 5 x 9 patches, each enlarged to 15 x 15
+    (79, 143)
 
     """
     func = "plot_patches"
