@@ -107,7 +107,7 @@ def mutants(session: nox.Session) -> None:
     about 25 minutes);
     ``nox -s mutants -- 'interp.measure*'`` those whose name matches. Results are kept in
     ``mutants/``: a mutant already judged runs again only when named. The survivors are
-    listed at the end as diffs, with the counts per module (``tools/mutants_report.py``).
+    listed at the end as diffs, with the counts per module (``.ci/mutants/mutants_report.py``).
     """
     session.install("-e", ".[test]", "mutmut==3.8.1")
     # Derandomized hypothesis: a mutant is killed or not, the same on every run. One thread
@@ -122,11 +122,11 @@ def mutants(session: nox.Session) -> None:
         # function), then stops with exit code 1 ("nothing matches"). Any real failure
         # shows again in the run below.
         session.run("mutmut", "run", "interp.no-such-module*", env=env, success_codes=[0, 1])
-        picked = session.run("python", "tools/mutants_report.py", "--every", args[1],
+        picked = session.run("python", ".ci/mutants/mutants_report.py", "--every", args[1],
                              silent=True, env=env)
         args = picked.split() + args[2:]
     session.run("mutmut", "run", *args, env=env)
-    session.run("python", "tools/mutants_report.py", *report, env=env)
+    session.run("python", ".ci/mutants/mutants_report.py", *report, env=env)
 
 
 @nox.session

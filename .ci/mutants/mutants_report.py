@@ -5,9 +5,9 @@ its mutants) and the ``.meta`` files with their results. A mutant whose changed 
 lie inside a ``raise`` statement or a ``warnings.warn(...)`` call only changes an error or
 warning message; it is counted apart, as "message", since no behaviour depends on it.
 Survivors read and judged not meaningful are listed, with a category and the reason, in
-``tools/mutants_judged.txt``; the kill rate counts every other mutant.
+``.ci/mutants/mutants_judged.txt``; the kill rate counts every other mutant.
 
-Usage: ``.nox/mutants/bin/python tools/mutants_report.py [--survivors] [--module NAME]``;
+Usage: ``.nox/mutants/bin/python .ci/mutants/mutants_report.py [--survivors] [--module NAME]``;
 ``--every N`` prints the names of every N-th mutant instead (``nox -s mutants -- --every N``).
 """
 
@@ -151,7 +151,7 @@ def main() -> None:
         totals.update(counts)
     rows.append(("TOTAL", totals))
     print("\nChecked mutants per module. 'message': the change lies in an error or warning "
-          "message; 'judged': survivors read\nand judged not meaningful (tools/mutants_judged.txt,"
+          "message; 'judged': survivors read\nand judged not meaningful (.ci/mutants/mutants_judged.txt,"
           " by category below). The kill rate counts the rest.")
     print(f"\n{'module':<13}{'checked':>8}{'killed':>8}{'survived':>9}{'message':>9}"
           f"{'judged':>8}{'meaningful':>11}{'killed':>8}{'kill rate':>10}")
