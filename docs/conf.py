@@ -91,7 +91,7 @@ sphinx_gallery_conf = {
     "min_reported_time": 1,
     "capture_repr": (),
     "image_srcset": ["2x"],  # sharp figures on high-DPI screens
-    "thumbnail_size": (480, 336),  # shown at up to 240 px wide, so 2x for high DPI
+    "thumbnail_size": (768, 512),  # shown at up to 384 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
 }
 
@@ -101,6 +101,7 @@ html_title = "interp"
 html_logo = None
 html_favicon = "_static/favicon.svg"
 html_css_files = ["interp.css"]
+html_js_files = ["interp.js"]  # figures open full size when tapped; see the file
 html_theme_options = {
     "icon_links": [
         {"name": "Source code", "url": REPOSITORY, "icon": "fa-brands fa-github"},
@@ -117,7 +118,8 @@ html_theme_options = {
 html_context = {"default_mode": "auto"}
 # pages at the top of the site have no pages below them: no left sidebar
 html_sidebars = {page: [] for page in
-                 ("index", "api", "contributing", "references", "sg_execution_times")}
+                 ("index", "api", "contributing", "references", "sg_execution_times",
+                  "cli", "backends")}
 html_show_sourcelink = False
 
 # ---- math, copy buttons, citations ---------------------------------------------------------

@@ -4,9 +4,10 @@ A one-line title that says what the reader will see
 
 One short paragraph: the question this page answers, and what it uses (which layer,
 which images). Copy this file to ``examples/<part>/NN_short_name.py`` (the part's next
-free number), keep one idea per page, and delete these instructions. Keep printed lines
-at most 88 characters and figures at most about 7 inches wide, so nothing is cut off or
-shrunk on the page's 710-pixel column; give every heat map a colorbar or printed values.
+free number), keep one idea per page, and delete these instructions. Keep code and
+printed lines at most 88 characters and figures at most about 7 inches wide, so nothing
+is cut off or shrunk on the page's 710-pixel column; give every heat map a colorbar or
+printed values. (On a phone a reader taps a figure to open it at full size.)
 """
 
 # %%

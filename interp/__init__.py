@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "data": ("CLASS_NAMES", "load_fashion_mnist", "images_of", "class_index"),
     "models": ("build_model", "trained_model", "TrainingInfo"),
-    "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths"),
+    "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths", "layer_table",
+               "LayerInfo"),
     "_model": ("InterpWarning",),
     "kernels": ("get_kernels", "kernel"),
     "convolution": ("convolve", "layer_response"),
@@ -26,14 +27,18 @@ _EXPORTS = {
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient",
     ),
-    "evaluate": ("model_randomization", "RandomizationCheck", "rank_correlation"),
+    "evaluate": (
+        "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
+        "insertion", "Curve", "cascading_randomization", "independent_randomization",
+        "LayerRandomization", "data_randomization",
+    ),
     "visualize": ("maximize_activation",),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
     ),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
-                 "plot_attributions"),
+                 "plot_attributions", "plot_feature_maps"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -75,9 +80,27 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
-    from .evaluate import RandomizationCheck, model_randomization, rank_correlation
+    from .evaluate import (
+        Curve,
+        LayerRandomization,
+        RandomizationCheck,
+        cascading_randomization,
+        data_randomization,
+        deletion,
+        independent_randomization,
+        insertion,
+        model_randomization,
+        rank_correlation,
+    )
     from .kernels import get_kernels, kernel
-    from .layers import conv_layers, layer_paths, pick_layer, walk_layers
+    from .layers import (
+        LayerInfo,
+        conv_layers,
+        layer_paths,
+        layer_table,
+        pick_layer,
+        walk_layers,
+    )
     from .measure import (
         OutlineResponse,
         border_masks,
@@ -88,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .models import TrainingInfo, build_model, trained_model
     from .plotting import (
         plot_attributions,
+        plot_feature_maps,
         plot_images,
         plot_kernel,
         plot_kernels,

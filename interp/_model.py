@@ -143,6 +143,24 @@ def layer_path(model: keras.Model, layer: keras.layers.Layer) -> str:
     raise ValueError(f"layer {layer.name!r} is not part of model {model.name!r}")
 
 
+def output_shape(layer: keras.layers.Layer) -> tuple | None:
+    """Return the shape of one example of *layer*'s output (no batch axis), or ``None``.
+
+    ``None`` when Keras does not know it: a layer called in several places (several
+    outputs), or a layer of a subclassed model. A layer with several outputs gives a
+    tuple of shapes. Dimensions Keras leaves open are ``None``.
+    """
+    try:
+        out = layer.output
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+    shapes = [tuple(None if d is None else int(d) for d in tensor.shape[1:])
+              for tensor in keras.tree.flatten(out)]
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else tuple(shapes)
+
+
 def _listing(model: keras.Model) -> str:
     rows = [f"{i}: {layer.name} ({type(layer).__name__})" for i, layer in enumerate(model.layers)]
     return "; ".join(rows)

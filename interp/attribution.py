@@ -98,7 +98,6 @@ def _gradient_maps(runner: Runner, images: np.ndarray, targets: np.ndarray, batc
     return out
 
 
-@streams
 def saliency(
     model: keras.Model,
     images: np.ndarray,
@@ -129,7 +128,7 @@ def saliency(
     numpy.ndarray, shape (n, ...)
         Signed gradients, summed over the channel axis (so RGB maps add the three
         colours' gradients). Their absolute value is the classic saliency map of
-        Simonyan et al. (2014), which takes the maximum of ``|gradient|`` over channels
+        :cite:t:`simonyan2014`, which takes the maximum of ``|gradient|`` over channels
         instead.
 
     Raises
@@ -152,7 +151,6 @@ def saliency(
     return _gradient_maps(runner, images, targets, batch_size)
 
 
-@streams
 def input_x_gradient(
     model: keras.Model,
     images: np.ndarray,
@@ -165,7 +163,7 @@ def input_x_gradient(
 
     The simplest baseline of the attribution literature; for a network of ReLUs and
     linear layers without biases it equals integrated gradients from a black image.
-    Adebayo et al. (2018) show it fails the randomization checks: the input's own
+    :cite:t:`adebayo2018` show it fails the randomization checks: the input's own
     structure dominates the map.
 
     Parameters
@@ -200,7 +198,6 @@ def input_x_gradient(
     return _gradient_maps(runner, images, targets, batch_size, times_input=True)
 
 
-@streams
 def guided_backprop(
     model: keras.Model,
     images: np.ndarray,
@@ -209,7 +206,7 @@ def guided_backprop(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    """Guided backpropagation (Springenberg et al., 2015).
+    """Guided backpropagation :cite:p:`springenberg2015`.
 
     The gradient of the target logit, except that every ReLU passes back only positive
     gradients, and only where its input was positive. Every ReLU counts: a layer's
@@ -217,7 +214,7 @@ def guided_backprop(
     ``keras.ops.relu`` call in a Functional graph. The user's model is not changed:
     interp runs its own copies of those layers without their activation.
 
-    The maps look sharp, but Adebayo et al. (2018) show they barely change when the
+    The maps look sharp, but :cite:t:`adebayo2018` show they barely change when the
     network's weights are randomized: they reconstruct the image more than they explain
     the network.
 
@@ -312,7 +309,6 @@ def _noise(seed: int, owner: np.ndarray, copy: np.ndarray, samples: int,
     return out
 
 
-@streams
 def smoothgrad(
     model: keras.Model,
     images: np.ndarray,
@@ -324,7 +320,7 @@ def smoothgrad(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    r"""Saliency averaged over noisy copies of each image (Smilkov et al., 2017).
+    r"""Saliency averaged over noisy copies of each image :cite:p:`smilkov2017`.
 
     .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} \nabla_x f_t(x + \epsilon_i),
        \qquad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
@@ -393,7 +389,6 @@ def smoothgrad(
     return out
 
 
-@streams
 def integrated_gradients(
     model: keras.Model,
     images: np.ndarray,
@@ -404,7 +399,7 @@ def integrated_gradients(
     output: object = None,
     batch_size: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Integrated gradients (Sundararajan et al., 2017), with their completeness gap.
+    r"""Integrated gradients :cite:p:`sundararajan2017`, with their completeness gap.
 
     .. math:: \mathrm{IG}_i(x) = (x_i - x'_i) \int_0^1
        \frac{\partial f_t(x' + \alpha (x - x'))}{\partial x_i}\, d\alpha
@@ -523,7 +518,6 @@ def _conv_for_cam(func: str, runner: Runner, layer: object):
     return conv
 
 
-@streams
 def grad_cam(
     model: keras.Model,
     images: np.ndarray,
@@ -533,7 +527,7 @@ def grad_cam(
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
-    r"""Grad-CAM (Selvaraju et al., 2017): a conv layer's maps weighted by their gradients.
+    r"""Grad-CAM :cite:p:`selvaraju2017`: a conv layer's maps weighted by their gradients.
 
     .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
        w^t_k = \frac{1}{HW} \sum_{i,j} \frac{\partial f_t}{\partial A^k_{ij}}
@@ -606,7 +600,6 @@ def grad_cam(
     return out
 
 
-@streams
 def occlusion(
     model: keras.Model,
     images: np.ndarray,
@@ -621,7 +614,7 @@ def occlusion(
     """Measure how much the target's probability drops when each part of the image is covered.
 
     A *patch* x *patch* square of value *fill* slides over the image in steps of
-    *stride* (Zeiler & Fergus, 2014); each pixel's score is the mean drop of the target's
+    *stride* :cite:p:`zeiler2014`; each pixel's score is the mean drop of the target's
     probability over the placements that cover it (pixels no placement covers get 0).
 
     Parameters
@@ -715,3 +708,15 @@ def occlusion(
         drop = base[owner] - scores[np.arange(len(owner)), targets[owner]]
         _accumulate(out, owner, drop[:, None, None] * covered)
     return np.divide(out, counts, out=np.zeros_like(out), where=counts > 0)
+
+
+# Every method also takes an iterable of batches. The wrapper is applied here rather than
+# with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
+# functions unmutated; this way their bodies are mutation-tested too.
+saliency = streams(saliency)
+input_x_gradient = streams(input_x_gradient)
+guided_backprop = streams(guided_backprop)
+smoothgrad = streams(smoothgrad)
+integrated_gradients = streams(integrated_gradients)
+grad_cam = streams(grad_cam)
+occlusion = streams(occlusion)

@@ -1,13 +1,25 @@
-"""Which explanation to trust: checks that measure whether a map explains the network.
+"""Which explanation to trust: measurements of whether a map explains the network.
 
-:func:`model_randomization` is the model-randomization sanity check of Adebayo et al.
-(2018): a map that hardly changes when the network's weights are drawn afresh was never
-explaining the network. Maps are compared with :func:`rank_correlation`, Spearman's rank
-correlation with tied values sharing their average rank.
+Two families of checks, both standard in the literature:
+
+- **Faithfulness.** :func:`deletion` removes the pixels a map ranks highest and records
+  how fast the class probability falls; :func:`insertion` puts them back into a blurred
+  copy and records how fast it rises :cite:p:`petsiuk2018` ("RISE").
+- **Sanity checks** :cite:p:`adebayo2018`. A map that hardly changes when the network
+  changes was never explaining the network. :func:`model_randomization` draws every
+  weight afresh; :func:`cascading_randomization` does it one layer more at a time, from
+  the output down; :func:`independent_randomization` one layer alone at a time;
+  :func:`data_randomization` compares with a network trained on shuffled labels (see
+  :func:`interp.trained_model`).
+
+Maps are compared with :func:`rank_correlation`, Spearman's rank correlation with tied
+values sharing their average rank. The randomization checks report it for the signed maps
+(``similarity``) and for their absolute values (``similarity_abs``), as the paper does.
 """
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -15,25 +27,36 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from ._model import InterpWarning, Runner, check_batch_size, clone, reinitialize, walk
-from ._validate import as_real_array, check_int, describe
+from ._model import (
+    InterpWarning,
+    Runner,
+    check_batch_size,
+    clone,
+    pick_many,
+    reinitialize,
+    walk,
+)
+from ._validate import as_real_array, check_int, check_number, describe
 
 
 class RandomizationCheck(NamedTuple):
-    """Result of :func:`model_randomization`.
+    """Result of :func:`model_randomization` and :func:`data_randomization`.
 
     Attributes
     ----------
     trained : numpy.ndarray, shape (n, ...)
         Attributions from the trained model.
     randomized : numpy.ndarray, shape (n, ...)
-        Attributions from a copy of the model whose every weight was drawn afresh from its
-        layer's own initializer, for the same target classes.
+        Attributions from the other model, for the same target classes: a copy whose every
+        weight was drawn afresh (:func:`model_randomization`), or a model trained on
+        shuffled labels (:func:`data_randomization`).
     similarity : numpy.ndarray, shape (n,)
-        Spearman rank correlation of ``|trained|`` and ``|randomized|`` per image, ties
+        Spearman rank correlation of ``trained`` and ``randomized`` per image, ties
         averaged (see :func:`interp.rank_correlation`); NaN where either map is constant,
-        e.g. an all-zero Grad-CAM map, since such a map ranks nothing. A method that
-        explains the *model* should give low values; values near 1 mean the map mostly
+        e.g. an all-zero Grad-CAM map, since such a map ranks nothing.
+    similarity_abs : numpy.ndarray, shape (n,)
+        The same for ``|trained|`` and ``|randomized|``. A method that explains the
+        *model* should give low values of both; values near 1 mean the map mostly
         reflects the input (edges, brightness), not what the network learned.
 
     """
@@ -41,6 +64,55 @@ class RandomizationCheck(NamedTuple):
     trained: np.ndarray
     randomized: np.ndarray
     similarity: np.ndarray
+    similarity_abs: np.ndarray
+
+
+class LayerRandomization(NamedTuple):
+    """Result of :func:`cascading_randomization` and :func:`independent_randomization`.
+
+    Attributes
+    ----------
+    layers : tuple of str
+        The layers with weights, from the output down (their paths, see
+        :func:`interp.layer_paths`). Step ``j`` randomized ``layers[:j + 1]``
+        (cascading) or ``layers[j]`` alone (independent).
+    trained : numpy.ndarray, shape (n, ...)
+        The method's maps for the trained model.
+    maps : numpy.ndarray, shape (n_layers, n, ...)
+        The maps after each step, for the same target classes.
+    similarity : numpy.ndarray, shape (n_layers, n)
+        Spearman rank correlation of the signed maps with the trained ones, ties
+        averaged; NaN where either map is constant.
+    similarity_abs : numpy.ndarray, shape (n_layers, n)
+        The same for the absolute values of the maps.
+
+    """
+
+    layers: tuple[str, ...]
+    trained: np.ndarray
+    maps: np.ndarray
+    similarity: np.ndarray
+    similarity_abs: np.ndarray
+
+
+class Curve(NamedTuple):
+    """Result of :func:`deletion` and :func:`insertion`.
+
+    Attributes
+    ----------
+    fractions : numpy.ndarray, shape (steps + 1,)
+        The fraction of pixels deleted (or inserted) at each step, ``0, 1/steps, ..., 1``.
+    scores : numpy.ndarray, shape (n, steps + 1)
+        The target class's probability at each step, per image.
+    auc : numpy.ndarray, shape (n,)
+        Area under each image's curve, by the trapezoid rule over ``fractions``; in
+        [0, 1]. Lower is better for deletion, higher for insertion.
+
+    """
+
+    fractions: np.ndarray
+    scores: np.ndarray
+    auc: np.ndarray
 
 
 def _average_ranks(row: np.ndarray) -> np.ndarray:
@@ -124,6 +196,59 @@ def randomized_copy(func: str, model: keras.Model, runner: Runner, seed: int) ->
     return copy
 
 
+# ---- the sanity checks --------------------------------------------------------------------
+
+def _method(func: str, method: object) -> Callable[..., np.ndarray]:
+    from .attribution import saliency
+
+    method = saliency if method is None else method
+    if not callable(method):
+        raise TypeError(f"{func}: method must be callable, got {describe(method)}")
+    return method
+
+
+def _maps(func: str, method: Callable, model: keras.Model, images: np.ndarray,
+          targets: np.ndarray, options: dict) -> np.ndarray:
+    """Run *method* and check that it gave one real-valued map per image."""
+    result = method(model, images, target=targets, **options)
+    try:
+        maps = np.asarray(result)
+    except (TypeError, ValueError):  # a tuple of unequal arrays, e.g. (attributions, gaps)
+        maps = np.asarray(None)
+    if maps.dtype.kind not in "biuf" or maps.ndim < 2 or len(maps) != len(images):
+        raise TypeError(
+            f"{func}: method must return one map per image, an array shaped "
+            f"({len(images)}, ...), got {describe(result)}; for a method that returns "
+            "more (integrated_gradients), pass a function returning only the maps"
+        )
+    return maps
+
+
+def _similarities(trained: np.ndarray, other: np.ndarray,
+                  batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signed and absolute rank correlations, *batch_size* maps at a time (bounded memory)."""
+    signed = np.empty(len(trained))
+    absolute = np.empty(len(trained))
+    for start in range(0, len(trained), batch_size):
+        a, b = trained[start:start + batch_size], other[start:start + batch_size]
+        signed[start:start + len(a)] = rank_correlation(a, b)
+        absolute[start:start + len(a)] = rank_correlation(np.abs(a), np.abs(b))
+    return signed, absolute
+
+
+def _prepare(func: str, model: object, images: object, target: object, method: object,
+             seed: object, output: object, batch_size: object, options: dict):
+    method = _method(func, method)
+    runner = Runner(func, model, output=output, graph=True)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    seed = check_int(func, "seed", seed, minimum=0)
+    targets = runner.check_target(images, target, batch_size)
+    if output is not None:
+        options = {**options, "output": output}
+    return method, runner, images, targets, seed, options
+
+
 def model_randomization(
     model: keras.Model,
     images: np.ndarray,
@@ -135,14 +260,15 @@ def model_randomization(
     batch_size: int = 256,
     **options: object,
 ) -> RandomizationCheck:
-    """Run the model-randomization sanity check of Adebayo et al. (2018).
+    """Run the model-randomization sanity check of :cite:t:`adebayo2018`.
 
     The same attribution method is run on the trained model and on a copy of it whose
     every variable is drawn afresh from its layer's own initializer (kernels from
     ``kernel_initializer``, biases from ``bias_initializer``, BatchNormalization's scale
     and moving variance from theirs, i.e. ones), seeded by *seed*, for the same target
     classes. If the two maps look alike, the method is not showing what the network
-    learned. The user's model is not changed.
+    learned. The user's model is not changed. It is the last step of
+    :func:`cascading_randomization`, with the same random weights for the same *seed*.
 
     Parameters
     ----------
@@ -167,7 +293,8 @@ def model_randomization(
     Returns
     -------
     RandomizationCheck
-        ``trained``, ``randomized`` and their per-image rank correlation ``similarity``.
+        ``trained``, ``randomized`` and their per-image rank correlations ``similarity``
+        (signed maps) and ``similarity_abs`` (absolute maps).
 
     Warns
     -----
@@ -181,25 +308,594 @@ def model_randomization(
     >>> import interp
     >>> model = interp.build_model()
     >>> check = interp.model_randomization(model, np.ones((2, 28, 28, 1)))
+    >>> check.similarity.shape, check.similarity_abs.shape
+    ((2,), (2,))
+
+    """
+    func = "model_randomization"
+    method, runner, images, targets, seed, options = _prepare(
+        func, model, images, target, method, seed, output, batch_size, options)
+    randomized = randomized_copy(func, model, runner, seed)
+    trained_maps = _maps(func, method, model, images, targets, options)
+    random_maps = _maps(func, method, randomized, images, targets, options)
+    return RandomizationCheck(trained_maps, random_maps,
+                              *_similarities(trained_maps, random_maps, batch_size))
+
+
+def _weighted_layers(func: str, model: keras.Model, layers: object) -> list[tuple[int, str]]:
+    """``(walk index, path)`` of the layers to randomize, from the output down.
+
+    Every layer with variables, or those among *layers* (a nested model stands for its
+    layers).
+    """
+    walked = walk(model)
+    found = [(index, path) for index, (path, layer) in enumerate(walked)
+             if not isinstance(layer, keras.Model) and layer.weights]
+    if layers is not None:
+        picked = pick_many(func, model, layers)
+        paths = {path for path, layer in walked if any(layer is p for p in picked)}
+        for path, layer in walked:
+            if path in paths and not layer.weights:
+                raise ValueError(
+                    f"{func}: layers must name layers with weights; {path!r} has none. "
+                    f"Layers with weights: {[p for _, p in found]}"
+                )
+        found = [(index, path) for index, path in found
+                 if path in paths or any(path.startswith(f"{p}/") for p in paths)]
+    if not found:
+        raise ValueError(f"{func}: the model has no layer with weights to randomize")
+    return found[::-1]
+
+
+def _layer_randomization(func: str, model: object, images: object, target: object,
+                         method: object, layers: object, seed: object, output: object,
+                         batch_size: object, options: dict, *,
+                         cascade: bool) -> LayerRandomization:
+    method, runner, images, targets, seed, options = _prepare(
+        func, model, images, target, method, seed, output, batch_size, options)
+    chosen = _weighted_layers(func, model, layers)
+    copy = clone(func, model, runner.spec)
+    copy_layers = [layer for _, layer in walk(copy)]
+    originals = [layer for _, layer in walk(model)]
+    trained = _maps(func, method, model, images, targets, options)
+    maps = np.empty((len(chosen), *trained.shape), dtype=trained.dtype)
+    kept: list[str] = []
+    for step, (index, _) in enumerate(chosen):
+        if not cascade and step > 0:  # put the previous layer back as trained
+            previous = chosen[step - 1][0]
+            copy_layers[previous].set_weights(originals[previous].get_weights())
+        kept += reinitialize(copy_layers[index], (seed, index))
+        randomized = _maps(func, method, copy, images, targets, options)
+        if randomized.shape != trained.shape:
+            raise TypeError(
+                f"{func}: method returned maps shaped {randomized.shape} for the randomized "
+                f"model but {trained.shape} for the trained one"
+            )
+        maps[step] = randomized
+    if kept:
+        warnings.warn(
+            f"{func}: these variables have no initializer to draw from and keep their "
+            f"trained values: {sorted(set(kept))}",
+            InterpWarning,
+            stacklevel=3,
+        )
+    pairs = [_similarities(trained, step, batch_size) for step in maps]
+    similarity = np.stack([signed for signed, _ in pairs])
+    similarity_abs = np.stack([absolute for _, absolute in pairs])
+    layers = tuple(path for _, path in chosen)
+    return LayerRandomization(layers, trained, maps, similarity, similarity_abs)
+
+
+def cascading_randomization(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    method: Callable[..., np.ndarray] | None = None,
+    layers: object = None,
+    seed: int = 0,
+    output: object = None,
+    batch_size: int = 256,
+    **options: object,
+) -> LayerRandomization:
+    """Randomize the network's layers from the output down, and watch the maps change.
+
+    The cascading randomization test of :cite:t:`adebayo2018`: step 1 draws the weights
+    of the last layer that has any (the output layer) afresh from its own initializers;
+    step 2 also the one below it; and so on down to the first. At each step *method*
+    explains the same images, for the same target classes, and its maps are compared
+    with the trained model's by Spearman's rank correlation. A method that explains the
+    network should lose its similarity at the first step already, as the class scores it
+    explains are then those of a random layer. The user's model is not changed: a copy
+    is randomized. Layer ``k`` gets the same random weights as in
+    :func:`independent_randomization` and :func:`model_randomization` for the same *seed*.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The trained classifier (Sequential or Functional, nested models included).
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    target : None, int or array of int, optional
+        Classes to explain; default the trained model's predictions, kept at every step.
+    method : callable, default :func:`interp.saliency`
+        ``method(model, images, target=..., **options) -> (n, ...)``; for
+        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
+    layers : optional
+        Randomize only these layers (names, paths, positions, classes or layers, as
+        :func:`interp.pick_layer` accepts them, or a list; a nested model stands for its
+        layers), still from the output down; default every layer with weights.
+    seed : int, default 0
+        Seeds the re-initialization.
+    output : None, int or str, optional
+        Which output of a multi-output model; passed on to *method* when given.
+    batch_size : int, default 256
+        Images per pass when predicting the targets, and maps per step when comparing
+        them (*method* uses its own).
+    **options
+        Passed to *method*.
+
+    Returns
+    -------
+    LayerRandomization
+        ``layers`` (output first), the ``trained`` maps, the ``maps`` after each step and
+        their ``similarity`` and ``similarity_abs`` to the trained maps, shaped
+        ``(len(layers), n)``.
+
+    Raises
+    ------
+    ValueError
+        If the model has no layer with weights, or *layers* names one without.
+    TypeError
+        For a subclassed model (its layers cannot be reached), or a *method* that does
+        not return one map per image.
+
+    Warns
+    -----
+    InterpWarning
+        When a variable has no initializer to draw from and keeps its trained value.
+
+    See Also
+    --------
+    independent_randomization : one layer at a time, the others kept as trained.
+    model_randomization : every layer at once (the last step here).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> result = interp.cascading_randomization(model, np.ones((2, 28, 28, 1)))
+    >>> result.layers
+    ('dense', 'conv2', 'conv1')
+    >>> result.maps.shape, result.similarity.shape
+    ((3, 2, 28, 28), (3, 2))
+    >>> interp.cascading_randomization(model, np.ones((2, 28, 28, 1)), layers="dense").layers
+    ('dense',)
+
+    """
+    return _layer_randomization("cascading_randomization", model, images, target, method,
+                                layers, seed, output, batch_size, options, cascade=True)
+
+
+def independent_randomization(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    method: Callable[..., np.ndarray] | None = None,
+    layers: object = None,
+    seed: int = 0,
+    output: object = None,
+    batch_size: int = 256,
+    **options: object,
+) -> LayerRandomization:
+    """Randomize one layer at a time, the others as trained, and watch the maps change.
+
+    The independent randomization test of :cite:t:`adebayo2018`. It asks which single
+    layer a method's maps depend on; :func:`cascading_randomization` (whose arguments
+    and result it shares) asks how much of the network they depend on. Layer ``k`` gets
+    the same random weights as there, for the same *seed*.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The trained classifier (Sequential or Functional, nested models included).
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    target : None, int or array of int, optional
+        Classes to explain; default the trained model's predictions, kept at every step.
+    method : callable, default :func:`interp.saliency`
+        ``method(model, images, target=..., **options) -> (n, ...)``.
+    layers : optional
+        Randomize only these layers, as for :func:`cascading_randomization`.
+    seed : int, default 0
+        Seeds the re-initialization.
+    output : None, int or str, optional
+        Which output of a multi-output model; passed on to *method* when given.
+    batch_size : int, default 256
+        Images per pass when predicting the targets.
+    **options
+        Passed to *method*.
+
+    Returns
+    -------
+    LayerRandomization
+        Step ``j`` randomized ``layers[j]`` alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> result = interp.independent_randomization(model, np.ones((2, 28, 28, 1)))
+    >>> result.layers, result.similarity_abs.shape
+    (('dense', 'conv2', 'conv1'), (3, 2))
+
+    """
+    return _layer_randomization("independent_randomization", model, images, target, method,
+                                layers, seed, output, batch_size, options, cascade=False)
+
+
+def data_randomization(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    shuffled_model: keras.Model,
+    method: Callable[..., np.ndarray] | None = None,
+    output: object = None,
+    batch_size: int = 256,
+    **options: object,
+) -> RandomizationCheck:
+    """Run the data-randomization sanity check of :cite:t:`adebayo2018`.
+
+    *method* explains the same images, for the same target classes, with the trained
+    model and with a model of the same architecture trained on *shuffled* labels until
+    it fits them -- a network that memorized its training set and learned nothing about
+    the classes (for the course network, ``interp.trained_model(labels="shuffled")``).
+    A method whose maps stay alike does not depend on the relation between the images
+    and their labels that the first model learned.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model trained on the true labels.
+    images : array-like, shape (n, ...)
+        A batch shaped as both models expect.
+    target : None, int or array of int, optional
+        Classes to explain; default *model*'s predictions, used for both models.
+    shuffled_model : keras.Model
+        The model trained on shuffled labels: the same input shape and classes.
+    method : callable, default :func:`interp.saliency`
+        ``method(model, images, target=..., **options) -> (n, ...)``.
+    output : None, int or str, optional
+        Which output of multi-output models; passed on to *method* when given.
+    batch_size : int, default 256
+        Images per pass when predicting the targets.
+    **options
+        Passed to *method*.
+
+    Returns
+    -------
+    RandomizationCheck
+        ``trained`` (the true-label model's maps), ``randomized`` (the shuffled-label
+        model's) and their rank correlations ``similarity`` and ``similarity_abs``.
+
+    Raises
+    ------
+    ValueError
+        If the two models differ in input shape or number of classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model, other = interp.build_model(), interp.build_model()
+    >>> check = interp.data_randomization(model, np.ones((2, 28, 28, 1)),
+    ...                                   shuffled_model=other)
     >>> check.similarity.shape
     (2,)
 
     """
-    from .attribution import saliency
-
-    func = "model_randomization"
-    method = saliency if method is None else method
-    if not callable(method):
-        raise TypeError(f"{func}: method must be callable, got {describe(method)}")
-    runner = Runner(func, model, output=output, graph=True)
+    func = "data_randomization"
+    method = _method(func, method)
+    runner = Runner(func, model, output=output)
     images = runner.images(images)
     batch_size = check_batch_size(func, batch_size)
+    other = Runner(func, shuffled_model, output=output)
+    if other.spec.shape != runner.spec.shape or other.head.n_classes != runner.head.n_classes:
+        raise ValueError(
+            f"{func}: shuffled_model must take and give what model does, images "
+            f"{runner.spec.batch()} and {runner.head.n_classes} classes; got "
+            f"{other.spec.batch()} and {other.head.n_classes} classes"
+        )
     targets = runner.check_target(images, target, batch_size)
-    seed = check_int(func, "seed", seed, minimum=0)
-    randomized = randomized_copy(func, model, runner, seed)
     if output is not None:
         options = {**options, "output": output}
-    trained_maps = np.asarray(method(model, images, target=targets, **options))
-    random_maps = np.asarray(method(randomized, images, target=targets, **options))
-    similarity = rank_correlation(np.abs(trained_maps), np.abs(random_maps))
-    return RandomizationCheck(trained_maps, random_maps, similarity)
+    trained = _maps(func, method, model, images, targets, options)
+    shuffled = _maps(func, method, shuffled_model, images, targets, options)
+    if shuffled.shape != trained.shape:
+        raise TypeError(
+            f"{func}: method returned maps shaped {shuffled.shape} for shuffled_model but "
+            f"{trained.shape} for model"
+        )
+    return RandomizationCheck(trained, shuffled, *_similarities(trained, shuffled, batch_size))
+
+
+# ---- deletion and insertion ---------------------------------------------------------------
+
+#: The default start of :func:`insertion`: a Gaussian blur of this many taps per axis ...
+BLUR_SIZE = 11
+#: ... with this standard deviation in pixels (the kernel of the RISE reference code).
+BLUR_SIGMA = 5.0
+
+
+def _blur(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Gaussian-blur a float batch along *axes*, zero-padded, kernel normalized to sum 1."""
+    radius = BLUR_SIZE // 2
+    offsets = np.arange(-radius, radius + 1)
+    kernel = np.exp(-(offsets**2) / (2 * BLUR_SIGMA**2))
+    kernel = (kernel / kernel.sum()).astype(np.float32)
+    out = x
+    for axis in axes:
+        moved = np.moveaxis(out, axis, -1)
+        length = moved.shape[-1]
+        padded = np.pad(moved, [(0, 0)] * (moved.ndim - 1) + [(radius, radius)])
+        total = np.zeros_like(moved)
+        for k, weight in enumerate(kernel):
+            total += weight * padded[..., k:k + length]
+        out = np.moveaxis(total, -1, axis)
+    return out
+
+
+def _check_attributions(func: str, runner: Runner, images: np.ndarray,
+                        attributions: object) -> np.ndarray:
+    """Return *attributions* as an array of one map (or one input-shaped array) per image."""
+    try:
+        array = (attributions if isinstance(attributions, np.ndarray)
+                 else np.asarray(attributions))
+    except (TypeError, ValueError) as err:  # ragged, e.g. integrated_gradients' tuple
+        raise TypeError(
+            f"{func}: attributions must be an array of maps, got {describe(attributions)}"
+        ) from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{func}: attributions must hold real numbers, got {describe(array)}"
+        )
+    maps_shape = runner.maps(np.empty((0, *images.shape[1:]), np.float32)).shape
+    maps_shape = (len(images), *maps_shape[1:])
+    if array.shape not in (maps_shape, images.shape):
+        raise ValueError(
+            f"{func}: attributions must be one map per image, shaped {maps_shape} (or "
+            f"shaped like the images, {images.shape}), got {describe(array)}"
+        )
+    return array
+
+
+def _check_start(func: str, runner: Runner, images: np.ndarray,
+                 start: object) -> np.ndarray | None:
+    """Return the start images of :func:`insertion` (None for the blur or a number)."""
+    if start is None:
+        return None
+    if isinstance(start, numbers.Real) and not isinstance(start, (bool, np.bool_)):
+        check_number(func, "start", start)
+        return None
+    shape = images.shape[1:]
+    wanted = (f"None, a number, one image shaped {shape} or one per image "
+              f"{(len(images), *shape)}")
+    if isinstance(start, (str, bytes, bool, np.bool_)) or not hasattr(start, "__len__"):
+        raise TypeError(f"{func}: start must be {wanted}, got {describe(start)}")
+    try:
+        array = start if isinstance(start, np.ndarray) else np.asarray(start)
+    except (TypeError, ValueError) as err:  # ragged nested lists and the like
+        raise TypeError(f"{func}: start must be {wanted}, got {describe(start)}") from err
+    if array.ndim == len(shape):
+        array = array[np.newaxis]
+    starts = runner.images(array, name="start")
+    if len(starts) not in (1, len(images)):
+        raise ValueError(f"{func}: start must be {wanted}, got {describe(array)}")
+    return starts
+
+
+def _curve(func: str, model: object, images: object, attributions: object, target: object,
+           steps: object, output: object, batch_size: object, *, insert: bool,
+           fill: float = 0.0, start: object = None) -> Curve:
+    runner = Runner(func, model, output=output)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    steps = check_int(func, "steps", steps, minimum=1)
+    array = _check_attributions(func, runner, images, attributions)
+    spec = runner.spec
+    n = len(images)
+    starts = _check_start(func, runner, images, start) if insert else None
+    if insert and starts is None and start is not None:
+        start = float(start)
+    targets = runner.check_target(images, target, batch_size)
+    summed = array.shape == images.shape and spec.channel_axis is not None
+    map_shape = array.shape[1:] if not summed else runner.maps(images[:1]).shape[1:]
+    pixels = int(np.prod(map_shape))
+    counts = np.array([round(i * pixels / steps) for i in range(steps + 1)])
+    fractions = np.arange(steps + 1) / steps
+    probabilities = runner.scores_fn("probabilities")
+    scores = np.empty((n, steps + 1), dtype=np.float32)
+    spatial = tuple(1 + a for a in spec.spatial_axes)
+    per = steps + 1
+    for first in range(0, n * per, batch_size):
+        items = np.arange(first, min(first + batch_size, n * per))
+        owner, step = np.divmod(items, per)
+        low, high = int(owner[0]), int(owner[-1]) + 1
+        x = np.asarray(images[low:high], dtype=np.float32)
+        a = np.asarray(array[low:high], dtype=np.float64)
+        if summed:
+            a = runner.maps(a)
+        for name, values in (("images", x), ("attributions", a)):
+            if not np.isfinite(values).all():
+                raise ValueError(
+                    f"{func}: {name} must be finite, got NaN or inf values among {name} "
+                    f"{low}..{high - 1}"
+                )
+        order = np.argsort(-a.reshape(len(a), -1), axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(pixels)[np.newaxis], axis=1)
+        local = owner - low
+        chosen = rank[local] < counts[step][:, np.newaxis]
+        chosen = chosen.reshape((len(items), *map_shape))
+        if spec.channel_axis is not None:
+            chosen = np.expand_dims(chosen, 1 + spec.channel_axis)
+        if not insert:
+            batch = np.where(chosen, np.float32(fill), x[local])
+        else:
+            if starts is not None:
+                rows = np.arange(low, high) if len(starts) == n else np.zeros(high - low, int)
+                base = np.asarray(starts[rows], dtype=np.float32)
+                if not np.isfinite(base).all():
+                    raise ValueError(f"{func}: start must be finite, got NaN or inf values")
+            elif start is not None:
+                base = np.full_like(x, start)
+            else:
+                base = _blur(x, spatial)
+            batch = np.where(chosen, x[local], base[local])
+        out = keras.ops.convert_to_numpy(probabilities(keras.ops.convert_to_tensor(batch)))
+        scores[owner, step] = out[np.arange(len(items)), targets[owner]]
+    widths = np.diff(fractions)
+    auc = ((scores[:, 1:] + scores[:, :-1]) / 2 * widths).sum(axis=1)
+    return Curve(fractions, scores, auc)
+
+
+def deletion(
+    model: keras.Model,
+    images: np.ndarray,
+    attributions: np.ndarray,
+    target: object = None,
+    *,
+    steps: int = 20,
+    fill: float = 0.0,
+    output: object = None,
+    batch_size: int = 256,
+) -> Curve:
+    """Delete the pixels a map ranks highest, and record how fast the class probability falls.
+
+    The deletion metric of :cite:t:`petsiuk2018`: pixels are ordered by attribution,
+    highest first (summed over channels if the map has them; ties go to the lower flat,
+    row-major index). At each fraction ``i / steps`` the top ``round(fraction * pixels)``
+    pixels are set to *fill* in every channel, and the model's probability of the target
+    class is recorded. A faithful map makes the probability fall fast: a low area under
+    the curve. All perturbed images of all steps go through the model in batches.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier; any model kind.
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    attributions : array-like, shape (n, ...)
+        One map per image, shaped like an image without its channel axis (as every
+        interp method returns it) or like the image itself. Higher means more important;
+        pass ``np.abs(maps)`` to rank by magnitude.
+    target : None, int or array of int, optional
+        Class whose probability is recorded; default the predicted class.
+    steps : int, default 20
+        Steps between nothing and everything deleted; the curve has ``steps + 1`` points.
+    fill : float, default 0.0
+        The value a deleted pixel takes (0 is Fashion-MNIST's black background).
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Perturbed images per forward pass; copies of several images share a pass, and no
+        more than this many exist at once.
+
+    Returns
+    -------
+    Curve
+        ``fractions`` (steps + 1,), ``scores`` (n, steps + 1) and the area ``auc`` (n,).
+        The probability is the softmax of the model's logits (for a sigmoid head, the
+        sigmoid), whether or not the model ends in a softmax.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For attributions that are not one finite map per image, *steps* < 1, or a *fill*
+        that is not a finite number.
+
+    See Also
+    --------
+    insertion : the converse: pixels added to a blurred copy, highest first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
+    >>> curve = interp.deletion(model, images, interp.saliency(model, images), steps=4)
+    >>> curve.fractions.tolist(), curve.scores.shape, curve.auc.shape
+    ([0.0, 0.25, 0.5, 0.75, 1.0], (2, 5), (2,))
+
+    """
+    func = "deletion"
+    fill = check_number(func, "fill", fill)
+    return _curve(func, model, images, attributions, target, steps, output, batch_size,
+                  insert=False, fill=fill)
+
+
+def insertion(
+    model: keras.Model,
+    images: np.ndarray,
+    attributions: np.ndarray,
+    target: object = None,
+    *,
+    steps: int = 20,
+    start: object = None,
+    output: object = None,
+    batch_size: int = 256,
+) -> Curve:
+    """Insert the pixels a map ranks highest into a blurred copy, and record the probability.
+
+    The insertion metric of :cite:t:`petsiuk2018`, the converse of :func:`deletion`: at
+    fraction ``i / steps`` the top ``round(fraction * pixels)`` pixels (ordered as there)
+    take the image's values and the rest keep the *start* image's, and the model's
+    probability of the target class is recorded. A faithful map brings the class back
+    fast: a high area under the curve.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier; any model kind.
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    attributions : array-like, shape (n, ...)
+        One map per image, as for :func:`deletion`.
+    target : None, int or array of int, optional
+        Class whose probability is recorded; default the predicted class.
+    steps : int, default 20
+        Steps between nothing and everything inserted.
+    start : None, float or array-like, optional
+        What the pixels are inserted into. Default: a blurred copy of each image, as in
+        RISE -- each channel convolved along each spatial axis with an 11-tap Gaussian of
+        standard deviation 5 pixels (normalized to sum 1; beyond the border the image
+        counts as 0). A number: a constant image. An array: one image, or one per image.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Perturbed images per forward pass.
+
+    Returns
+    -------
+    Curve
+        ``fractions``, ``scores`` and ``auc``, as for :func:`deletion`; here a higher
+        area is better.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
+    >>> curve = interp.insertion(model, images, interp.saliency(model, images), steps=4)
+    >>> curve.scores.shape
+    (2, 5)
+
+    """
+    return _curve("insertion", model, images, attributions, target, steps, output,
+                  batch_size, insert=True, start=start)

@@ -7,6 +7,8 @@ function that takes a layer accepts them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import keras
 
 from . import _model
@@ -147,3 +149,77 @@ def pick_layer(
 
     """
     return _model.pick("pick_layer", model, which, nth=nth)
+
+
+class LayerInfo(NamedTuple):
+    """One row of :func:`layer_table`.
+
+    Attributes
+    ----------
+    path : str
+        The layer's unique path (``"inner/conv"`` inside a nested model ``inner``): the
+        name every function that takes a layer accepts.
+    type : str
+        The layer's class name, e.g. ``"Conv2D"``.
+    output_shape : tuple or None
+        One example's output shape, without the batch axis (``None`` inside it where any
+        size is accepted); ``None`` when Keras does not know it (a layer called in
+        several places). A layer with several outputs has a tuple of shapes.
+    kernel_shape : tuple of int or None
+        For a convolution (Conv1D, Conv2D, Conv3D), its kernel's shape, e.g.
+        ``(kh, kw, in_channels, n_kernels)`` for Conv2D; ``None`` for other layers.
+    params : int
+        The layer's number of weights (a nested model counts all of its layers').
+
+    """
+
+    path: str
+    type: str
+    output_shape: tuple | None
+    kernel_shape: tuple[int, ...] | None
+    params: int
+
+
+def layer_table(model: keras.Model) -> list[LayerInfo]:
+    """Return one row per layer: its path, type, output shape, kernel shape and size.
+
+    The rows follow :func:`layer_paths`: depth first, a nested model before its own
+    layers. This is what the ``interp layers MODEL.keras`` command prints.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built Sequential (with or without ``Input``), Functional or nested model.
+
+    Returns
+    -------
+    list of LayerInfo
+
+    Raises
+    ------
+    TypeError
+        If *model* is not a Keras model.
+
+    Examples
+    --------
+    >>> import interp
+    >>> for row in interp.layer_table(interp.build_model()):
+    ...     print(row.path, row.type, row.output_shape, row.kernel_shape, row.params)
+    conv1 Conv2D (26, 26, 5) (3, 3, 1, 5) 50
+    conv2 Conv2D (24, 24, 15) (3, 3, 5, 15) 690
+    flatten Flatten (8640,) None 0
+    dense Dense (10,) None 86410
+
+    """
+    _model.check_model("layer_table", model)
+    rows = []
+    for path, layer in _model.walk(model):
+        kernel = getattr(layer, "kernel", None) if _model.is_conv(layer) else None
+        rows.append(LayerInfo(
+            path=path,
+            type=type(layer).__name__,
+            output_shape=_model.output_shape(layer),
+            kernel_shape=None if kernel is None else tuple(int(d) for d in kernel.shape),
+            params=int(layer.count_params()) if layer.built else 0,
+        ))
+    return rows

@@ -3,6 +3,9 @@
 :func:`trained_model` trains on the full Fashion-MNIST training set the first time and
 stores the result as a ``.keras`` file whose name carries a hash of everything that decides
 the weights. Every later call, in any process, loads that file instead of training.
+``trained_model(labels="shuffled")`` does the same for the network the data-randomization
+check needs: the same architecture, trained on a subset with shuffled labels until it
+has memorized them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import keras
 import numpy as np
 
 from ._model import backend, backend_version, deterministic
-from ._validate import check_int, describe
+from ._validate import check_choice, check_int, describe
 from .callbacks import KernelHistory
 from .data import data_checksum, load_fashion_mnist
 
@@ -40,6 +43,19 @@ _KERNELS_ENTRY = "interp-kernel-history.npz"
 _FORMAT = 2  # 2: the first layer's kernel history is stored with the model
 #: Snapshots of the first layer's kernels per training epoch.
 SNAPSHOTS_PER_EPOCH = 4
+#: How the shuffled-label network differs from the recipe; part of its cache key. It is
+#: trained on ``train_images`` training images drawn at random (seeded), their labels
+#: permuted among them (so every class keeps its count), for at most ``max_epochs``
+#: epochs, stopping after the first epoch after which its accuracy on them, measured,
+#: reaches ``stop_accuracy``.
+SHUFFLED = {
+    "train_images": 5000,
+    "labels": "seeded permutation within the subset",
+    "max_epochs": 150,
+    "stop_accuracy": 0.98,
+    "stop_rule": "measured accuracy on the subset after an epoch",
+}
+LABELS = ("true", "shuffled")
 
 
 def recipe() -> dict:
@@ -85,6 +101,15 @@ class TrainingInfo:
         When the first layer's kernels were recorded, in epochs (0.0: before training).
     kernel_snapshots : numpy.ndarray, shape (n_snapshots, 3, 3, 1, 5)
         The first layer's kernels at those times (see :class:`interp.KernelHistory`).
+    labels : {"true", "shuffled"}
+        What the network was trained on.
+    train_images : int or None
+        How many training images it saw.
+    train_accuracy : float or None
+        Accuracy on those images, with the labels it was trained on, measured after
+        training. For ``labels="shuffled"`` it shows how well the network memorized them.
+        ``None`` (as is ``train_images``) for a model cached by interp 0.1.0 before this
+        was recorded.
 
     """
 
@@ -96,6 +121,9 @@ class TrainingInfo:
     from_cache: bool
     kernel_times: np.ndarray
     kernel_snapshots: np.ndarray
+    labels: str = "true"
+    train_images: int | None = None
+    train_accuracy: float | None = None
 
 
 def build_model() -> keras.Sequential:
@@ -161,13 +189,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "interp"
 
 
-def cache_key(model: keras.Model, *, epochs: int, seed: int) -> str:
+def cache_key(model: keras.Model, *, epochs: int, seed: int, labels: str = "true") -> str:
     """Return a sha256 of everything that decides the trained weights.
 
     That is the architecture, the training recipe, the number of epochs, the seed, the
     data's checksum, the Keras version, and the backend with its version (TensorFlow's
     keys name only its version, as before other backends were supported, so models
-    cached then stay valid).
+    cached then stay valid); for ``labels="shuffled"`` also :data:`SHUFFLED` (the subset,
+    the label permutation and the stopping rule).
 
     Examples
     --------
@@ -190,29 +219,57 @@ def cache_key(model: keras.Model, *, epochs: int, seed: int) -> str:
     if name != "tensorflow":
         parts["backend"] = name
     parts[name] = backend_version()
+    if labels != "true":
+        parts["labels"] = labels
+        parts["shuffled"] = SHUFFLED
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 class _EpochLine(keras.callbacks.Callback):
-    """Print one compact line per epoch, fit for logs."""
+    """Print one compact line per epoch (or every *every* epochs), fit for logs."""
 
-    def __init__(self, epochs: int) -> None:
+    def __init__(self, epochs: int, every: int = 1) -> None:
         super().__init__()
         self.epochs = epochs
+        self.every = every
         self.started = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.started = time.perf_counter()
+        if epoch % self.every == 0:
+            self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
+        if (epoch + 1) % self.every and not self.model.stop_training:
+            return
         print(
             f"interp: epoch {epoch + 1}/{self.epochs}  loss {logs.get('loss', np.nan):.4f}  "
             f"accuracy {logs.get('accuracy', np.nan):.4f}  "
             f"({time.perf_counter() - self.started:.1f} s)",
             flush=True,
         )
+
+
+class _StopWhenFit(keras.callbacks.Callback):
+    """Stop training after the first epoch after which the model fits *x*, *y*.
+
+    Fitting means an accuracy of at least *accuracy*, measured on all of *x* with the
+    weights as they are at the end of the epoch (Keras's running mean over the epoch
+    lags behind them). It is measured only once that running mean is within 0.05 of
+    *accuracy*, which saves time and changes nothing.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, accuracy: float) -> None:
+        super().__init__()
+        self.x, self.y, self.accuracy = x, y, accuracy
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if (logs or {}).get("accuracy", 0.0) < self.accuracy - 0.05:
+            return
+        predicted = self.model.predict(self.x, batch_size=1000, verbose=0).argmax(axis=1)
+        if np.mean(predicted == self.y) >= self.accuracy:
+            self.model.stop_training = True
 
 
 def _load_cached(path: Path) -> keras.Model | None:
@@ -245,6 +302,9 @@ def _load_cached(path: Path) -> keras.Model | None:
         from_cache=True,
         kernel_times=snapshots["times"],
         kernel_snapshots=snapshots["kernels"],
+        labels=info.get("labels", "true"),
+        train_images=info.get("train_images"),
+        train_accuracy=info.get("train_accuracy"),
     )
     return model
 
@@ -271,44 +331,58 @@ def _save_atomically(
 
 def trained_model(
     *,
-    epochs: int = 3,
+    epochs: int | None = None,
     seed: int = 0,
+    labels: str = "true",
     cache_dir: str | os.PathLike | None = None,
     verbose: bool = True,
 ) -> keras.Model:
-    """Return the course's network trained on all 60,000 Fashion-MNIST training images.
+    """Return the course's network trained on Fashion-MNIST, from the cache after the first call.
 
-    The first call trains (about 20 s for 3 epochs on two CPU cores) and caches the model;
-    later calls with the same arguments load it in well under a second.
+    With ``labels="true"`` (the default) it is trained on all 60,000 training images; the
+    first call takes about 10-20 s for 3 epochs on two CPU cores. With ``labels="shuffled"``
+    it is the network of the data-randomization check :cite:p:`adebayo2018`: the same
+    architecture and recipe, trained on 5,000 training images whose labels were shuffled
+    among them, until it has memorized them (about a minute). It learns nothing about the
+    classes, so its test accuracy is at chance, 10%. Later calls with the same arguments
+    load the model in well under a second.
 
     Parameters
     ----------
-    epochs : int, default 3
-        Passes over the training set.
+    epochs : int, optional
+        Passes over the training set. Default 3 for true labels; for shuffled labels the
+        most it may take (default 150), stopping after the first epoch after which it
+        classifies 98% of its training images as labelled (``interp.models.SHUFFLED``).
     seed : int, default 0
         Seeds weight initialisation and shuffling (via :func:`keras.utils.set_random_seed`,
         which also seeds Python's and numpy's global generators) with TensorFlow's op
         determinism on (on that backend), so a rerun on the same machine, backend and
         versions gives the same weights. Each backend draws its own initial weights, so
-        the backends train different (equally accurate) networks.
+        the backends train different (equally accurate) networks. For shuffled labels it
+        also draws the subset and the permutation of its labels.
+    labels : {"true", "shuffled"}, default "true"
+        Which labels to train on.
     cache_dir : path-like, optional
         Where to cache; default ``interp.models.default_cache_dir()``
         (``$INTERP_CACHE_DIR`` if set).
     verbose : bool, default True
-        Print one line per training epoch and the test accuracy. Loading prints nothing.
+        Print a line per training epoch (every 10th for shuffled labels, and the last) and
+        the accuracies. Loading prints nothing.
 
     Returns
     -------
     keras.Model
         The trained, compiled model. Its attribute ``training_info`` is a
-        :class:`TrainingInfo` with the measured test accuracy (about 0.89), the per-epoch
-        history, the cache file and the first layer's kernels recorded
-        ``SNAPSHOTS_PER_EPOCH`` times per epoch.
+        :class:`TrainingInfo` with the measured test accuracy (about 0.89 for true labels,
+        about 0.10 for shuffled ones), the training accuracy, the per-epoch history, the
+        cache file and the first layer's kernels recorded ``SNAPSHOTS_PER_EPOCH`` times
+        per epoch.
 
     Raises
     ------
     ValueError
-        Before any training, if *cache_dir* is a file or the cache path is a directory.
+        Before any training, if *cache_dir* is a file or the cache path is a directory, or
+        *labels* is neither ``"true"`` nor ``"shuffled"``.
     TypeError
         If *cache_dir* is not a path.
 
@@ -322,11 +396,12 @@ def trained_model(
     Notes
     -----
     The cache file name holds a hash of the architecture, training recipe, epochs, seed,
-    data checksum, Keras version and backend with its version
-    (``interp.models.cache_key``), so changing any of them trains anew; on JAX and
-    PyTorch the name also says ``-jax`` or ``-torch``. The file is written to a temporary
-    name and renamed, so a crash or a concurrent run never leaves a half-written model
-    behind. Turning on op determinism is process-wide and stays on after training.
+    data checksum, Keras version and backend with its version, and for shuffled labels
+    of ``interp.models.SHUFFLED`` (``interp.models.cache_key``), so changing any of them
+    trains anew; on JAX and PyTorch the name also says ``-jax`` or ``-torch``. The file is
+    written to a temporary name and renamed, so a crash or a concurrent run never leaves a
+    half-written model behind. Turning on op determinism is process-wide and stays on
+    after training.
 
     Examples
     --------
@@ -334,10 +409,19 @@ def trained_model(
     >>> model = interp.trained_model()  # doctest: +SKIP
     >>> round(model.training_info.test_accuracy, 2)  # doctest: +SKIP
     0.89
+    >>> shuffled = interp.trained_model(labels="shuffled")  # doctest: +SKIP
+    >>> info = shuffled.training_info  # doctest: +SKIP
+    >>> info.train_accuracy > 0.95, round(info.test_accuracy, 1)  # doctest: +SKIP
+    (True, 0.1)
 
     """
-    epochs = check_int("trained_model", "epochs", epochs, minimum=1)
-    seed = check_int("trained_model", "seed", seed, minimum=0)
+    func = "trained_model"
+    labels = check_choice(func, "labels", labels, LABELS)
+    shuffled = labels == "shuffled"
+    if epochs is None:
+        epochs = SHUFFLED["max_epochs"] if shuffled else 3
+    epochs = check_int(func, "epochs", epochs, minimum=1)
+    seed = check_int(func, "seed", seed, minimum=0)
     if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
         raise TypeError(f"trained_model: cache_dir must be a path (str or os.PathLike), "
                         f"got {describe(cache_dir)}")
@@ -347,8 +431,9 @@ def trained_model(
         raise ValueError(f"trained_model: cache_dir must be a directory, but {directory} is a "
                          "file; pass another cache_dir or set INTERP_CACHE_DIR")
 
-    key = cache_key(build_model(), epochs=epochs, seed=seed)
-    path = directory / f"fashion-cnn{_backend_tag()}-e{epochs}-s{seed}-{key[:16]}.keras"
+    key = cache_key(build_model(), epochs=epochs, seed=seed, labels=labels)
+    stem = "fashion-cnn-shuffled" if shuffled else "fashion-cnn"
+    path = directory / f"{stem}{_backend_tag()}-e{epochs}-s{seed}-{key[:16]}.keras"
     if path.is_dir():
         raise ValueError(f"trained_model: the cache path {path} is a directory, not a model "
                          "file; remove it or pass another cache_dir")
@@ -357,13 +442,24 @@ def trained_model(
         return cached
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    if shuffled:
+        rng = np.random.default_rng([seed, 1])
+        chosen = np.sort(rng.permutation(len(x_train))[:SHUFFLED["train_images"]])
+        x_train, y_train = x_train[chosen], rng.permutation(y_train[chosen])
     keras.utils.set_random_seed(seed)
     deterministic()
     model = build_model()
     if verbose:
-        print(f"interp: training the Fashion-MNIST CNN ({epochs} epochs, seed {seed})",
-              flush=True)
+        what = (f"on {len(x_train)} images with shuffled labels, until it fits "
+                f"{SHUFFLED['stop_accuracy']:.0%} of them" if shuffled
+                else f"({epochs} epochs, seed {seed})")
+        print(f"interp: training the Fashion-MNIST CNN {what}", flush=True)
     kernel_history = KernelHistory("conv1", per_epoch=SNAPSHOTS_PER_EPOCH)
+    callbacks: list[keras.callbacks.Callback] = [kernel_history]
+    if shuffled:
+        callbacks.insert(0, _StopWhenFit(x_train, y_train, SHUFFLED["stop_accuracy"]))
+    if verbose:
+        callbacks.append(_EpochLine(epochs, every=10 if shuffled else 1))
     started = time.perf_counter()
     fit = model.fit(
         x_train, y_train,
@@ -371,19 +467,23 @@ def trained_model(
         batch_size=RECIPE["batch_size"],
         shuffle=RECIPE["shuffle"],
         verbose=0,
-        callbacks=[kernel_history, _EpochLine(epochs)] if verbose else [kernel_history],
+        callbacks=callbacks,
     )
     seconds = time.perf_counter() - started
+    _, train_accuracy = model.evaluate(x_train, y_train, batch_size=1000, verbose=0)
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     history = [
-        {"loss": float(fit.history["loss"][e]), "accuracy": float(fit.history["accuracy"][e])}
-        for e in range(epochs)
+        {"loss": float(loss), "accuracy": float(accuracy)}
+        for loss, accuracy in zip(fit.history["loss"], fit.history["accuracy"], strict=True)
     ]
     info = {
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "history": history,
         "train_seconds": seconds,
+        "labels": labels,
+        "train_images": len(x_train),
+        "train_accuracy": float(train_accuracy),
     }
     snapshots = {"times": kernel_history.times, "kernels": kernel_history.kernels}
     try:
@@ -397,7 +497,8 @@ def trained_model(
             stacklevel=2,
         )
     if verbose:
-        print(f"interp: test accuracy {test_accuracy:.4f}; cached as {path.name}", flush=True)
+        print(f"interp: training accuracy {train_accuracy:.4f}, test accuracy "
+              f"{test_accuracy:.4f}\ninterp: cached as {path.name}", flush=True)
     model.training_info = TrainingInfo(
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),
@@ -407,5 +508,8 @@ def trained_model(
         from_cache=False,
         kernel_times=snapshots["times"],
         kernel_snapshots=snapshots["kernels"],
+        labels=labels,
+        train_images=len(x_train),
+        train_accuracy=float(train_accuracy),
     )
     return model

@@ -52,6 +52,28 @@ def _bare(ax: Axes) -> None:
     ax.set_yticks([])
 
 
+GRAY_OR_RGB = "one image, grayscale (h, w) or (h, w, 1), or RGB (h, w, 3)"
+
+
+def _as_image(func: str, name: str, value: object) -> np.ndarray:
+    """Return one image as ``(h, w)`` (grayscale) or ``(h, w, 3)`` (RGB)."""
+    array = as_real_array(func, name, value)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3):
+        return array
+    raise ValueError(f"{func}: {name} must be {GRAY_OR_RGB}, got {describe(array)}")
+
+
+def _show_image(ax: Axes, image: np.ndarray) -> None:
+    """Draw a grayscale or RGB image with 0 black and max(1, its maximum) white."""
+    top = max(1.0, float(image.max()))
+    if image.ndim == 3:
+        ax.imshow(np.clip(image / top, 0.0, 1.0))
+    else:
+        ax.imshow(image, cmap="gray", vmin=0.0, vmax=top)
+
+
 def plot_kernel(
     kernel: np.ndarray,
     ax: Axes | None = None,
@@ -89,6 +111,8 @@ def plot_kernel(
     >>> import numpy as np
     >>> import interp
     >>> ax = interp.plot_kernel(np.array([[-1.0, 0.0, 1.0]] * 3), title="vertical edge")
+    >>> ax.images[0].get_clim(), [text.get_text() for text in ax.texts[:3]]
+    ((-1.0, 1.0), ['-1.00', '0.00', '1.00'])
 
     """
     kern = as_2d("plot_kernel", "kernel", kernel, f"{ONE_KERNEL} or draw all with plot_kernels")
@@ -120,6 +144,7 @@ def plot_kernels(
     annotate: bool = False,
     kernel_names: Sequence[str] | None = None,
     title: str | None = None,
+    vmax: float | None = None,
 ) -> Figure:
     """Draw every kernel of a layer: one column per kernel, one row per input channel.
 
@@ -136,6 +161,10 @@ def plot_kernels(
         Column titles; default ``"kernel 0"``, ``"kernel 1"``, ...
     title : str, optional
         Figure title.
+    vmax : float, optional
+        Colour limit (the scale runs from ``-vmax`` to ``vmax``); default the largest
+        absolute weight drawn. Pass the whole layer's to draw its kernels in several
+        figures on one scale.
 
     Returns
     -------
@@ -169,7 +198,8 @@ def plot_kernels(
     n_channels, n_kernels = kernels.shape[2], kernels.shape[3]
     if kernel_names is not None:
         kernel_names = check_labels(func, "kernel_names", kernel_names, n_kernels)
-    limit = _symmetric_limit(kernels)
+    limit = (check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
+             if vmax is not None else _symmetric_limit(kernels))
     # A fixed layout in inches: constrained layout costs seconds on a 5 x 15 grid.
     cell = 1.35 if n_kernels > 8 else 1.8
     left, right, top, bottom = (0.9 if n_channels > 1 else 0.2), 1.2, 0.8, 0.15
@@ -231,6 +261,9 @@ def plot_response(
     >>> image = np.zeros((28, 28))
     >>> image[:, 14:] = 1.0
     >>> fig = interp.plot_response(image, np.array([[-1.0, 0.0, 1.0]] * 3))
+    >>> response = fig.axes[2].images[0]   # 3 where the edge lies under the kernel
+    >>> response.get_array()[0, 10:16].tolist(), response.get_clim()
+    ([0.0, 0.0, 3.0, 3.0, 0.0, 0.0], (-3.0, 3.0))
 
     """
     from .convolution import convolve
@@ -263,12 +296,13 @@ def plot_images(
     ncols: int = 8,
     class_names: Sequence[str] | None = None,
 ) -> Figure:
-    """Draw grayscale images in a grid, titled with their class names.
+    """Draw grayscale or RGB images in a grid, titled with their class names.
 
     Parameters
     ----------
-    images : array-like, shape (n, h, w) or (n, h, w, 1)
-        Grayscale images, 0 black.
+    images : array-like, shape (n, h, w), (n, h, w, 1) or (n, h, w, 3)
+        Grayscale or RGB images (channels last), 0 black and 1 white (or the image's
+        maximum, if larger).
     labels : sequence of int, optional
         One label per image; titles are ``class_names[label]``.
     ncols : int, default 8
@@ -285,22 +319,25 @@ def plot_images(
     >>> import interp
     >>> _, (x_test, y_test) = interp.load_fashion_mnist()
     >>> fig = interp.plot_images(x_test[:16], y_test[:16])
+    >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:3]]
+    (16, ['Ankle boot', 'Pullover', 'Trouser'])
 
     """
     from .data import CLASS_NAMES
 
     func = "plot_images"
     array = as_real_array(func, "images", images)
-    if array.ndim == 3 and array.shape[2] == 1:
+    if array.ndim == 3 and array.shape[2] in (1, 3):
         raise ValueError(
-            f"{func}: images must be a batch, (n, h, w) or (n, h, w, 1), got "
+            f"{func}: images must be a batch, (n, h, w), (n, h, w, 1) or (n, h, w, 3), got "
             f"{describe(array)}, which is one image; pass images[np.newaxis] or x[i:i + 1]"
         )
     if array.ndim == 4 and array.shape[3] == 1:
         array = array[..., 0]
-    if array.ndim != 3:
+    if array.ndim != 3 and not (array.ndim == 4 and array.shape[3] == 3):
         raise ValueError(
-            f"{func}: images must be (n, h, w) or (n, h, w, 1), got {describe(array)}"
+            f"{func}: images must be (n, h, w), (n, h, w, 1) or (n, h, w, 3), "
+            f"got {describe(array)}"
         )
     ncols = check_int(func, "ncols", ncols, minimum=1)
     names = CLASS_NAMES if class_names is None else check_labels(func, "class_names", class_names)
@@ -326,7 +363,7 @@ def plot_images(
         if i >= n:
             ax.set_axis_off()
             continue
-        ax.imshow(array[i], cmap="gray", vmin=0.0, vmax=max(1.0, float(array[i].max())))
+        _show_image(ax, array[i])
         if labels is not None:
             ax.set_title(names[int(labels[i])], fontsize=9)
     return fig
@@ -339,20 +376,20 @@ def plot_patches(
     title: str | None = None,
     vmax: float = 1.0,
 ) -> Figure:
-    """Draw a grid of small grayscale patches as one image, e.g. top-activating crops.
+    """Draw a grid of small patches as one image, e.g. top-activating crops.
 
     Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast.
 
     Parameters
     ----------
-    patches : array-like, shape (rows, cols, h, w) or (rows, cols, h, w, 1)
-        For example the output of :func:`interp.crop_patches`.
+    patches : array-like, shape (rows, cols, h, w), (rows, cols, h, w, 1) or (rows, cols, h, w, 3)
+        Grayscale or RGB patches, for example the output of :func:`interp.crop_patches`.
     row_labels : sequence of str, optional
         One label per row, written on the left; default the row numbers.
     title : str, optional
         Figure title.
     vmax : float, default 1.0
-        The pixel value drawn white (0 is black).
+        The pixel value drawn white (0 is black); in RGB, the value of a full channel.
 
     Returns
     -------
@@ -363,6 +400,8 @@ def plot_patches(
     >>> import numpy as np
     >>> import interp
     >>> fig = interp.plot_patches(np.random.default_rng(0).random((5, 9, 3, 3)))
+    >>> fig.axes[0].images[0].get_array().shape  # 5 x 9 patches, each enlarged to 15 x 15
+    (79, 143)
 
     """
     func = "plot_patches"
@@ -370,12 +409,13 @@ def plot_patches(
     array = as_real_array(func, "patches", patches)
     if array.ndim == 5 and array.shape[4] == 1:
         array = array[..., 0]
-    if array.ndim != 4:
+    rgb = array.ndim == 5 and array.shape[4] == 3
+    if array.ndim != 4 and not rgb:
         raise ValueError(
-            f"{func}: patches must be (rows, cols, h, w) or (rows, cols, h, w, 1), "
-            f"got {describe(array)}"
+            f"{func}: patches must be (rows, cols, h, w), (rows, cols, h, w, 1) or "
+            f"(rows, cols, h, w, 3), got {describe(array)}"
         )
-    rows, cols, h, w = array.shape
+    rows, cols, h, w = array.shape[:4]
     if row_labels is not None:
         row_labels = check_labels(func, "row_labels", row_labels, rows)
     vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
@@ -383,13 +423,20 @@ def plot_patches(
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
     h, w, gap = h * zoom, w * zoom, 1
-    mosaic = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    gap_color = (0x4C / 255, 0x72 / 255, 0xB0 / 255)  # gaps: blue, not a gray
+    size = (rows * (h + gap) - gap, cols * (w + gap) - gap)
+    mosaic = np.full((*size, 3) if rgb else size, np.nan)
     for r in range(rows):
         for c in range(cols):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = array[r, c]
-    cmap = plt.get_cmap("gray").with_extremes(bad="#4c72b0")  # gaps: blue, not a gray
     fig, ax = plt.subplots(figsize=(inches * cols + 0.8, inches * rows * h / w + 0.7))
-    ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
+    if rgb:
+        mosaic = np.clip(mosaic / vmax, 0.0, 1.0)
+        mosaic[np.isnan(mosaic).any(axis=-1)] = gap_color
+        ax.imshow(mosaic, interpolation="nearest")
+    else:
+        cmap = plt.get_cmap("gray").with_extremes(bad=gap_color)
+        ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
     ax.set_yticklabels(row_labels if row_labels is not None else [str(r) for r in range(rows)])
@@ -399,6 +446,133 @@ def plot_patches(
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(
+    maps: np.ndarray,
+    image: np.ndarray | None = None,
+    *,
+    ncols: int = 8,
+    signed: bool | None = None,
+    channel_names: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw one image's feature maps, one panel per channel, on one shared colour scale.
+
+    Sharing the scale (and one colorbar) shows which channels respond strongly and which
+    hardly at all. Non-negative maps (after a ReLU) are drawn with the sequential
+    ``Reds`` from 0 (white) to the largest value; signed maps with the diverging colormap,
+    white at 0 and symmetric limits.
+
+    Parameters
+    ----------
+    maps : array-like, shape (h, w, channels) or (h, w)
+        One image's output of a layer, channels last, e.g.
+        ``interp.feature_maps(model, x, "conv1")["conv1"][0]``.
+    image : array-like, optional
+        The input image, grayscale ``(h, w)``/``(h, w, 1)`` or RGB ``(h, w, 3)``, drawn
+        first (its size may differ from the maps').
+    ncols : int, default 8
+        Panels per row; the channels wrap onto as many rows as needed.
+    signed : bool, optional
+        Draw with the diverging colormap (True) or the sequential one (False). Default:
+        diverging when any value is negative.
+    channel_names : sequence of str, optional
+        One title per channel; default ``"channel 0"``, ``"channel 1"``, ...
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If *maps* is not 2-D or 3-D, or has negative values while ``signed=False``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> x = np.random.default_rng(0).random((1, 28, 28, 1))
+    >>> maps = interp.feature_maps(model, x, "conv1")["conv1"][0]
+    >>> fig = interp.plot_feature_maps(maps, x[0], ncols=6)
+    >>> len(fig.axes)  # the image, the maps (one mosaic) and a colorbar
+    3
+
+    """
+    func = "plot_feature_maps"
+    title = check_text(func, "title", title)
+    signed = check_bool(func, "signed", signed, allow_none=True)
+    ncols = check_int(func, "ncols", ncols, minimum=1)
+    array = as_real_array(func, "maps", maps)
+    if array.ndim == 2:
+        array = array[:, :, np.newaxis]
+    if array.ndim != 3:
+        raise ValueError(f"{func}: maps must be one image's maps, (h, w, channels) or (h, w), "
+                         f"got {describe(array)}")
+    n_channels = array.shape[2]
+    if channel_names is not None:
+        channel_names = check_labels(func, "channel_names", channel_names, n_channels)
+    img = None if image is None else _as_image(func, "image", image)
+    if signed is None:
+        signed = bool(array.min() < 0)
+    elif not signed and array.min() < 0:
+        raise ValueError(f"{func}: maps must be non-negative when drawn with signed=False, "
+                         f"got a minimum of {array.min():.3g}; draw them as signed")
+    cols = min(ncols, n_channels)
+    rows = -(-n_channels // cols)
+    h, w = array.shape[:2]
+    # One mosaic image with gaps instead of one axes per channel: a figure of 64 maps
+    # draws in a fraction of a second. Row gaps leave room for the channel names.
+    col_gap, row_gap = max(1, round(0.08 * w)), max(2, round(0.3 * h))
+    mosaic = np.full((rows * (h + row_gap), cols * (w + col_gap) - col_gap), np.nan)
+    corners = []
+    for k in range(n_channels):
+        r, c = divmod(k, cols)
+        top, left = r * (h + row_gap) + row_gap, c * (w + col_gap)
+        mosaic[top:top + h, left:left + w] = array[:, :, k]
+        corners.append((top, left))
+    cell = 1.1  # inches per map
+    scale = cell / w
+    mosaic_w, mosaic_h = mosaic.shape[1] * scale, mosaic.shape[0] * scale
+    image_w = cell * 1.1 if img is not None else 0.0
+    left_in, bar_in, top_in, bottom_in = 0.15, 1.0, 0.35 * bool(title) + 0.05, 0.1
+    width = left_in + image_w + (0.25 if img is not None else 0.0) + mosaic_w + bar_in
+    height = top_in + max(mosaic_h, image_w + cell * 0.3) + bottom_in
+    fig = plt.figure(figsize=(width, height))
+    peak = float(np.abs(array).max())
+    limit = peak if peak > 0 else 1.0
+    cmap, vmin = (DIVERGING, -limit) if signed else (SEQUENTIAL, 0.0)
+    if img is not None:
+        ax_img = fig.add_axes((left_in / width, (height - top_in - cell * 0.3 - image_w) / height,
+                               image_w / width, image_w / height))
+        _show_image(ax_img, img)
+        ax_img.set_title("input", fontsize=9)
+        _bare(ax_img)
+    x0 = left_in + image_w + (0.25 if img is not None else 0.0)
+    ax = fig.add_axes((x0 / width, (height - top_in - mosaic_h) / height,
+                       mosaic_w / width, mosaic_h / height))
+    shown = ax.imshow(mosaic, cmap=plt.get_cmap(cmap).with_extremes(bad="white"), vmin=vmin,
+                      vmax=limit, interpolation="nearest", aspect="equal")
+    ax.set_axis_off()
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    frames = [Rectangle((left - 0.5, top - 0.5), w, h) for top, left in corners]
+    ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor="0.25", linewidth=0.6,
+                                      clip_on=False))
+    for k, (top, left) in enumerate(corners):
+        name = channel_names[k] if channel_names else f"channel {k}"
+        ax.text(left + w / 2 - 0.5, top - 0.9, name, ha="center", va="bottom", fontsize=8)
+    bar = fig.add_axes(((x0 + mosaic_w + 0.2) / width, (height - top_in - mosaic_h) / height,
+                        0.13 / width, mosaic_h / height))
+    fig.colorbar(shown, cax=bar, label="activation")
+    if title:
+        fig.suptitle(title, y=1 - 0.08 / height, va="top", fontsize=11)
     return fig
 
 
@@ -428,8 +602,8 @@ def plot_attributions(
 
     Parameters
     ----------
-    image : array-like, shape (h, w) or (h, w, 1)
-        The explained image.
+    image : array-like, shape (h, w), (h, w, 1) or (h, w, 3)
+        The explained image, grayscale or RGB (channels last), 0 black.
     maps : dict of str to array-like, each shaped (h, w)
         Attribution maps by name, e.g. ``{"saliency": interp.saliency(model, x)[0]}``.
     signed : bool or mapping of str to bool, default True
@@ -469,7 +643,7 @@ def plot_attributions(
     func = "plot_attributions"
     title = check_text(func, "title", title)
     colorbar = check_bool(func, "colorbar", colorbar)
-    img = as_2d(func, "image", image, GRAYSCALE_IMAGE)
+    img = _as_image(func, "image", image)
     if not isinstance(maps, dict) or not maps:
         raise TypeError(f"{func}: maps must be a non-empty dict of name to (h, w) array, "
                         f"got {describe(maps)}")
@@ -487,8 +661,8 @@ def plot_attributions(
     arrays = {}
     for name, values in maps.items():
         array = as_real_array(func, f"maps[{name!r}]", values)
-        if array.shape != img.shape:
-            raise ValueError(f"{func}: maps[{name!r}] must have the image's shape {img.shape}, "
+        if array.shape != img.shape[:2]:
+            raise ValueError(f"{func}: maps[{name!r}] must have the image's shape {img.shape[:2]}, "
                              f"got {describe(array)}")
         if not kinds[name] and array.min() < 0:
             raise ValueError(f"{func}: maps[{name!r}] must be non-negative when drawn with "
@@ -505,7 +679,10 @@ def plot_attributions(
     elif len(axes) != 1 + len(arrays):
         raise ValueError(f"{func}: axes must hold {1 + len(arrays)} axes, got {len(axes)}")
     fig = axes[0].figure
-    axes[0].imshow(img, cmap="gray")
+    if img.ndim == 2:
+        axes[0].imshow(img, cmap="gray")
+    else:
+        _show_image(axes[0], img)
     axes[0].set_title(title or "image", fontsize=10)
     _bare(axes[0])
     for ax, (name, array) in zip(axes[1:], arrays.items(), strict=True):

@@ -64,13 +64,15 @@ def test_randomization_keeps_batch_norm_alive():
     np.testing.assert_allclose(target, expected * scale, rtol=1e-4, atol=1e-6)
 
 
-def test_randomization_similarity_is_spearman_of_the_absolute_maps(model_kinds):
+def test_randomization_similarity_is_spearman_of_the_signed_and_absolute_maps(model_kinds):
     model = model_kinds["functional"]
     x = _images((12, 12, 1), n=5)
     check = interp.model_randomization(model, x, target=1, seed=3)
-    expected = [spearmanr(np.abs(a).ravel(), np.abs(b).ravel()).statistic
-                for a, b in zip(check.trained, check.randomized, strict=True)]
-    np.testing.assert_allclose(check.similarity, expected, atol=1e-12)
+    pairs = list(zip(check.trained, check.randomized, strict=True))
+    signed = [spearmanr(a.ravel(), b.ravel()).statistic for a, b in pairs]
+    absolute = [spearmanr(np.abs(a).ravel(), np.abs(b).ravel()).statistic for a, b in pairs]
+    np.testing.assert_allclose(check.similarity, signed, atol=1e-12)
+    np.testing.assert_allclose(check.similarity_abs, absolute, atol=1e-12)
     # and the randomized maps come from a model drawn from the layers' own initializers:
     # the seed changes them, the same seed repeats them
     other = interp.model_randomization(model, x, target=1, seed=4)

@@ -215,7 +215,7 @@ def test_model_randomization(model_kinds, images):
     assert not np.allclose(check.trained, check.randomized)
     again = interp.model_randomization(model, images, target=1, seed=3)
     np.testing.assert_array_equal(again.randomized, check.randomized)  # seeded
-    assert np.all(np.abs(check.similarity) <= 1)
+    # (check.similarity against scipy's Spearman: test_any_model.py)
     # the trained model is untouched
     np.testing.assert_allclose(interp.saliency(model, images, target=1), check.trained, atol=1e-7)
     with pytest.raises(TypeError, match="model_randomization: method must be callable"):

@@ -61,7 +61,8 @@ def arrays(shape=None):
             return np.full(dims, "a")
         if dtype is object:
             return np.array([None] * size, dtype=object).reshape(dims) if dims else None
-        array = values.astype(dtype).reshape(dims) if dims else values.astype(dtype)[0]
+        with np.errstate(invalid="ignore"):  # NaN and inf cast to integers on purpose
+            array = values.astype(dtype).reshape(dims) if dims else values.astype(dtype)[0]
         return array
 
     fills = st.sampled_from([1.0, 255.0, -1.0, np.nan, np.inf, 0.0])
@@ -77,6 +78,9 @@ GOOD_IMAGES = st.integers(1, 4).map(
     lambda n: np.random.default_rng(n).random((n, 8, 8, 1)).astype(np.float32))
 POOLS = {
     "model": st.one_of(st.sampled_from(list(MODELS.values())), ANYTHING),
+    "shuffled_model": st.one_of(st.sampled_from(list(MODELS.values())), ANYTHING),
+    "attributions": st.one_of(arrays((3, 8, 8)), arrays((3, 8, 8, 1)), ANYTHING),
+    "start": st.one_of(st.none(), arrays((8, 8, 1)), arrays((3, 8, 8, 1)), ANYTHING),
     "images": st.one_of(GOOD_IMAGES, arrays((3, 8, 8, 1)), ANYTHING),
     "image": st.one_of(arrays((8, 8)), ANYTHING),
     "kernel": st.one_of(arrays((3, 3)), st.integers(-4, 4), ANYTHING),

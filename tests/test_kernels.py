@@ -7,13 +7,23 @@ import pytest
 import interp
 
 
-def test_get_kernels_is_get_weights(any_model):
+def test_get_kernels_returns_the_weights_that_were_set():
+    # weights set by hand (each entry distinct), not read back with get_weights()
+    layer = keras.layers.Conv2D(3, (2, 3))
+    layer.build((None, 8, 8, 2))
+    kernels = np.arange(2 * 3 * 2 * 3, dtype=np.float32).reshape(2, 3, 2, 3)
+    bias = np.array([-1.0, 0.5, 2.0], np.float32)
+    layer.set_weights([kernels, bias])
+    got_kernels, got_bias = interp.get_kernels(layer)
+    np.testing.assert_array_equal(got_kernels, kernels)
+    np.testing.assert_array_equal(got_bias, bias)
+    assert got_kernels[1, 2, 0, 1] == 1 * 18 + 2 * 6 + 0 * 3 + 1  # axes (kh, kw, in, out)
+
+
+def test_get_kernels_on_every_model_kind(any_model):
     layer = interp.conv_layers(any_model)[1]
     kernels, bias = interp.get_kernels(layer)
-    weights = layer.get_weights()
-    np.testing.assert_array_equal(kernels, weights[0])
-    np.testing.assert_array_equal(bias, weights[1])
-    assert kernels.shape == (2, 3, 2, 3)
+    assert kernels.shape == (2, 3, 2, 3) and bias.shape == (3,)
 
 
 def test_course_shapes():
@@ -27,6 +37,7 @@ def test_no_bias_gives_zeros():
     kernels, bias = interp.get_kernels(layer)
     assert kernels.shape == (3, 3, 2, 4)
     np.testing.assert_array_equal(bias, np.zeros(4))
+    assert bias.dtype == kernels.dtype == np.float32  # no float64 zeros beside float32 weights
 
 
 @pytest.mark.parametrize("layer", [keras.layers.Dense(3), keras.layers.Flatten(),

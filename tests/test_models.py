@@ -40,6 +40,18 @@ def test_cache_key_covers_what_decides_the_weights():
     other = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
                               keras.layers.Dense(10)])
     assert base != models.cache_key(other, epochs=3, seed=0)
+    shuffled = models.cache_key(model, epochs=3, seed=0, labels="shuffled")
+    assert shuffled != base
+    assert shuffled == models.cache_key(model, epochs=3, seed=0, labels="shuffled")
+
+
+def test_shuffled_cache_key_covers_its_recipe(monkeypatch):
+    model = interp.build_model()
+    before = models.cache_key(model, epochs=3, seed=0, labels="shuffled")
+    true_before = models.cache_key(model, epochs=3, seed=0)
+    monkeypatch.setitem(models.SHUFFLED, "train_images", 4000)
+    assert models.cache_key(model, epochs=3, seed=0, labels="shuffled") != before
+    assert models.cache_key(model, epochs=3, seed=0) == true_before  # the shared cache stays
 
 
 def test_cache_dir_from_environment(tmp_path, monkeypatch):
@@ -175,7 +187,42 @@ def test_an_unwritable_cache_returns_the_trained_model_with_a_warning(tmp_path, 
     ({"epochs": 0}, ValueError, "trained_model: epochs must be an int >= 1, got 0"),
     ({"epochs": 2.5}, TypeError, "trained_model: epochs must be an int"),
     ({"seed": -1}, ValueError, "trained_model: seed must be an int >= 0"),
+    ({"labels": "random"}, ValueError, "trained_model: labels must be 'true' or 'shuffled'"),
+    ({"labels": None}, ValueError, "trained_model: labels must be 'true' or 'shuffled'"),
 ])
 def test_bad_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         interp.trained_model(**kwargs)
+
+
+def test_shuffled_labels_train_until_fit_and_stop(tmp_path, monkeypatch, tiny_data, capsys):
+    """On 40 noise images: the labels are permuted, training stops once they are fit."""
+    monkeypatch.setitem(models.SHUFFLED, "train_images", 40)
+    monkeypatch.setitem(models.SHUFFLED, "stop_accuracy", 0.9)
+    seen = {}
+    fit = keras.Model.fit
+
+    def recording_fit(self, x, y, *args, **kwargs):
+        seen["x"], seen["y"] = x, y
+        return fit(self, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    model = interp.trained_model(labels="shuffled", epochs=60, cache_dir=tmp_path)
+    info = model.training_info
+    (x_all, y_all), _ = models.load_fashion_mnist()
+    assert len(seen["x"]) == info.train_images == 40
+    # the images are a subset; the labels are theirs, permuted (same counts per class)
+    rows = [int(np.flatnonzero((x_all == image).all(axis=(1, 2, 3)))[0]) for image in seen["x"]]
+    assert np.array_equal(np.sort(seen["y"]), np.sort(y_all[rows]))
+    assert not np.array_equal(seen["y"], y_all[rows])
+    # it stopped at the first epoch after which it fits them, measured here again
+    predicted = model.predict(seen["x"], verbose=0).argmax(axis=1)
+    assert np.mean(predicted == seen["y"]) == pytest.approx(info.train_accuracy)
+    assert info.train_accuracy >= 0.9
+    assert len(info.history) < 60
+    assert info.labels == "shuffled" and "shuffled" in info.cache_file.name
+    out = capsys.readouterr().out
+    assert "shuffled labels" in out and "training accuracy" in out
+    again = interp.trained_model(labels="shuffled", epochs=60, cache_dir=tmp_path)
+    assert again.training_info.from_cache
+    assert again.training_info.train_accuracy == info.train_accuracy

@@ -54,7 +54,11 @@ def test_plot_response_shows_the_convolution():
     kern = np.array([[-1.0, 0.0, 1.0]] * 3)
     fig = interp.plot_response(image, kern)
     response = fig.axes[2].images[0].get_array()
-    np.testing.assert_array_equal(response, interp.convolve(image, kern))
+    # by hand: output column j sees input columns j..j+2 and answers 3 * (img[j+2] - img[j]),
+    # which is 3 where the edge (between columns 4 and 5) lies under the kernel: j = 3, 4
+    expected = np.zeros((8, 8))
+    expected[:, 3:5] = 3.0
+    np.testing.assert_array_equal(response, expected)
     assert fig.axes[2].images[0].get_clim() == (-3.0, 3.0)
 
 

@@ -20,7 +20,8 @@ import numpy as np
 import interp
 
 (x_train, y_train), (x_test, y_test) = interp.load_fashion_mnist()
-print(f"training images {x_train.shape}, test images {x_test.shape}, dtype {x_test.dtype}")
+print(f"training images {x_train.shape}, test images {x_test.shape}, "
+      f"dtype {x_test.dtype}")
 print(f"pixel range [{x_test.min()}, {x_test.max()}]")
 counts = np.bincount(y_train)
 if counts.min() == counts.max():
@@ -43,12 +44,13 @@ fig = interp.plot_images(x_test[first_of_each], y_test[first_of_each], ncols=5)
 # flattening step and a dense read-out with one output per class.
 # :func:`interp.trained_model` trains it on all 60,000 training images the first time it
 # is called and loads the cached copy on every later call; the training time below is
-# the one measured when the cached copy was made. (``verbose=True``, the default,
-# prints one line per epoch while it trains.)
+# the one measured when the cached copy this site uses was made (about 10–20 s on two
+# CPU cores, depending on what else the machine is doing). (``verbose=True``, the
+# default, prints one line per epoch while it trains.)
 model = interp.trained_model(verbose=False)
 info = model.training_info
 print(f"{len(info.history)} epochs of training took {info.train_seconds:.0f} s "
-      f"({'loaded from the cache' if info.from_cache else 'trained just now'})")
+      f"({'when the cached copy was made' if info.from_cache else 'just now'})")
 print(f"cache file: {info.cache_file.name}")
 model.summary()
 
@@ -58,7 +60,8 @@ model.summary()
 probabilities = model.predict(x_test, batch_size=1000, verbose=0)
 predicted = probabilities.argmax(axis=1)
 accuracy = float(np.mean(predicted == y_test))
-print(f"test accuracy: {accuracy:.4f} ({int(np.sum(predicted == y_test))} of {len(y_test)})")
+correct = int(np.sum(predicted == y_test))
+print(f"test accuracy: {accuracy:.4f} ({correct} of {len(y_test)})")
 
 # %%
 # What did training buy? :func:`interp.build_model` makes the same network with fresh,
@@ -73,23 +76,27 @@ print(f"untrained copy: test accuracy {chance:.3f} (guessing scores 0.100)")
 print(f"-> training took it from {chance:.3f} to {accuracy:.3f}")
 
 # %%
-# The overall number hides large differences between classes. The chart sorts them from
-# the class the network gets wrong most often to the one it gets right most often.
+# The overall number hides large differences between classes. The chart lists them from
+# top to bottom, from the class the network gets wrong most often to the one it gets
+# right most often.
 per_class = [float(np.mean(predicted[y_test == c] == c)) for c in range(10)]
 order = np.argsort(per_class)
 worst, best = interp.CLASS_NAMES[order[0]], interp.CLASS_NAMES[order[-1]]
 print(f"hardest class: {worst} ({per_class[order[0]]:.3f}); "
       f"easiest: {best} ({per_class[order[-1]]:.3f})")
-confused = np.bincount(predicted[(y_test == order[0]) & (predicted != order[0])], minlength=10)
-print(f"a misclassified {worst} is most often taken for a {interp.CLASS_NAMES[confused.argmax()]}")
+missed = (y_test == order[0]) & (predicted != order[0])
+taken_for = interp.CLASS_NAMES[np.bincount(predicted[missed], minlength=10).argmax()]
+print(f"a misclassified {worst} is most often taken for a {taken_for}")
 sneaker = interp.class_index("Sneaker")  # the label of a class, from its name
 print(f"Sneaker is label {sneaker}; test accuracy on sneakers {per_class[sneaker]:.3f}")
 
 fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-ax.barh([interp.CLASS_NAMES[c] for c in order], [per_class[c] for c in order], color="C0")
+names = [interp.CLASS_NAMES[c] for c in order]
+ax.barh(names, [per_class[c] for c in order], color="C0")
+ax.invert_yaxis()  # the first bar (the hardest class) on top
 ax.set_xlim(0, 1)
 ax.set_xlabel("test accuracy")
-ax.set_title(f"per-class accuracy (overall {accuracy:.3f})")
+ax.set_title(f"per-class accuracy, hardest class first (overall {accuracy:.3f})")
 
 plt.show()  # shows the figures when run as a script
 

@@ -27,21 +27,26 @@ for position, layer in enumerate(model.layers):
 # %%
 # Picking one layer
 # -----------------
-# Plain indexing works: ``model.layers[0]`` is the first convolution. :func:`interp.pick_layer`
-# does the same and also accepts a name or a layer type, and when the request is wrong
-# it says what exists instead of raising a bare ``IndexError``.
+# Plain indexing works: ``model.layers[0]`` is the first convolution.
+# :func:`interp.pick_layer` does the same and also accepts a name or a layer type.
 first = model.layers[0]
-print("by index:", interp.pick_layer(model, 0).name, "| same object as model.layers[0]:",
-      interp.pick_layer(model, 0) is first)
+print("by index:", interp.pick_layer(model, 0).name,
+      "| same object as model.layers[0]:", interp.pick_layer(model, 0) is first)
 print("from the end:", interp.pick_layer(model, -1).name)
 print("by name:", interp.pick_layer(model, "conv2").name)
 print("by type:", interp.pick_layer(model, keras.layers.Dense).name)
 print("second of a type:", interp.pick_layer(model, keras.layers.Conv2D, nth=1).name)
 
-try:
-    interp.pick_layer(model, "conv3")
-except ValueError as err:
-    print(textwrap.fill(f"ValueError: {err}", width=80, subsequent_indent="    "))
+# %%
+# When the request is wrong, plain indexing raises a bare ``IndexError``;
+# :func:`interp.pick_layer` says what exists instead, for a position and for a name.
+for ask in (lambda: model.layers[7], lambda: interp.pick_layer(model, 7),
+            lambda: interp.pick_layer(model, "conv3")):
+    try:
+        ask()
+    except (IndexError, ValueError) as err:
+        print(textwrap.fill(f"{type(err).__name__}: {err}", width=80,
+                            subsequent_indent="    "))
 
 # %%
 # Every convolution layer
@@ -63,10 +68,17 @@ wrapped = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 /
                             model], name="wrapped")
 print("wrapped.layers:", [layer.name for layer in wrapped.layers])
 print("walk_layers:   ", [layer.name for layer in interp.walk_layers(wrapped)])
-print("layer_paths:")
-for path, layer in interp.layer_paths(wrapped).items():
-    print(f"  {path:<20} {type(layer).__name__}")
+print("layer_paths:", list(interp.layer_paths(wrapped))[:3], "...")
 print("by path:", interp.pick_layer(wrapped, "fashion_cnn/conv2") is model.layers[1])
+
+# %%
+# :func:`interp.layer_table` puts it all in one table, with each convolution's kernel
+# shape (rows, columns, input channels, kernels); the ``interp layers`` command prints
+# the same table for a saved model.
+print(f"{'path':<20} {'type':<10} {'output':<14} {'kernels':<14} {'params':>7}")
+for row in interp.layer_table(wrapped):
+    print(f"{row.path:<20} {row.type:<10} {row.output_shape!s:<14} "
+          f"{row.kernel_shape or ''!s:<14} {row.params:>7}")
 
 # %%
 # The figure draws the network as ``model.layers`` lists it: each box is a layer with its
@@ -77,10 +89,11 @@ for position, layer in enumerate(model.layers):
     box = FancyBboxPatch((position * 2.2, 0), 1.8, 1, boxstyle="round,pad=0.05",
                          facecolor="C1" if is_conv else "0.85", edgecolor="0.3")
     ax.add_patch(box)
-    ax.text(position * 2.2 + 0.9, 0.68, f"[{position}]", ha="center", fontsize=11)
-    ax.text(position * 2.2 + 0.9, 0.45, layer.name, ha="center", fontsize=12, weight="bold")
-    ax.text(position * 2.2 + 0.9, 0.18, "x".join(str(d) for d in layer.output.shape[1:]),
-            ha="center", fontsize=11)
+    middle = position * 2.2 + 0.9
+    ax.text(middle, 0.68, f"[{position}]", ha="center", fontsize=11)
+    ax.text(middle, 0.45, layer.name, ha="center", fontsize=12, weight="bold")
+    shape = "x".join(str(d) for d in layer.output.shape[1:])
+    ax.text(middle, 0.18, shape, ha="center", fontsize=11)
     if position:
         ax.annotate("", (position * 2.2 - 0.05, 0.5), (position * 2.2 - 0.35, 0.5),
                     arrowprops={"arrowstyle": "->"})

@@ -30,7 +30,8 @@ kh, kw, in_channels, n_kernels = kernels.shape
 print(f"axis 0 and 1: each kernel is {kh} x {kw} pixels (the layer's kernel_size "
       f"{layer.kernel_size})")
 print(f"axis 2: {in_channels} input channel -- the images are grayscale")
-print(f"axis 3: {n_kernels} kernels -- the layer's filters={layer.filters}, one output map each")
+print(f"axis 3: {n_kernels} kernels -- the layer's filters={layer.filters}, "
+      f"one output map each")
 print(f"bias: one number per kernel, {[round(float(b), 3) for b in bias]}")
 
 # %%

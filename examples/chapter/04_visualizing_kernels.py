@@ -24,7 +24,8 @@ ax = interp.plot_kernel(first, title=f"{layer.name}, kernel 0")
 # A few numbers summarise the picture: the weight sum says whether the kernel brightens
 # (positive) or darkens a uniform patch, and the column and row differences say whether
 # it compares left with right or top with bottom.
-print(f"weight sum {first.sum():+.2f}: a uniform patch of ones gives {first.sum():+.2f}")
+total = first.sum()
+print(f"weight sum {total:+.2f}: a uniform patch of ones gives {total:+.2f}")
 print(f"right column minus left column {first[:, -1].sum() - first[:, 0].sum():+.2f}; "
       f"bottom row minus top row {first[-1].sum() - first[0].sum():+.2f}")
 for label, where in (("largest", first.argmax()), ("smallest", first.argmin())):
@@ -44,7 +45,7 @@ for k in range(kernels.shape[3]):
     w = kernels[:, :, 0, k]
     print(f"{k:>6} {w.sum():>+7.2f} {w[:, -1].sum() - w[:, 0].sum():>+11.2f} "
           f"{w[-1].sum() - w[0].sum():>+11.2f} {bias[k]:>+7.3f}")
-strongest = int(np.argmax([abs(kernels[:, :, 0, k]).sum() for k in range(kernels.shape[3])]))
+strongest = int(np.argmax(np.abs(kernels[:, :, 0, :]).sum(axis=(0, 1))))
 print(f"kernel {strongest} has the largest total |weight|")
 mixed = all((kernels[:, :, 0, k] > 0).any() and (kernels[:, :, 0, k] < 0).any()
             for k in range(kernels.shape[3]))

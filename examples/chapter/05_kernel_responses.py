@@ -2,10 +2,10 @@
 Kernel responses
 ================
 
-To see what a kernel does, convolve an image with it. Where the response is positive
-(red) the kernel emphasizes the image; where it is negative (blue) it suppresses it. This
+To see what a kernel does, convolve an image with it: where the response is positive
+(red) the kernel emphasizes the image, where it is negative (blue) it suppresses it. This
 page looks for a first-layer kernel that emphasizes one side of a sneaker and suppresses
-the opposite side, then checks whether it treats a t-shirt the same way.
+the opposite one, then checks whether it treats a t-shirt the same way.
 """
 
 # %%
@@ -19,6 +19,7 @@ the opposite side, then checks whether it treats a t-shirt the same way.
 # ``padding="same"`` keeps the response aligned with the image.
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_rgb
 
 import interp
 
@@ -26,58 +27,52 @@ model = interp.trained_model()
 layer = interp.pick_layer(model, "conv1")
 kernels, _ = interp.get_kernels(layer)
 _, (x_test, y_test) = interp.load_fashion_mnist()
-
-shoe_index = int(interp.images_of(y_test, "Sneaker")[0])
-shoe = x_test[shoe_index, :, :, 0]
-print(f"the first sneaker is test image {shoe_index}")
-
-
-def outline(image, k):
-    response = interp.convolve(image, kernels[:, :, 0, k], padding="same")
-    return interp.outline_response(response, image)
-
+images = {name: x_test[int(interp.images_of(y_test, label)[0]), :, :, 0]
+          for name, label in (("sneaker", "Sneaker"), ("t-shirt", "T-shirt/top"))}
+shoe = images["sneaker"]
+responses = {name: interp.convolve(image[..., np.newaxis], kernels, padding="same")
+             for name, image in images.items()}
+outlines = {name: [interp.outline_response(responses[name][:, :, k], image)
+                   for k in range(kernels.shape[3])] for name, image in images.items()}
 
 # %%
-# Those pixels, drawn on the sneaker: :func:`interp.border_masks` finds them
-# (``outside=True`` adds the pixel just outside each side; a corner pixel belongs to two
-# sides and is drawn in the later colour).
-from matplotlib.colors import to_rgb
-
+# Those pixels, one panel per side, as :func:`interp.border_masks` finds them
+# (``outside=True`` adds the pixel just outside each side). Light grey is the object
+# (brighter than 0.2), dark grey the dimmer pixels, black the empty background. The dark
+# sole is dimmer than 0.2, so it is not part of the object: where it lies below the
+# upper, the bottom side is the line between upper and sole, inside the shoe.
 masks = interp.border_masks(shoe, outside=True)
-overlay = np.repeat(0.4 * shoe[..., np.newaxis], 3, axis=2)
+shades = np.where(shoe > 0.2, 0.7, np.where(shoe > 0.05, 0.3, 0.0))
 colours = {"left": "C0", "right": "C1", "top": "C2", "bottom": "C3"}
-for side, colour in colours.items():
+fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.3), layout="constrained")
+for ax, (side, colour) in zip(axes, colours.items(), strict=True):
+    overlay = np.repeat(shades[..., np.newaxis], 3, axis=2)
     overlay[masks[side]] = to_rgb(colour)
-fig, ax = plt.subplots(figsize=(4.2, 3.2), layout="constrained")
-ax.imshow(overlay)
-ax.set_axis_off()
-for side, colour in colours.items():
-    ax.plot([], [], "s", color=colour, label=f"{side}: {int(masks[side].sum())} px")
-ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-ax.set_title("the sides of the sneaker's outline")
-
+    ax.imshow(overlay)
+    ax.set_title(f"{side}: {int(masks[side].sum())} px", fontsize=10)
+    ax.set_axis_off()
+fig.suptitle("the sides of the sneaker's outline (light grey: brighter than 0.2, the "
+             "object; dark grey: dimmer)", fontsize=10)
+sole = masks["bottom"] & (shoe > 0.05) & (shoe <= 0.2)
+print(f"{sole.sum()} of the {masks['bottom'].sum()} bottom-side pixels are dim sole "
+      f"pixels (0.05 to 0.2)")
 
 # %%
 # Which kernel?
 # -------------
 # For every kernel, the sneaker's left and right sides with their verdicts. The
 # *contrast* is zero unless one side is emphasized and the other suppressed; then it is
-# the weaker of the two, as a share of the map's largest absolute value (positive: left
-# emphasized, negative: right emphasized).
+# the weaker of the two over the map's largest absolute value (positive: left emphasized).
 contrast = []
-for k in range(kernels.shape[3]):
-    sides = outline(shoe, k)
+for k, sides in enumerate(outlines["sneaker"]):
     contrast.append(sides.contrast("left", "right"))
     print(f"kernel {k}: left {sides.means['left']:+.2f} {sides.verdicts['left']:<10}  "
           f"right {sides.means['right']:+.2f} {sides.verdicts['right']:<10}  "
           f"contrast {contrast[-1]:+.2f}")
 chosen = int(np.argmax(np.abs(contrast)))
 qualifies = contrast[chosen] != 0
-if qualifies:
-    print(f"-> kernel {chosen} separates the sneaker's sides most clearly")
-else:
-    print("-> no kernel emphasizes one side of the sneaker and suppresses the other; "
-          f"kernel {chosen} is shown anyway")
+print(f"-> kernel {chosen} separates the sneaker's sides most clearly" if qualifies
+      else f"-> no kernel separates the sneaker's sides; kernel {chosen} is shown")
 
 # %%
 # The response
@@ -87,13 +82,12 @@ else:
 kernel = interp.kernel(layer, chosen)
 fig = interp.plot_response(shoe, kernel, padding="same",
                            titles=("sneaker", f"kernel {chosen}", "response"))
-
-shoe_sides = outline(shoe, chosen)
-print(f"sneaker, kernel {chosen} (10% of max |response| = {shoe_sides.limit:.3f}):")
-print(shoe_sides)
-plain = interp.border_means(interp.convolve(shoe, kernel, padding="same"), shoe, outside=True)
-print("the same means from interp.border_means:")
-print("  " + ", ".join(f"{side} {plain[side]:+.2f}" for side in colours))
+shoe_sides, shirt_sides = outlines["sneaker"][chosen], outlines["t-shirt"][chosen]
+print(f"sneaker, kernel {chosen} (10% of max |response| = {shoe_sides.limit:.3f}):"
+      f"\n{shoe_sides}")
+plain = interp.border_means(responses["sneaker"][:, :, chosen], shoe, outside=True)
+print("the same means from interp.border_means:\n  "
+      + ", ".join(f"{side} {plain[side]:+.2f}" for side in colours))
 favoured = "left" if contrast[chosen] > 0 else "right"
 other = {"left": "right", "right": "left"}[favoured]
 if qualifies:
@@ -107,54 +101,55 @@ if qualifies:
 # If this is a property of the kernel and not of the sneaker's shape, the t-shirt's
 # sides should get the same signs. The figure puts both responses one above the other,
 # titled with their side means; the printout below says whether the signs agree.
-shirt_index = int(interp.images_of(y_test, "T-shirt/top")[0])
-shirt = x_test[shirt_index, :, :, 0]
-
 fig, axes = plt.subplots(2, 2, figsize=(6.2, 5.8), layout="constrained")
-for row, (name, image) in enumerate((("sneaker", shoe), ("t-shirt", shirt))):
-    response = interp.convolve(image, kernel, padding="same")
-    sides = interp.outline_response(response, image)
+for row, (name, image) in enumerate(images.items()):
+    sides = outlines[name][chosen]
     axes[row, 0].imshow(image, cmap="gray")
     axes[row, 0].set_title(name)
-    shown = axes[row, 1].imshow(response, cmap="RdBu_r", vmin=-sides.scale, vmax=sides.scale)
+    shown = axes[row, 1].imshow(responses[name][:, :, chosen], cmap="RdBu_r",
+                                vmin=-sides.scale, vmax=sides.scale)
     axes[row, 1].set_title(f"kernel {chosen}: left {sides.means['left']:+.2f}, "
                            f"right {sides.means['right']:+.2f}", fontsize=10)
     fig.colorbar(shown, ax=axes[row, 1], label="response")
     for ax in axes[row]:
         ax.set_axis_off()
 fig.suptitle("the same kernel on both images (each with its own colour scale)")
-
-shirt_sides = outline(shirt, chosen)
 shirt_contrast = shirt_sides.contrast("left", "right")
-print(f"t-shirt (test image {shirt_index}), kernel {chosen} "
-      f"(10% of max |response| = {shirt_sides.limit:.3f}):")
-print(shirt_sides)
-if qualifies and shirt_contrast * contrast[chosen] > 0:
-    print(f"-> the same signs as on the sneaker: the {favoured} side emphasized "
-          f"({shirt_sides.means[favoured]:+.2f}),\n   the {other} side suppressed "
-          f"({shirt_sides.means[other]:+.2f})")
-else:
-    print("-> the t-shirt's sides do not get the sneaker's signs "
-          f"(contrast {shirt_contrast:+.2f} against {contrast[chosen]:+.2f})")
+print(f"t-shirt, kernel {chosen} (10% of max |response| = {shirt_sides.limit:.3f}):"
+      f"\n{shirt_sides}")
+same = qualifies and shirt_contrast * contrast[chosen] > 0
+print(f"-> the same signs as on the sneaker: the {favoured} side emphasized "
+      f"({shirt_sides.means[favoured]:+.2f}),\n   the {other} side suppressed "
+      f"({shirt_sides.means[other]:+.2f})" if same
+      else f"-> the t-shirt's sides do not get the sneaker's signs (contrast "
+      f"{shirt_contrast:+.2f} against {contrast[chosen]:+.2f})")
 
 # %%
 # Is it a textbook filter?
 # ------------------------
-# :func:`interp.describe_kernel` finds the closest classical filter and asks how unusual
-# that closeness is: 10,000 kernels drawn from the layer's own initializer come close to
-# their best filter too, and a name is given only if the kernel beats 95% of them.
+# :func:`interp.describe_kernel` ranks classical filters by their similarity to the
+# kernel and asks how unusual the best one is: random kernels from the layer's own
+# initializer come close to their best filter too, and a name is given only if the
+# kernel beats 95% of them. The two closest filters, with their similarities; then, was
+# the pattern learned? The last line compares the zero-mean weights before training and
+# now by cosine similarity (1: the same pattern; more on
+# :doc:`../inside/12_kernel_evolution`).
 description = interp.describe_kernel(kernel, initializer=layer.kernel_initializer)
-print(f"closest filter: {description.best}")
-print(f"similarity {description.similarity:.2f}; where it stands among random kernels:")
-print(f"  {description.standing}")
-print("-> named:", description.name if description.matched else "no (a match needs 95%)")
+ranked = sorted(description.scores.items(), key=lambda item: -item[1])[:2]
+print("\n".join(f"  {score:.2f}  {name}" for name, score in ranked))
+print(f"-> {ranked[0][1] - ranked[1][1]:.2f} apart; {description.standing};\n   named: "
+      + (description.name if description.matched else "no (a match needs 95%)"))
+start = model.training_info.kernel_snapshots[0, :, :, 0, chosen]
+a, b = start - start.mean(), kernel - kernel.mean()
+kept = np.sum(a * b) / np.linalg.norm(a) / np.linalg.norm(b)
+print(f"kernel {chosen}, start vs trained: cosine similarity {kept:.2f}"
+      + ("\n-> this pattern was largely there before training" if kept > 0.9 else ""))
 
 plt.show()  # shows the figures when run as a script
 
 # %%
 # What to try next
 # ----------------
-# :doc:`06_second_kernel` picks another kernel, this time by the direction of the edges
-# it responds to.
+# :doc:`06_second_kernel` looks for a kernel that answers horizontal edges.
 
 # sphinx_gallery_thumbnail_number = 3

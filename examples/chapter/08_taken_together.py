@@ -14,9 +14,9 @@ detector emphasizes or suppresses.
 # A kernel's weights split into their mean and a zero-mean rest. The weight sum is the
 # response to a plain bright patch; the rest can add at most the sum of its positive
 # weights (its *contrast reach*), on the pattern it matches best.
-# :func:`interp.describe_kernel` calls a kernel a **brightness detector** when
-# the absolute weight sum is at least its contrast reach: plain brightness then moves the response
-# as much as any edge can, and the response looks like the object's silhouette.
+# :func:`interp.describe_kernel` calls a kernel a **brightness detector** when the
+# absolute weight sum is at least its contrast reach: plain brightness then moves the
+# response as much as any edge can, and the response looks like the object's silhouette.
 # Otherwise its response is dominated by contrast, and it is an **edge detector** if
 # :func:`interp.outline_response` finds sides it clearly emphasizes or suppresses.
 import matplotlib.pyplot as plt
@@ -39,7 +39,8 @@ responses = {
 }
 descriptions = [interp.describe_kernel(kernels[:, :, 0, k]) for k in range(n_kernels)]
 outlines = {
-    name: [interp.outline_response(responses[name][:, :, k], image) for k in range(n_kernels)]
+    name: [interp.outline_response(responses[name][:, :, k], image)
+           for k in range(n_kernels)]
     for name, image in images.items()
 }
 parts = ("left", "right", "top", "bottom", "inside")
@@ -56,8 +57,8 @@ for k, d in enumerate(descriptions):
                  else "edge detector" if sides_signed else "neither")
 print(f"{'kernel':>6} {'weight sum':>11} {'contrast reach':>15} {'ratio':>6}  kind")
 for k, d in enumerate(descriptions):
-    print(f"{k:>6} {d.weight_sum:>+11.2f} {d.contrast_max:>15.2f} {d.brightness_ratio:>6.2f}  "
-          f"{kinds[k]}")
+    print(f"{k:>6} {d.weight_sum:>+11.2f} {d.contrast_max:>15.2f} "
+          f"{d.brightness_ratio:>6.2f}  {kinds[k]}")
 
 # %%
 # Every kernel on both images
@@ -65,7 +66,8 @@ for k, d in enumerate(descriptions):
 # One row per kernel: its weights, then its response to each image. Each row has its own
 # colour scale (the colorbar on the right), shared by the two images, so a weak edge
 # detector is as visible as a strong brightness detector.
-fig, axes = plt.subplots(n_kernels, 3, figsize=(6.4, 2.0 * n_kernels), layout="constrained")
+fig, axes = plt.subplots(n_kernels, 3, figsize=(6.4, 2.0 * n_kernels),
+                         layout="constrained")
 for k in range(n_kernels):
     interp.plot_kernel(kernels[:, :, 0, k], ax=axes[k, 0], colorbar=False,
                        title=f"kernel {k}: {kinds[k].split()[0]}")
@@ -113,6 +115,19 @@ report([k for k in range(n_kernels) if kinds[k] == "brightness detector"])
 # %%
 # Then the others, edge detectors (and any kernel that is neither):
 report([k for k in range(n_kernels) if kinds[k] != "brightness detector"])
+
+# %%
+# Learned, or there from the start? Each kernel's zero-mean weights before training and
+# now, compared by cosine similarity (1: the same pattern; more on
+# :doc:`../inside/12_kernel_evolution`):
+start = model.training_info.kernel_snapshots[0, :, :, 0, :]
+a = (start - start.mean(axis=(0, 1))).reshape(9, n_kernels)
+b = (kernels[:, :, 0, :] - kernels[:, :, 0, :].mean(axis=(0, 1))).reshape(9, n_kernels)
+kept = np.sum(a * b, axis=0) / np.linalg.norm(a, axis=0) / np.linalg.norm(b, axis=0)
+print(f"start vs trained, kernels 0 to {n_kernels - 1}: "
+      + ", ".join(f"{c:.2f}" for c in kept))
+if min(kept) > 0.9:
+    print("-> every pattern above was largely there before training")
 
 plt.show()  # shows the figures when run as a script
 

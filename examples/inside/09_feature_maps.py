@@ -33,8 +33,9 @@ print(f"max |feature_maps - layer_response| for conv1: "
 # %%
 # The maps
 # --------
-# Each panel is one kernel's output through its ReLU: black is zero, bright is strong.
-# Each layer has its own colour scale, given by its colorbar.
+# Each panel is one kernel's output through its ReLU, on a colour scale that starts at
+# zero: black is zero *or close to it*, bright is strong. Each layer has its own colour
+# scale, given by its colorbar.
 fig = plt.figure(figsize=(7.2, 6.4), layout="constrained")
 top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 3])
 axes = top.subplots(1, 6)
@@ -56,15 +57,21 @@ for k, ax in enumerate(axes.flat):
 bottom.colorbar(shown, ax=axes, shrink=0.6, label="conv2 output")
 
 # %%
-# The ReLU silences much of each map. The fraction of exact zeros, and the most active
-# map of each layer:
+# Black is not the same as zero. For each layer, the share of values the ReLU set to
+# exactly zero, the share that merely look black (under 5% of the layer's largest
+# value), and the exact zeros map by map. A kernel with a positive bias leaves the empty
+# background slightly above zero: black to the eye, but not silenced.
 for name in ("conv1", "conv2"):
     output = maps[name][0]
-    zero_share = float(np.mean(output == 0))
-    busiest = int(output.mean(axis=(0, 1)).argmax())
-    silent = [k for k in range(output.shape[-1]) if not output[:, :, k].any()]
-    print(f"{name}: {zero_share:.0%} of values are zero; most active map {busiest}; "
-          f"all-zero maps: {silent or 'none'}")
+    zero = float(np.mean(output == 0))
+    dark = float(np.mean(output < 0.05 * output.max()))
+    print(f"{name}: {zero:.0%} of values are exactly zero, {dark:.0%} look black "
+          f"(under 5% of the largest)")
+    per_map = (output == 0).mean(axis=(0, 1))
+    print("  exact zeros per map: " + " ".join(f"{share:.0%}" for share in per_map))
+    most = "most" if zero > 0.5 else "a minority"
+    print(f"  -> the ReLU silences {most} of {name}'s values; "
+          f"{dark - zero:.0%} are small but not zero")
 
 # %%
 # The read-out
@@ -74,7 +81,21 @@ probabilities = maps["dense"][0]
 ranked = np.argsort(probabilities)[::-1][:3]
 for c in ranked:
     print(f"  {interp.CLASS_NAMES[c]:<12} {probabilities[c]:.3f}")
-print(f"predicted: {interp.CLASS_NAMES[ranked[0]]}; true: {interp.CLASS_NAMES[y_test[shoe_index]]}")
+truth = interp.CLASS_NAMES[y_test[shoe_index]]
+print(f"predicted: {interp.CLASS_NAMES[ranked[0]]}; true: {truth}")
+
+# %%
+# Another image, one call
+# -----------------------
+# :func:`interp.plot_feature_maps` draws one layer's maps for one image as a single
+# mosaic, with the image first. For the first t-shirt, the count of conv2 maps that
+# switch on anywhere is printed under the figure.
+shirt_index = int(interp.images_of(y_test, "T-shirt/top")[0])
+shirt = x_test[shirt_index:shirt_index + 1]
+shirt_maps = interp.feature_maps(model, shirt, layers="conv2")["conv2"][0]
+fig = interp.plot_feature_maps(shirt_maps, shirt[0], title="conv2 on a t-shirt")
+awake = int((shirt_maps.max(axis=(0, 1)) > 0).sum())
+print(f"t-shirt: {awake} of {shirt_maps.shape[-1]} conv2 maps are above 0 somewhere")
 
 plt.show()  # shows the figures when run as a script
 

@@ -49,21 +49,30 @@ ax.set_title(f"the {kernels.shape} kernel array of 'conv2'", fontsize=11)
 # One map, rebuilt channel by channel
 # -----------------------------------
 # Take the sneaker, the first layer's five maps of it, and the second-layer kernel whose
-# map is most active on it.
+# map is most active on the sneaker itself: its mean over the positions that look at the
+# shoe (a conv2 value at row ``i``, column ``j`` sees image pixels ``i`` to ``i + 4``
+# and ``j`` to ``j + 4``, centred on ``(i + 2, j + 2)``; the shoe is brighter than 0.2).
+# A map's mean over the whole image would favour a map that is bright on the empty
+# background, through its bias.
 _, (x_test, y_test) = interp.load_fashion_mnist()
 shoe = x_test[int(interp.images_of(y_test, "Sneaker")[0])][np.newaxis]
 maps = interp.feature_maps(model, shoe, layers=["conv1", "conv2"])
 layer1, layer2 = maps["conv1"][0], maps["conv2"][0]
-k = int(layer2.mean(axis=(0, 1)).argmax())
-print(f"second-layer kernel {k} has the most active map on the sneaker")
+on_shoe = shoe[0, 2:-2, 2:-2, 0] > 0.2
+k = int(layer2[on_shoe].mean(axis=0).argmax())
+busiest = int(layer2.mean(axis=(0, 1)).argmax())
+for j, why in ((k, "most active on the shoe"), (busiest, "highest mean overall")):
+    print(f"map {j:>2} ({why}): mean {layer2[on_shoe, j].mean():.3f} on the shoe, "
+          f"{layer2[~on_shoe, j].mean():.3f} off it; bias {bias[j]:+.3f}")
 
 partial = [interp.convolve(layer1[:, :, c], kernels[:, :, c, k]) for c in range(5)]
 total = np.maximum(np.sum(partial, axis=0) + bias[k], 0.0)
 difference = np.abs(total - layer2[:, :, k]).max()
 print(f"max |hand-made map - network's map| = {difference:.1e}")
 for c, part in enumerate(partial):
+    positive, negative = part[part > 0].sum(), part[part < 0].sum()
     print(f"channel {c}: contributes {part.sum():+8.2f} in total "
-          f"(positive {part[part > 0].sum():7.2f}, negative {part[part < 0].sum():7.2f})")
+          f"(positive {positive:7.2f}, negative {negative:7.2f})")
 
 # %%
 # Top row: the five first-layer maps. Middle row: each convolved with its slice of

@@ -37,7 +37,8 @@ for name, (top, _) in results.items():
     for j, indices in enumerate(top.indices):
         classes, counts = np.unique(y_test[indices], return_counts=True)
         order = np.argsort(-counts)
-        summary = ", ".join(f"{counts[i]} {interp.CLASS_NAMES[classes[i]]}" for i in order)
+        summary = ", ".join(f"{counts[i]} {interp.CLASS_NAMES[classes[i]]}"
+                            for i in order)
         print(f"{name} kernel {j:>2}: {summary}")
 
 
@@ -64,24 +65,33 @@ for j in range(kernels.shape[3]):
     bright = patches[j, :, :, :, 0] > 0.5
     on_pattern = float(np.mean(bright == signs[j]))
     dark_on_negative = float(np.mean(~bright[:, kernels[:, :, 0, j] < 0]))
-    kind = ("brightness" if interp.describe_kernel(kernels[:, :, 0, j]).responds_to_brightness
-            else "edge")
-    print(f"{j:>6} {kind:>10} {top.values[j, 0]:>10.2f} {bound:>8.2f} {on_pattern:>11.0%} "
-          f"{dark_on_negative:>28.0%}")
+    brightness = interp.describe_kernel(kernels[:, :, 0, j]).responds_to_brightness
+    kind = "brightness" if brightness else "edge"
+    print(f"{j:>6} {kind:>10} {top.values[j, 0]:>10.2f} {bound:>8.2f} "
+          f"{on_pattern:>11.0%} {dark_on_negative:>28.0%}")
 agreement = float(np.mean((patches[..., 0] > 0.5) == signs[:, np.newaxis]))
-print(f"-> over all 45 top patches, {agreement:.0%} of the pixels follow the sign pattern")
+print(f"-> over all 45 top patches, {agreement:.0%} of the pixels follow the sign "
+      f"pattern")
 
 # %%
 # The patches each kernel responds to most
 # ----------------------------------------
-# One row per kernel. In the first figure the first column is the sign pattern (white:
-# positive weight, black: negative), then the kernel's nine strongest patches, strongest
-# first. Even the brightness detectors' favourite patches are mostly dark where their
-# weights are negative (the last column above). The first layer sees 3 × 3 pixels, the
-# second 5 × 5.
+# One row per kernel. In the first figure the first column, framed in orange and
+# labelled "signs", is the sign pattern (white: positive weight, black: negative), not a
+# patch; then come the kernel's nine strongest patches, strongest first. Even the
+# brightness detectors' favourite patches are mostly dark where their weights are
+# negative (the last column above). The first layer sees 3 × 3 pixels, the second 5 × 5.
 with_pattern = np.concatenate([signs[:, np.newaxis, :, :, np.newaxis], patches], axis=1)
 fig = interp.plot_patches(with_pattern, title="conv1: sign pattern, then top-9 patches",
                           row_labels=[f"kernel {j}" for j in range(kernels.shape[3])])
+ax = fig.axes[0]
+height, width = ax.images[0].get_array().shape
+column = (width + 1) / with_pattern.shape[1]  # one patch and its 1-pixel gap
+ax.set_xticks([(c + 0.5) * column - 1 for c in range(with_pattern.shape[1])],
+              ["signs", *range(1, with_pattern.shape[1])])
+ax.tick_params(axis="x", length=0)
+ax.add_patch(plt.Rectangle((-0.5, -0.5), column - 1, height, fill=False, edgecolor="C1",
+                           linewidth=2.5))
 
 # %%
 fig = interp.plot_patches(results["conv2"][1], title="conv2: top-9 patches per kernel")
@@ -91,6 +101,6 @@ plt.show()  # shows the figures when run as a script
 # %%
 # What to try next
 # ----------------
-# :doc:`12_kernel_evolution` watches the first-layer kernels take shape during training.
+# :doc:`12_kernel_evolution` measures how much training changed the first-layer kernels.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -1,10 +1,11 @@
 """
-How the kernels took shape during training
-==========================================
+How the kernels changed during training
+=======================================
 
 :func:`interp.trained_model` records the first layer's kernels four times per epoch
 with the :class:`interp.KernelHistory` callback and stores them with the cached model.
-This page plays them back: from random initial weights to the trained kernels.
+This page plays them back, from the seeded random initial weights to the trained
+kernels, and measures how much of each trained kernel was already there at the start.
 """
 
 # %%
@@ -18,23 +19,40 @@ import interp
 
 model = interp.trained_model()
 times = model.training_info.kernel_times
-snapshots = model.training_info.kernel_snapshots[:, :, :, 0, :]  # (snapshot, 3, 3, kernel)
+snapshots = model.training_info.kernel_snapshots[:, :, :, 0, :]  # (time, 3, 3, kernel)
 print(f"{len(times)} snapshots, from epoch {times[0]:.2f} to {times[-1]:.2f}, "
       f"{1 / np.diff(times).mean():.0f} per epoch")
 print("last snapshot equals the trained weights:",
       np.array_equal(snapshots[-1], interp.get_kernels(model.layers[0])[0][:, :, 0, :]))
 
 # %%
-# How far each kernel moved
-# -------------------------
-# The distance from the initial kernel, relative to the initial kernel's size, and how
-# much of the final distance was already covered after a quarter of the first epoch.
+# Pattern or size?
+# ----------------
+# A kernel can change in two ways: its *pattern* (which weights are high, which low) or
+# its *size*. The pattern is compared by the cosine similarity of the zero-mean start
+# and end kernels (1: the same pattern, 0: unrelated), the size by the ratio of their
+# norms. Also: how many of the nine weights kept their sign, how far the kernel moved
+# relative to its initial size, and how much of that was done after a quarter epoch.
 n_kernels = snapshots.shape[-1]
+print("kernel  pattern kept  size end/start  signs kept  moved  of it after "
+      f"{times[1]:.2f} ep")
+kept, grew = [], []
 for k in range(n_kernels):
-    start = snapshots[0, :, :, k]
+    start, end = snapshots[0, :, :, k], snapshots[-1, :, :, k]
+    a, b = start - start.mean(), end - end.mean()
+    kept.append(np.sum(a * b) / np.linalg.norm(a) / np.linalg.norm(b))
+    grew.append(np.linalg.norm(end) / np.linalg.norm(start))
     moved = [np.linalg.norm(s[:, :, k] - start) for s in snapshots]
-    print(f"kernel {k}: moved {moved[-1] / np.linalg.norm(start):.0%} of its initial size; "
-          f"{moved[1] / moved[-1]:.0%} of that after {times[1]:.2f} epochs")
+    print(f"{k:>6} {kept[k]:>13.2f} {grew[k]:>15.2f} "
+          f"{np.sum(np.sign(start) == np.sign(end)):>8} of 9 "
+          f"{moved[-1] / np.linalg.norm(start):>6.0%} {moved[1] / moved[-1]:>13.0%}")
+if min(kept) > 0.9:
+    print(f"-> every kernel's pattern was already there at initialization (cosine "
+          f"{min(kept):.2f} or more);\n   training mainly made it larger "
+          f"({min(grew):.1f} to {max(grew):.1f} times)")
+else:
+    print(f"-> training changed the pattern of kernels "
+          f"{[k for k in range(n_kernels) if kept[k] <= 0.9]} (cosine 0.9 or less)")
 
 # %%
 # Closer to a classical filter than chance?
@@ -48,16 +66,14 @@ initializer = model.layers[0].kernel_initializer
 described = [[interp.describe_kernel(snapshots[s, :, :, k], initializer=initializer)
               for k in range(n_kernels)] for s in range(len(times))]
 null = described[0][0].null
-for s in (0, len(times) - 1):
-    cells = ", ".join(f"{d.similarity:.2f} ({d.percentile:.0%})" for d in described[s])
-    print(f"epoch {times[s]:.2f}: {cells}")
 print(f"random kernels: median {np.median(null):.2f}, 95th percentile "
       f"{np.quantile(null, 0.95):.2f}")
 for s in (0, len(times) - 1):
     named = [k for k, d in enumerate(described[s]) if d.matched]
     mean = np.mean([d.percentile for d in described[s]])
-    print(f"epoch {times[s]:.2f}: mean percentile {mean:.0%}; "
-          f"kernels named after a filter: {named or 'none'}")
+    print(f"epoch {times[s]:.2f}: "
+          + ", ".join(f"{d.similarity:.2f} ({d.percentile:.0%})" for d in described[s])
+          + f"\n  mean percentile {mean:.0%}; named after a filter: {named or 'none'}")
 
 # %%
 # The histogram shows the random kernels' best similarities; the marks below it are the
@@ -65,20 +81,22 @@ for s in (0, len(times) - 1):
 fig, ax = plt.subplots(figsize=(7.2, 3.0), layout="constrained")
 ax.hist(null, bins=60, color="0.75")
 ax.axvline(np.quantile(null, 0.95), color="k", linestyle="--", linewidth=1)
-ax.text(np.quantile(null, 0.95), ax.get_ylim()[1] * 0.92, "95th percentile ", ha="right",
-        fontsize=9)
+ax.text(np.quantile(null, 0.95), ax.get_ylim()[1] * 0.92, "95th percentile ",
+        ha="right", fontsize=9)
 ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= ax.get_ylim()[1]])
 start = [d.similarity for d in described[0]]
 end = [d.similarity for d in described[-1]]
 low = -0.06 * ax.get_ylim()[1]
 ax.scatter(start, [low] * n_kernels, marker="o", facecolors="none", edgecolors="C3",
            label="start", clip_on=False)
-ax.scatter(end, [2 * low] * n_kernels, marker="o", color="C3", label="end", clip_on=False)
+ax.scatter(end, [2 * low] * n_kernels, marker="o", color="C3", label="end",
+           clip_on=False)
 ax.set_ylim(3 * low, None)
 ax.set_xlabel("cosine similarity with the closest classical filter")
 ax.set_ylabel("random kernels")
 ax.legend(loc="upper left", fontsize=9)
-ax.set_title(f"best similarity of {len(null):,} random kernels (grey) and of the five",
+ax.set_title(f"best similarity to a classical filter: {len(null):,} random kernels "
+             f"(grey),\nand the five kernels at the start and the end of training",
              fontsize=10)
 
 # %%
@@ -86,7 +104,8 @@ ax.set_title(f"best similarity of {len(null):,} random kernels (grey) and of the
 # ---------------
 # Rows: the kernels at the start, after a quarter, half and one epoch, and at the end,
 # on one colour scale. Each title gives the similarity with the closest classical filter
-# and its percentile among the random kernels.
+# and its percentile among the random kernels. Read down a column: the red and blue
+# cells sit where they sat at the start, and mostly deepen (the table above).
 rows = [int(np.argmin(np.abs(times - t))) for t in (0.0, 0.25, 0.5, 1.0, times[-1])]
 limit = np.abs(snapshots).max()
 fig, axes = plt.subplots(len(rows), n_kernels, figsize=(7.2, 8.2), layout="constrained")
@@ -96,7 +115,8 @@ for r, snapshot in enumerate(rows):
         interp.plot_kernel(snapshots[snapshot, :, :, k], ax=axes[r, k], colorbar=False,
                            annotate=False, vmax=limit)
         heading = f"kernel {k}\n" if r == 0 else ""
-        axes[r, k].set_title(f"{heading}{d.similarity:.2f} ({d.percentile:.0%})", fontsize=9)
+        axes[r, k].set_title(f"{heading}{d.similarity:.2f} ({d.percentile:.0%})",
+                             fontsize=9)
     axes[r, 0].set_ylabel(f"epoch {times[snapshot]:.2f}", fontsize=10)
 fig.colorbar(axes[0, 0].images[0], ax=axes, shrink=0.5, label="weight")
 

@@ -3,7 +3,7 @@ Saliency: which pixels the score is most sensitive to
 =====================================================
 
 Why does the network call a sneaker a sneaker? The simplest answer is a gradient
-(Simonyan et al., 2014): how much the class score :math:`F_c` changes when one pixel
+:cite:p:`simonyan2014`: how much the class score :math:`F_c` changes when one pixel
 :math:`x_i` changes,
 
 .. math::

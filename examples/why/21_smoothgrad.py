@@ -2,8 +2,8 @@
 SmoothGrad: saliency averaged over noise
 ========================================
 
-A ReLU network's gradient can jump from pixel to pixel. SmoothGrad (Smilkov et al.,
-2017) adds Gaussian noise to the image :math:`n` times and averages the saliency maps,
+A ReLU network's gradient can jump from pixel to pixel. SmoothGrad :cite:p:`smilkov2017`
+adds Gaussian noise to the image :math:`n` times and averages the saliency maps,
 
 .. math::
 

@@ -2,7 +2,7 @@
 Integrated gradients: attributions that add up
 ===============================================
 
-Integrated gradients (Sundararajan et al., 2017) follow the straight path from a
+Integrated gradients :cite:p:`sundararajan2017` follow the straight path from a
 baseline :math:`x'` (here a black image) to the image :math:`x` and give pixel
 :math:`i` its change times the average gradient along the way:
 

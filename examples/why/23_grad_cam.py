@@ -2,7 +2,7 @@
 Grad-CAM: weighting a layer's maps by their gradients
 =====================================================
 
-Grad-CAM (Selvaraju et al., 2017; :func:`interp.grad_cam`) explains class :math:`c`
+Grad-CAM :cite:p:`selvaraju2017` (:func:`interp.grad_cam`) explains class :math:`c`
 with a convolution layer's maps :math:`A^k`. Each map gets one weight, the average
 gradient of the class logit over the map's :math:`Z` positions, and the weighted sum
 goes through a ReLU:

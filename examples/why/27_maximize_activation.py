@@ -91,5 +91,8 @@ plt.show()  # shows the figures when run as a script
 # Change the regularization: ``blur_every=0`` and ``decay=0`` show what plain gradient
 # ascent produces, and a different ``seed`` shows how much the result depends on the
 # start. Then go back to :doc:`../inside/11_top_activating` and compare.
+#
+# Back to attribution: :doc:`28_deletion_insertion` measures which of the maps of the
+# previous pages find the pixels a prediction depends on.
 
 # sphinx_gallery_thumbnail_number = 2

@@ -2,11 +2,13 @@
 
 Every HTML page is visited at 1400 px: it must load, ask no other host for anything,
 log no console error, show all its images, and have no code or output block that
-scrolls sideways. Every example page, and the main pages, are screenshotted at 1400 px
-and 390 px into ``artifacts/screenshots/``. Then the particular features: downloads,
-notebooks whose links point to the hosted site, the animation player, the dark theme,
-"Examples using" mini-galleries, math, copy buttons, citations, the grouped API sidebar,
-the computation-times page.
+scrolls sideways or has a line running past its box. Every example page, and the main
+pages, are screenshotted at 1400 px and 390 px into ``artifacts/screenshots/``; at
+390 px no printed output is wrapped or hidden in an inner scroll area, and every
+figure opens at full size when tapped. Then the particular features: downloads,
+notebooks whose links point to the hosted site, the animation player (which fits a
+phone), the dark theme, "Examples using" mini-galleries, math, copy buttons, citations,
+the grouped API sidebar, the computation-times page.
 
 Run with ``nox -s browser`` after ``nox -s docs``. One browser, one tab per width, reused.
 """
@@ -133,6 +135,28 @@ SIDEWAYS = """() => Array.from(document.querySelectorAll(
     scroll: pre.scrollWidth, client: pre.clientWidth}))"""
 
 
+# lines whose text runs past the right edge of their box's content area (into the padding
+# or beyond the border), even when the box does not scroll: a cut code line
+CUT_LINES = """() => Array.from(document.querySelectorAll(
+    'div.highlight pre, .sphx-glr-script-out pre')).flatMap(pre => {
+    const style = getComputedStyle(pre);
+    const box = pre.getBoundingClientRect();
+    const inner = box.left + pre.clientLeft + pre.clientWidth
+        - parseFloat(style.paddingRight) - pre.scrollLeft;
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const right = Math.max(box.left, ...Array.from(range.getClientRects()).map(r => r.right));
+    return right > inner + 1 ? [{text: pre.innerText.split('\\n').reduce(
+        (a, b) => a.length >= b.length ? a : b, ''), right: right, inner: inner}] : [];
+})"""
+
+
+# how many rows the visible breadcrumbs take
+BREADCRUMB_ROWS = """() => new Set(Array.from(document.querySelectorAll(
+    'ul.bd-breadcrumbs li.breadcrumb-item')).filter(li => li.offsetParent !== null).map(
+    li => Math.round(li.getBoundingClientRect().top))).size"""
+
+
 # printed lines longer than the gallery's limit (they would wrap mid-sentence)
 OUTPUT_LIMIT = 88
 LONG_OUTPUT = f"""() => Array.from(document.querySelectorAll('.sphx-glr-script-out pre')).flatMap(
@@ -166,6 +190,8 @@ def crawl(site, browser):
             "errors": list(tab.errors),
             "broken": _broken_images(page),
             "sideways": page.evaluate(SIDEWAYS),
+            "cut": page.evaluate(CUT_LINES),
+            "breadcrumb_rows": page.evaluate(BREADCRUMB_ROWS),
             "page_width": page.evaluate("document.documentElement.scrollWidth"),
             "long_output": page.evaluate(LONG_OUTPUT),
         }
@@ -202,12 +228,24 @@ def test_every_image_loads(crawl):
 
 
 def test_no_code_or_output_scrolls_sideways_at_1400px(crawl):
-    """Printed output wraps; code lines up to 100 characters fit in the column."""
+    """Printed lines (at most 88 characters) and code lines fit in the column."""
     offenders = {path: found["sideways"] for path, found in crawl.items() if found["sideways"]}
     assert not offenders, f"blocks that scroll sideways at {WIDE} px: {offenders}"
     wide = {path: found["page_width"] for path, found in crawl.items()
             if found["page_width"] > WIDE}
     assert not wide, f"pages wider than the window: {wide}"
+
+
+def test_no_code_line_is_cut_at_1400px(crawl):
+    """No line of code or output reaches into its box's padding, let alone past it."""
+    offenders = {path: found["cut"] for path, found in crawl.items() if found["cut"]}
+    assert not offenders, f"lines cut at {WIDE} px: {offenders}"
+
+
+def test_breadcrumbs_are_one_row_at_1400px(crawl):
+    offenders = {path: found["breadcrumb_rows"] for path, found in crawl.items()
+                 if found["breadcrumb_rows"] > 1}
+    assert not offenders, f"breadcrumbs on more than one row at {WIDE} px: {offenders}"
 
 
 def test_printed_lines_fit_the_limit(crawl):
@@ -223,21 +261,69 @@ WIDE_TABLES = """() => Array.from(document.querySelectorAll('.bd-article table')
     table => table.className)"""
 
 
+# printed output that is wrapped, or hidden in an inner scroll area taller than it shows
+HIDDEN_OUTPUT = """() => Array.from(document.querySelectorAll('.sphx-glr-script-out pre')).filter(
+    pre => getComputedStyle(pre).whiteSpace !== 'pre'
+        || pre.scrollHeight > pre.clientHeight + 1).map(
+    pre => pre.innerText.slice(0, 60))"""
+
+# gallery figures that are not a link to their full-size PNG
+UNLINKED_FIGURES = """() => Array.from(document.querySelectorAll(
+    '.bd-article img.sphx-glr-single-img, .bd-article img.sphx-glr-multi-img')).filter(
+    img => { const a = img.closest('a.interp-zoom');
+             return !a || !/_2_00x\\.png$/.test(a.getAttribute('href')); }).map(
+    img => img.getAttribute('src'))"""
+
+# the page title and everything in the article stays inside the window
+OFF_SCREEN = """() => Array.from(document.querySelectorAll('.bd-article h1, .bd-article .animation,'
+    + ' .bd-article .anim-slider, .bd-article .anim-buttons')).filter(
+    e => e.getBoundingClientRect().right > document.documentElement.clientWidth - 4).map(
+    e => e.className || e.tagName)"""
+
+
 def test_phone_screenshots_and_no_sideways_page(site, browser):
     tab = Tab(browser, PHONE)
-    too_wide, tables = {}, {}
+    too_wide, tables, hidden, unlinked, off_screen = {}, {}, {}, {}, {}
     for path in [*EXAMPLE_PAGES, *MAIN_PAGES.values()]:
         page = tab.open(site + path)
         page.screenshot(path=SHOTS / f"{_shot_name(path)}-{PHONE}.png", full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE:
             too_wide[path] = width
-        if page.evaluate(WIDE_TABLES):
-            tables[path] = page.evaluate(WIDE_TABLES)
+        for found, script in ((tables, WIDE_TABLES), (hidden, HIDDEN_OUTPUT),
+                              (unlinked, UNLINKED_FIGURES), (off_screen, OFF_SCREEN)):
+            result = page.evaluate(script)
+            if result:
+                found[path] = result
         assert not tab.outside and not tab.errors, (path, tab.outside, tab.errors)
     tab.close()
     assert not too_wide, f"pages that scroll sideways at {PHONE} px: {too_wide}"
     assert not tables, f"tables cut off at {PHONE} px: {tables}"
+    # column-aligned printouts scroll inside their box instead of wrapping, and the whole
+    # output is on the page, not in an inner area that scrolls up and down
+    assert not hidden, f"printed output wrapped or hidden at {PHONE} px: {hidden}"
+    assert not unlinked, f"figures that do not open at full size: {unlinked}"
+    assert not off_screen, f"titles or players past the window at {PHONE} px: {off_screen}"
+
+
+def test_phone_api_titles_fit(site, browser):
+    """The longest generated API titles wrap inside the column on a phone."""
+    tab = Tab(browser, PHONE)
+    for name in ("integrated_gradients", "outline_response", "model_randomization"):
+        page = tab.open(site + f"generated/interp.{name}.html")
+        right = page.evaluate("document.querySelector('.bd-article h1')"
+                              ".getBoundingClientRect().right")
+        assert right <= PHONE - 8, (name, right)
+    tab.close()
+
+
+def test_phone_animation_controls_on_one_row(site, browser):
+    tab = Tab(browser, PHONE)
+    page = tab.open(site + "auto_examples/inside/12_kernel_evolution.html")
+    tops = page.eval_on_selector_all(".anim-buttons button",
+                                     "bs => bs.map(b => Math.round(b.getBoundingClientRect().top))")
+    tab.close()
+    assert len(tops) >= 9 and len(set(tops)) == 1, tops
 
 
 # ---- the landing page and the gallery ---------------------------------------------------------
@@ -253,8 +339,13 @@ def test_landing_page(site, tab):
     assert _images(page), "the landing page should show the build's figure"
     assert page.locator("a[href*='auto_examples/index.html']").count() > 0
     assert page.locator("a[href*='api.html']").count() > 0
-    caption = page.locator("figcaption").inner_text()
+    caption = page.locator(".interp-hero .caption").inner_text()
     assert "page 08" in caption and "last page of the gallery" not in caption
+    assert "(top)" not in caption and "one per row" in caption
+    # the hero is sharp on high-DPI screens, and opens at full size
+    hero = page.locator(".interp-hero img")
+    assert re.search(r" 2(\.0+)?x$", hero.get_attribute("srcset") or ""), hero
+    assert page.locator(".interp-hero a.interp-zoom").count() == 1
     cards = page.locator(".sd-card a.sd-stretched-link, a.sd-card")
     hrefs = cards.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     for part in PARTS:
@@ -281,10 +372,10 @@ def test_gallery_index(site, tab):
     thumbs = page.locator(".sphx-glr-thumbcontainer")
     assert thumbs.count() == len(EXAMPLES) >= 12
     assert page.locator("a[href$='.zip']").count() >= 2  # download-all .py and .ipynb
-    # thumbnails are drawn large enough to read: at least 200 px wide at 1400 px
-    widths = page.eval_on_selector_all(".sphx-glr-thumbcontainer img",
-                                       "imgs => imgs.map(i => i.getBoundingClientRect().width)")
-    assert min(widths) >= 200, widths
+    # thumbnails are drawn large: two to a row, each box at least 280 px wide at 1400 px
+    widths = page.eval_on_selector_all(".sphx-glr-thumbcontainer",
+                                       "boxes => boxes.map(b => b.getBoundingClientRect().width)")
+    assert min(widths) >= 280, widths
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -413,6 +504,10 @@ def test_computation_times_page(site, tab):
         assert max(memory) > 0, "the memory column is all zeros"
     else:
         assert headers == ["Example", "Time"], headers
+    # a long file name may break after "/" or "_", not in the middle of a word
+    names = page.locator("table.sg-times td:first-child span.pre")
+    assert names.count() == len(EXAMPLES)
+    assert page.locator("table.sg-times td:first-child span.pre wbr").count() >= len(EXAMPLES)
 
 
 def test_animation_page(site, tab):

@@ -1,0 +1,119 @@
+"""Reports written by ``interp report``, opened from the file system in headless Chromium.
+
+The reports are made beforehand by sessions that have TensorFlow (this one has not):
+
+- ``course``: the course report that ``nox -s docs`` builds into
+  ``docs/_build/html/course-report/``;
+- ``rgb``: the report of the Functional RGB test model that ``tests/test_cli.py`` keeps in
+  ``artifacts/reports/rgb/`` (skipped when the tests have not run).
+
+Each is opened as ``file://``, the way a user opens it: no console error, every image
+loads, no request leaves the file system, the section links land on their sections, and
+the page fits a 1400 px and a 390 px window. Screenshots go to ``artifacts/screenshots/``.
+Run with ``nox -s browser``.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+REPORTS = {
+    "course": ROOT / "docs" / "_build" / "html" / "course-report",
+    "rgb": ROOT / "artifacts" / "reports" / "rgb",
+}
+MADE_BY = {"course": "nox -s docs", "rgb": "nox -s tests (tests/test_cli.py)"}
+SECTIONS = ["model", "kernels", "feature-maps", "top-activating", "attributions", "trust",
+            "made"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM=/path/to/it")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _report(name: str) -> Path:
+    page = REPORTS[name] / "index.html"
+    if not page.exists():
+        if name == "course":
+            pytest.fail(f"no course report at {page}: run `nox -s docs` first")
+        pytest.skip(f"no {name} report at {page}: made by {MADE_BY[name]}")
+    return page
+
+
+def _open(browser, page_file: Path, width: int, scheme: str = "light"):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    outside, errors = [], []
+
+    def refuse(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith("file://"), refuse)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}")
+            if msg.type == "error" else None)
+    page.goto(page_file.as_uri(), wait_until="load")
+    return context, page, outside, errors
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_report_opens_from_the_file_system(browser, name):
+    page_file = _report(name)
+    context, page, outside, errors = _open(browser, page_file, 1400)
+    images = page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && "
+        "i.naturalWidth > 0}))")
+    assert len(images) >= 6, images
+    broken = [image["src"] for image in images if not image["ok"]]
+    assert not broken, f"images that did not load: {broken}"
+    for section in SECTIONS:
+        assert page.locator(f"#{section}").count() == 1, f"no section #{section}"
+    # every link of the sidebar lands on an element of the page
+    targets = page.eval_on_selector_all("nav.sidebar a", "links => links.map(a => "
+                                        "a.getAttribute('href'))")
+    assert len(targets) >= len(SECTIONS)
+    for target in targets:
+        assert target.startswith("#") and page.locator(target).count() == 1, target
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    page.screenshot(path=SHOTS / f"report-{name}-1400.png", full_page=True)
+    assert not outside, f"requests that left the file system: {outside}"
+    assert not errors, errors
+    context.close()
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_report_on_a_phone_and_in_the_dark(browser, name):
+    page_file = _report(name)
+    context, page, outside, errors = _open(browser, page_file, 390)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    page.screenshot(path=SHOTS / f"report-{name}-390.png", full_page=False)
+    context.close()
+    context, page, outside_dark, errors_dark = _open(browser, page_file, 1400, scheme="dark")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    channels = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
+    assert sum(channels) / 3 < 80, f"dark scheme background is {background}"
+    page.screenshot(path=SHOTS / f"report-{name}-dark.png", full_page=False)
+    context.close()
+    assert not (outside or outside_dark or errors or errors_dark)
