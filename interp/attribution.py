@@ -341,7 +341,9 @@ def smoothgrad(
         Noisy copies per image.
     seed : int, default 0
         Seeds the noise: copy ``s`` of image ``i`` always gets the same noise, whatever
-        the batch size.
+        the batch size and the backend. (Copies ``16 g`` to ``16 g + 15`` of image ``i``
+        are standard normal draws of ``numpy.random.default_rng([seed, i, g])``, in
+        order, times ``noise`` times the image's range.)
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256

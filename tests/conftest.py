@@ -63,6 +63,49 @@ def input_gradient(fn, images):
     raise RuntimeError(f"no automatic differentiation on the {BACKEND!r} backend")
 
 
+def native_guided_relu():
+    """Guided backpropagation's ReLU with the backend's own custom gradient (an oracle)."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def guided_relu(z):
+            def grad(dy):
+                return dy * tf.cast(z > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
+
+            return tf.nn.relu(z), grad
+
+        return guided_relu
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        @jax.custom_vjp
+        def guided_relu(z):
+            return jnp.maximum(z, 0.0)
+
+        guided_relu.defvjp(lambda z: (jnp.maximum(z, 0.0), z),
+                           lambda z, dy: (dy * (z > 0) * (dy > 0),))
+        return guided_relu
+    import torch
+
+    class GuidedReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return torch.relu(z)
+
+        @staticmethod
+        def backward(ctx, dy):
+            (z,) = ctx.saved_tensors
+            return dy * (z > 0) * (dy > 0)
+
+    def guided_relu(z):
+        return GuidedReLU.apply(z)
+
+    return guided_relu
+
+
 def native_softmax():
     """The backend's own softmax function (not Keras's), as a user might pass it."""
     if BACKEND == "tensorflow":

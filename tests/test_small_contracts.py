@@ -39,7 +39,7 @@ def test_occlusion_with_a_patch_as_large_as_the_image():
     x = np.random.default_rng(2).random((2, 4, 5, 1)).astype(np.float32)
 
     def probability(images):
-        z = np.asarray(model(images), np.float64)
+        z = keras.ops.convert_to_numpy(model(images)).astype(np.float64)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True))[:, 1]
 
