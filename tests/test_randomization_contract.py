@@ -67,12 +67,15 @@ def test_the_method_gets_both_models_the_trained_targets_and_the_options():
     assert not np.allclose(dense_kernel, model.get_layer("b").get_weights()[0])
     # ... and the user's model keeps its weights
     np.testing.assert_array_equal(conv.get_weights()[1], np.float32([0.3, 0.1]))
-    # the result: both maps as returned, compared by Spearman on their absolute values
+    # the result: both maps as returned, compared by Spearman, signed and absolute
     np.testing.assert_array_equal(check.trained, trained)
     np.testing.assert_array_equal(check.randomized, randomized)
-    expected = [spearmanr(np.abs(a).ravel(), np.abs(b).ravel()).statistic
+    signed = [spearmanr(a.ravel(), b.ravel()).statistic
+              for a, b in zip(trained, randomized, strict=True)]
+    absolute = [spearmanr(np.abs(a).ravel(), np.abs(b).ravel()).statistic
                 for a, b in zip(trained, randomized, strict=True)]
-    np.testing.assert_allclose(check.similarity, expected, atol=1e-12)
+    np.testing.assert_allclose(check.similarity, signed, atol=1e-12)
+    np.testing.assert_allclose(check.similarity_abs, absolute, atol=1e-12)
 
 
 def test_without_output_the_method_gets_no_output_option_and_an_explicit_target_is_kept():
@@ -85,7 +88,8 @@ def test_without_output_the_method_gets_no_output_option_and_an_explicit_target_
     assert all(call["options"] == {} for call in method.calls)
     for call in method.calls:
         np.testing.assert_array_equal(call["target"], [2, 0, 1, 2])
-    np.testing.assert_allclose(check.similarity, 1.0)
+    np.testing.assert_allclose(check.similarity, -1.0)  # signed: opposite rankings
+    np.testing.assert_allclose(check.similarity_abs, 1.0)
 
 
 def test_the_default_method_is_saliency_on_both_models():
