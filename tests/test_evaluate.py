@@ -465,7 +465,10 @@ def test_the_verdicts_the_pages_print(trained, test_set):
     assert failed["guided backprop"] == {"top", "top |map|", "labels", "labels |map|"}
     for name in ("integrated gradients", "gradient × input", "occlusion (8 px)"):
         assert failed[name] == {"top |map|", "labels |map|"}, name
-    assert failed["Grad-CAM (conv1)"] == {"labels", "labels |map|"}
+    # Grad-CAM on conv1 sees the dense layer's draw through five channel weights: it
+    # keeps +0.30 of its ranking with seed 0's numpy draw (a fail), where the weights
+    # Keras drew with the same seed, before draws were the same on every backend, kept -0.09
+    assert failed["Grad-CAM (conv1)"] == {"top", "top |map|", "labels", "labels |map|"}
     # page 26 (every weight drawn afresh)
     assert {n for n in PAGE_METHODS if full[n] < LINE} == {"saliency", "SmoothGrad",
                                                          "Grad-CAM (conv1)"}
