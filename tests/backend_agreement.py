@@ -46,6 +46,25 @@ def compute(model, images: np.ndarray) -> dict[str, np.ndarray]:
     out["model_randomization.trained"] = check.trained
     out["model_randomization.randomized"] = check.randomized
     out["model_randomization.similarity"] = check.similarity
+    # the evaluation functions (issue #10): curves, and the two other sanity checks
+    maps = out["saliency"][:8]
+    for curve in ("deletion", "insertion"):
+        result = getattr(interp, curve)(model, few, maps, steps=10)
+        out[f"{curve}.scores"], out[f"{curve}.auc"] = result.scores, result.auc
+    cascade = interp.cascading_randomization(model, few)
+    out["cascading_randomization.maps"] = cascade.maps
+    out["cascading_randomization.similarity"] = cascade.similarity
+    alone = interp.independent_randomization(model, few, layers=["conv1"])
+    out["independent_randomization.similarity"] = alone.similarity
+    # a second network for data_randomization: the same one with the dense layer's
+    # weights reversed (numpy, so the same on every backend)
+    other = _copy(model)
+    dense = other.layers[-1]
+    dense.set_weights([w[::-1] for w in dense.get_weights()])
+    data = interp.data_randomization(model, few, shuffled_model=other)
+    out["data_randomization.randomized"] = data.randomized
+    out["data_randomization.similarity"] = data.similarity
+    out["convolve"] = interp.convolve(few, kernels[:, :, 0, 3], padding="same")
     for name, maps in interp.feature_maps(model, x).items():
         out[f"feature_maps.{name}"] = maps
     top = interp.top_activating(model, "conv2", x, k=5, kernel=3)
@@ -53,6 +72,15 @@ def compute(model, images: np.ndarray) -> dict[str, np.ndarray]:
     out["top_activating.indices"] = np.asarray(top.indices)
     out["top_activating.positions"] = np.asarray(top.positions)
     return {name: np.asarray(value) for name, value in out.items()}
+
+
+def _copy(model):
+    """A copy of *model* with its own weights (the user's model is left alone)."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def difference(got: np.ndarray, reference: np.ndarray) -> float:

@@ -149,10 +149,21 @@ def trained():
     training it first if it is not cached): the pages' claims are tested on the pages'
     weights everywhere. Training on the session's own backend is tested in test_models.
     """
+    return gallery_model("true")
+
+
+@pytest.fixture(scope="session")
+def shuffled():
+    """The gallery's network trained on shuffled labels (pages 30-31), as :func:`trained`."""
+    return gallery_model("shuffled")
+
+
+def gallery_model(labels: str):
+    """The TensorFlow-trained cached model the gallery uses, loaded into this backend."""
     if BACKEND == "tensorflow":
-        return interp.trained_model(verbose=False)
-    script = ("import interp; "
-              "print(interp.trained_model(verbose=False).training_info.cache_file)")
+        return interp.trained_model(labels=labels, verbose=False)
+    script = (f"import interp; print(interp.trained_model(labels={labels!r}, "
+              "verbose=False).training_info.cache_file)")
     done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
                           text=True, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
     model = interp.models._load_cached(Path(done.stdout.strip().splitlines()[-1]))
