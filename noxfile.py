@@ -7,6 +7,8 @@ import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+# pip, not uv: pip reads this machine's wheel directory and constraints (a CPU build of torch)
+nox.options.default_venv_backend = "virtualenv"
 
 # Quiet TensorFlow's C++ log in the terminal: level 3 keeps only fatal messages, so a
 # machine without a GPU no longer prints "E0000 ... failed call to cuInit". (The notes
@@ -22,6 +24,37 @@ def tests(session: nox.Session) -> None:
     """Run the unit tests and doctests (trains and caches the network on first use)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs, env=ENV)
+
+
+# The CPU build of torch, pinned: on the project's machines pip finds it in PIP_FIND_LINKS
+# (/opt/wheels). An unpinned "torch" would pull the multi-GB CUDA build from PyPI; elsewhere,
+# install it from https://download.pytorch.org/whl/cpu first.
+TORCH = ["torch==2.13.0"]
+# PyTorch's OpenMP threads spin while they wait; on a machine shared with other jobs they
+# slow each other down 2-6 times over (benchmarks/bench_backends.py measures both ways).
+TORCH_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+BACKENDS = {"tensorflow": [], "jax": ["jax"], "torch": ["torch"]}
+
+
+def _install_backend(session: nox.Session, backend: str, *extras: str) -> None:
+    """Install interp with *extras* and what *backend* needs (torch: its CPU build first)."""
+    if backend == "torch":
+        session.install(*TORCH)
+    session.install("-e", f".[{','.join([*extras, *BACKENDS[backend]])}]")
+
+
+@nox.session(name="tests-jax")
+def tests_jax(session: nox.Session) -> None:
+    """Run the tests with KERAS_BACKEND=jax (TensorFlow is installed too, as the oracle)."""
+    _install_backend(session, "jax", "test")
+    session.run("pytest", *session.posargs, env={**ENV, "KERAS_BACKEND": "jax"})
+
+
+@nox.session(name="tests-torch")
+def tests_torch(session: nox.Session) -> None:
+    """Run the tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
+    _install_backend(session, "torch", "test")
+    session.run("pytest", *session.posargs, env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
 
 
 @nox.session
@@ -131,10 +164,22 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks: ``nox -s bench`` runs all, ``nox -s bench -- top`` one of them."""
-    session.install("-e", ".[bench]")
+    """Run the benchmarks: ``nox -s bench`` runs all, ``nox -s bench -- top`` one of them.
+
+    Its environment has every backend (``bench -- backends`` runs each in its own process).
+    """
+    session.install(*TORCH)
+    session.install("-e", ".[bench,jax,torch]")
     scripts = sorted(Path("benchmarks").glob("bench_*.py"))
+    scripts = [s for s in scripts if s.name != "bench_peers.py"]  # nox -s bench-peers
     if session.posargs:
         scripts = [s for s in scripts if any(word in s.name for word in session.posargs)]
     for script in scripts:
         session.run("python", str(script), env=ENV)
+
+
+@nox.session(name="bench-peers")
+def bench_peers(session: nox.Session) -> None:
+    """Time interp against Xplique 2.0.2 (TensorFlow) on the same model, images and settings."""
+    session.install("-e", ".[bench]", "xplique==2.0.2")
+    session.run("python", "benchmarks/bench_peers.py", *session.posargs, env=ENV)

@@ -56,14 +56,56 @@ def is_graph(model: keras.Model) -> bool:
     return isinstance(model, keras.Sequential) or hasattr(model, "_run_through_graph")
 
 
-def require_backend(func: str, what: str = "gradients") -> None:
-    """Refuse clearly where only the TensorFlow backend is supported."""
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
+#: The Keras backends interp takes gradients on.
+GRADIENT_BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def backend() -> str:
+    """Return the name of the backend Keras runs on: ``"tensorflow"``, ``"jax"``, ``"torch"``..."""
+    return keras.backend.backend()
+
+
+def backend_version() -> str:
+    """Return the version of the library behind Keras's backend, e.g. ``"2.21.0"``."""
+    import importlib
+
+    return str(getattr(importlib.import_module(backend()), "__version__", "unknown"))
+
+
+def deterministic() -> None:
+    """Make training repeatable on the current backend, where the backend needs asking.
+
+    TensorFlow: op determinism, process-wide. JAX and PyTorch on a CPU are repeatable
+    once seeded (:func:`keras.utils.set_random_seed` seeds torch too).
+    """
+    if backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def require_backend(func: str, what: str = "gradients") -> str:
+    """Return the backend's name, or refuse clearly where interp cannot take gradients on it."""
+    name = backend()
+    if name not in GRADIENT_BACKENDS:
         raise RuntimeError(
-            f"{func}: {what} need the TensorFlow backend for now, but Keras runs on "
-            f"{backend!r}; set KERAS_BACKEND=tensorflow before importing keras"
+            f"{func}: {what} need the TensorFlow, JAX or PyTorch backend, but Keras runs on "
+            f"{name!r}, which has no automatic differentiation interp can use; set "
+            "KERAS_BACKEND to tensorflow, jax or torch before importing keras"
         )
+    return name
+
+
+def sync_weights(model: keras.Model) -> None:
+    """Put a model's current weights back into its variables in the middle of ``fit``.
+
+    Keras's JAX trainer keeps the weights outside the variables while it trains (and
+    empties the variables), for speed; a callback that reads weights between batches must
+    ask for them back first. The other backends train in place, so this does nothing.
+    """
+    sync = getattr(model, "jax_state_sync", None)
+    if callable(sync):
+        sync()
 
 
 # ---- layers and their paths --------------------------------------------------------------
@@ -528,11 +570,13 @@ _TWIN_LOCK = threading.Lock()
 
 
 def _bare_twin(layer: keras.layers.Layer) -> keras.layers.Layer | None:
-    """Return a copy of *layer* with a linear activation and the layer's current weights.
+    """Return a copy of *layer* with a linear activation, built once and kept beside it.
 
-    The copy is built once per layer and kept (weakly) beside it; its weights are
-    refreshed from the layer on every call of this function. ``None`` if the layer cannot
-    be rebuilt from its config.
+    The copy's variables never hold the weights that count: every compiled function runs
+    inside a ``keras.StatelessScope`` that maps them to the layer's own variables
+    (:func:`twin_pairs`), so a copy can never go stale when the user's weights change. It
+    gets a copy of the current weights when it is made all the same. ``None`` if the
+    layer cannot be rebuilt from its config.
     """
     with _TWIN_LOCK:
         twin = _TWINS.get(layer)
@@ -544,12 +588,23 @@ def _bare_twin(layer: keras.layers.Layer) -> keras.layers.Layer | None:
                 twin.build(**layer._build_shapes_dict)
             except Exception:  # a custom layer that cannot be rebuilt from its config
                 return None
+            if len(twin.weights) != len(layer.weights) or any(
+                    tuple(t.shape) != tuple(o.shape)
+                    for t, o in zip(twin.weights, layer.weights, strict=True)):
+                return None  # pragma: no cover - defensive
+            twin.set_weights(layer.get_weights())
             _TWINS[layer] = twin
-        weights = layer.get_weights()
-        if len(weights) != len(twin.weights):  # pragma: no cover - defensive
-            return None
-        twin.set_weights(weights)
         return twin
+
+
+def twin_pairs(model: keras.Model) -> list[tuple[keras.Variable, keras.Variable]]:
+    """Return ``(copy's variable, layer's variable)`` for every bare copy of *model*'s layers."""
+    pairs = []
+    for _, layer in walk(model):
+        twin = _TWINS.get(layer)
+        if twin is not None:
+            pairs.extend(zip(twin.weights, layer.weights, strict=True))
+    return pairs
 
 
 # ---- the forward walk --------------------------------------------------------------------
@@ -638,6 +693,9 @@ class Head:
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+#: A target that stands for "the class this image's own forward pass predicts".
+PREDICTED = -1
+
 
 def _quiet_first_call(fn: Callable) -> Callable:
     """Trace *fn* on its first call without TensorFlow's "frequent retracing" warning.
@@ -665,6 +723,171 @@ def _quiet_first_call(fn: Callable) -> Callable:
             traced = True
 
     return call
+
+
+def bucket(n: int) -> int:
+    """Return the batch size a JAX-compiled function runs at for *n* images: a power of two.
+
+    A short last batch is padded up to it, so a call compiles at most once per power of
+    two (not once per batch size), and wastes less than half of one batch.
+    """
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _pad(array, size: int):
+    extra = size - array.shape[0]
+    if extra == 0:
+        return array
+    if isinstance(array, np.ndarray):
+        return np.concatenate([array, np.zeros((extra, *array.shape[1:]), array.dtype)])
+    import jax.numpy as jnp
+
+    return jnp.concatenate([array, jnp.zeros((extra, *array.shape[1:]), array.dtype)])
+
+
+def _model_variables(model: keras.Model) -> list[keras.Variable]:
+    """Every variable a forward pass of *model* may read, each once."""
+    found: dict[int, keras.Variable] = {}
+    for variable in model.variables:
+        found.setdefault(id(variable), variable)
+    if is_graph(model):
+        for _, layer in walk(model):
+            for variable in layer.variables:
+                found.setdefault(id(variable), variable)
+    return list(found.values())
+
+
+#: Images per call of a JAX-compiled function. XLA on a CPU ran the course model's
+#: gradient fastest in small batches (per 1,000 images: 126 ms at 64, 147 ms at 256,
+#: 196 ms at 1,024, on two CPU cores), so
+#: larger batches are cut into chunks of this size; a short one is padded to a power of two.
+JAX_CHUNK = 64
+
+
+class _JaxCompiled:
+    """``jax.jit`` of a forward or gradient function, weights passed in on every call.
+
+    Inside the jitted function a ``keras.StatelessScope`` maps every variable of the model
+    (and of interp's bare copies of its layers, see :func:`twin_pairs`) to values given as
+    arguments, so no weight is baked in as a constant: a cached function stays right
+    when the weights change (training, ``set_weights``). Batches are padded to
+    :func:`bucket` sizes, so a short last batch does not compile anew.
+    """
+
+    def __init__(self, fn: Callable, model: keras.Model) -> None:
+        import jax
+
+        self.variables = _model_variables(model)
+        index = {id(v): i for i, v in enumerate(self.variables)}
+        pairs = [(copy, index[id(source)]) for copy, source in twin_pairs(model)
+                 if id(source) in index]
+
+        def pure(values, *args):
+            mapping = [*zip(self.variables, values, strict=True),
+                       *((copy, values[i]) for copy, i in pairs)]
+            with keras.StatelessScope(state_mapping=mapping):
+                return fn(*args)
+
+        self.jitted = jax.jit(pure)
+
+    def __call__(self, *args):
+        import jax
+
+        n = int(args[0].shape[0])
+        values = [v.value for v in self.variables]
+        if n > JAX_CHUNK:  # in chunks, concatenated on the host
+            parts = [self(*(a[i:i + JAX_CHUNK] for a in args)) for i in range(0, n, JAX_CHUNK)]
+            return jax.tree.map(lambda *p: np.concatenate([np.asarray(t) for t in p]), *parts)
+        size = bucket(n)
+        out = self.jitted(values, *(_pad(a, size) for a in args))
+        if size == n:
+            return out
+        return jax.tree.map(lambda t: t[:n], out)
+
+
+def _scoped(fn: Callable, model: keras.Model) -> Callable:
+    """Run *fn* with interp's bare layer copies reading their layers' current variables."""
+    pairs = twin_pairs(model)
+    if not pairs:
+        return fn
+
+    def call(*args):
+        with keras.StatelessScope(state_mapping=pairs):
+            return fn(*args)
+
+    return call
+
+
+def _torch_compiled(fn: Callable, *, differentiates: bool) -> Callable:
+    """Run *fn* eagerly on torch tensors; without autograd unless it takes gradients."""
+    import torch
+
+    def call(x, *rest):
+        x = x if isinstance(x, np.ndarray) else keras.ops.convert_to_numpy(x)
+        args = [torch.as_tensor(np.asarray(x, np.float32)),
+                *(torch.as_tensor(np.asarray(r, np.int64)) for r in rest)]
+        if differentiates:
+            return fn(*args)
+        with torch.no_grad():
+            return fn(*args)
+
+    return call
+
+
+_GUIDED: dict[str, Callable] = {}
+
+
+def guided_relu(func: str) -> Callable:
+    """ReLU whose gradient passes only positive gradients where its input is positive.
+
+    Guided backpropagation's ReLU, with a custom gradient in the backend's own terms:
+    ``tf.custom_gradient``, ``jax.custom_vjp`` or a ``torch.autograd.Function``.
+    """
+    name = require_backend(func)
+    if name in _GUIDED:
+        return _GUIDED[name]
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def relu(x):
+            def grad(dy):
+                return dy * tf.cast(x > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
+
+            return tf.nn.relu(x), grad
+
+    elif name == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        @jax.custom_vjp
+        def relu(x):
+            return jnp.maximum(x, 0)
+
+        def forward_pass(x):
+            return jnp.maximum(x, 0), x
+
+        def backward_pass(x, dy):
+            return (dy * (x > 0).astype(dy.dtype) * (dy > 0).astype(dy.dtype),)
+
+        relu.defvjp(forward_pass, backward_pass)
+    else:
+        import torch
+
+        class GuidedReLU(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, dy):
+                (x,) = ctx.saved_tensors
+                return dy * (x > 0).to(dy.dtype) * (dy > 0).to(dy.dtype)
+
+        relu = GuidedReLU.apply
+    _GUIDED[name] = relu
+    return relu
 
 
 class Runner:
@@ -763,9 +986,17 @@ class Runner:
         out = forward(self.model, keras.ops.zeros((1, *shape)), output=self.output)
         return tuple(out.shape)
 
-    def check_target(self, images: np.ndarray, target: object, batch_size: int = 256) -> np.ndarray:
-        """Return one class index per image; the predicted class where *target* is None."""
+    def check_target(self, images: np.ndarray, target: object, batch_size: int = 256, *,
+                     in_pass: bool = False) -> np.ndarray:
+        """Return one class index per image; the predicted class where *target* is None.
+
+        With *in_pass*, a ``None`` target becomes :data:`PREDICTED` for every image
+        instead: :meth:`gradient` then picks each image's predicted class from the
+        forward pass it makes anyway, which saves a separate prediction pass.
+        """
         n_classes = self.head.n_classes
+        if target is None and in_pass:
+            return np.full(len(images), PREDICTED, dtype=np.int64)
         if target is None:
             return self.predict(images, batch_size=batch_size).argmax(axis=1)
         if isinstance(target, str):
@@ -793,11 +1024,15 @@ class Runner:
 
     # -- compiled functions --
     def _compiled(self, key: tuple, build: Callable[[], Callable], *,
-                  with_targets: bool = False) -> Callable:
+                  with_targets: bool = False, differentiates: bool = False) -> Callable:
         """Return the function *build* makes, compiled once per model and *key*.
 
-        The batch axis is left open in the signature, so batches of every size, the last
-        short one included, share one trace.
+        TensorFlow: a ``tf.function`` whose batch axis is left open in the signature, so
+        batches of every size share one trace. JAX: ``jax.jit`` with the weights passed
+        in, batches padded to powers of two (:class:`_JaxCompiled`). PyTorch: run
+        eagerly, under ``torch.no_grad`` unless it *differentiates*. Every backend runs
+        it in a ``keras.StatelessScope`` that points interp's bare layer copies at the
+        layers' own variables.
         """
         try:
             cache = _COMPILED.setdefault(self.model, {})
@@ -805,14 +1040,21 @@ class Runner:
             cache = {}
         full = (key, self.spec.shape, self.output)
         if full not in cache:
-            fn = build()
-            if keras.backend.backend() == "tensorflow":
+            name = require_backend(self.func, "compiled functions")
+            fn = build()  # makes the bare layer copies it uses, before the pairs are read
+            if name == "jax":
+                fn = _JaxCompiled(fn, self.model)
+            else:
+                fn = _scoped(fn, self.model)
+            if name == "tensorflow":
                 import tensorflow as tf
 
                 signature = [tf.TensorSpec((None, *self.spec.shape), tf.float32)]
                 if with_targets:
                     signature.append(tf.TensorSpec((None,), tf.int64))
                 fn = _quiet_first_call(tf.function(fn, input_signature=signature))
+            elif name == "torch":
+                fn = _torch_compiled(fn, differentiates=differentiates)
             cache[full] = fn
         return cache[full]
 
@@ -834,6 +1076,9 @@ class Runner:
         """
 
         def build():
+            if kind != "output":
+                _ = self.head  # the bare copy of the last layer, made before any trace
+
             def fn(x):
                 if kind == "output":
                     return forward(self.model, x, output=self.output)
@@ -856,7 +1101,7 @@ class Runner:
         head; ``[1 - p, p]`` for one sigmoid unit), whether or not the model ends in one.
         """
         fn = self.scores_fn(kind)
-        out = [keras.ops.convert_to_numpy(fn(keras.ops.convert_to_tensor(x)))
+        out = [keras.ops.convert_to_numpy(fn(x))
                for _, x in float_batches(self.func, images, batch_size)]
         return np.concatenate(out).astype(np.float32, copy=False)
 
@@ -880,8 +1125,7 @@ class Runner:
         """Yield ``(start, [numpy output per layer])`` for consecutive batches."""
         fn = self.layer_outputs_fn(layers)
         for start, x in float_batches(self.func, images, batch_size):
-            outs = fn(keras.ops.convert_to_tensor(x))
-            yield start, [keras.ops.convert_to_numpy(out) for out in outs]
+            yield start, [keras.ops.convert_to_numpy(out) for out in fn(x)]
 
     # -- the one gradient --
     def gradient(self, x: np.ndarray, targets: np.ndarray, *,
@@ -894,61 +1138,110 @@ class Runner:
         - ``of="activation"``: d(mean over positions of *layer*'s channel
           ``targets[i]``)/d(input), for feature visualization.
 
-        With *guided*, every ReLU passes back only positive gradients where its input is
-        positive (guided backpropagation). Compiled once per model, layer and mode.
+        A target of :data:`PREDICTED` is the image's predicted class (the largest
+        logit), read from the same forward pass. With *guided*, every ReLU passes back
+        only positive gradients where its input is positive (guided backpropagation).
+        Compiled once per model, layer and mode; the gradient is taken by
+        ``tf.GradientTape``, ``jax.grad`` or ``torch.autograd``, whichever backend Keras
+        runs on.
         """
-        require_backend(self.func)
-        import tensorflow as tf
-
+        name = require_backend(self.func)
         replace = self._guided_replacements() if guided else {}
-        taps = [layer] if layer is not None else []
-        channels_first = getattr(layer, "data_format", None) == "channels_first"
+        key = ("gradient", of, id(layer) if layer is not None else None, guided)
+        fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of),
+                            with_targets=True, differentiates=True)
+        x = np.asarray(x, dtype=np.float32)
+        targets = np.asarray(targets, dtype=np.int32 if name == "jax" else np.int64)
+        out = fn(x, targets)
+        if layer is None or of == "activation":
+            return _numpy(out, x.shape)
+        return _numpy(out[0]), _numpy(out[1], np.shape(out[0]))
 
-        def build():
+    def _gradient_fn(self, name: str, layer: keras.layers.Layer | None,
+                     replace: dict[int, Callable], of: str) -> Callable:
+        """Build ``(x, targets) -> gradient`` for backend *name* (see :meth:`gradient`)."""
+        taps = [layer] if layer is not None else []
+        to_layer = layer is not None and of != "activation"
+        channels_first = getattr(layer, "data_format", None) == "channels_first"
+        swap = {**self.head.replacement, **replace}
+
+        def total(x, targets, found, nudge=None):
+            """Sum over the batch of each image's chosen score (its gradient is per image)."""
+            if of == "activation":
+                forward(self.model, x, taps=taps, found=found, stop_early=True,
+                        output=self.output)
+                acts = found[id(layer)]
+                rank = len(acts.shape)
+                axes = list(range(2, rank)) if channels_first else list(range(1, rank - 1))
+                scores = keras.ops.mean(acts, axis=axes)
+            else:
+                ops = dict(replace)
+                if nudge is not None:  # the layer's output plus a zero to differentiate by
+                    base = swap.get(id(layer)) or (lambda *a, **k: _call(layer, *a, **k))
+                    ops[id(layer)] = lambda *a, **k: base(*a, **k) + nudge
+                scores = self._logits_tensor(x, replace=ops, taps=taps, found=found)
+                predicted = keras.ops.cast(keras.ops.argmax(scores, axis=1), targets.dtype)
+                targets = keras.ops.where(targets < 0, predicted, targets)
+            picked = keras.ops.take_along_axis(scores, keras.ops.expand_dims(targets, 1), axis=1)
+            return keras.ops.sum(picked)
+
+        if name == "tensorflow":
+            import tensorflow as tf
+
             def fn(x, targets):
+                found: dict[int, object] = {}
                 with tf.GradientTape() as tape:
                     tape.watch(x)
+                    value = total(x, targets, found)
+                wrt = found[id(layer)] if to_layer else x
+                grad = tape.gradient(value, wrt)
+                grad = tf.zeros_like(wrt) if grad is None else grad
+                return (wrt, grad) if to_layer else grad
+
+        elif name == "jax":
+            import jax
+            import jax.numpy as jnp
+
+            def fn(x, targets):
+                if not to_layer:
+                    return jax.grad(lambda x: total(x, targets, {}))(x)
+                # JAX differentiates with respect to inputs only, so a zero is added to
+                # the layer's output and the gradient taken with respect to that zero.
+                probe: dict[int, object] = {}
+                forward(self.model, x, taps=taps, found=probe, replace=swap,
+                        stop_early=True, output=self.output)  # its shape; XLA drops the rest
+                zero = jnp.zeros(probe[id(layer)].shape, probe[id(layer)].dtype)
+
+                def by_nudge(nudge):
                     found: dict[int, object] = {}
-                    if of == "activation":
-                        forward(self.model, x, taps=taps, found=found, stop_early=True,
-                                output=self.output)
-                        acts = found[id(layer)]
-                        rank = len(acts.shape)
-                        axes = list(range(2, rank)) if channels_first else list(range(1, rank - 1))
-                        scores = tf.reduce_mean(acts, axis=axes)
-                    else:
-                        scores = self._logits_tensor(x, replace=replace, taps=taps, found=found)
-                    chosen = tf.gather(scores, targets, axis=1, batch_dims=1)
-                if of == "activation" or layer is None:
-                    return tape.gradient(chosen, x)
-                acts = found[id(layer)]
-                return acts, tape.gradient(chosen, acts)
+                    return total(x, targets, found, nudge), found[id(layer)]
 
-            return fn
+                grad, acts = jax.grad(by_nudge, has_aux=True)(zero)
+                return acts, grad
 
-        key = ("gradient", of, id(layer) if layer is not None else None, guided)
-        fn = self._compiled(key, build, with_targets=True)
-        out = fn(tf.convert_to_tensor(x, tf.float32), tf.convert_to_tensor(targets, tf.int64))
-        if layer is None or of == "activation":
-            return out.numpy()
-        return out[0].numpy(), out[1].numpy()
+        else:
+            import torch
+
+            def fn(x, targets):
+                with torch.enable_grad():
+                    x = x.detach().requires_grad_(True)
+                    found: dict[int, object] = {}
+                    value = total(x, targets, found)
+                    wrt = found[id(layer)] if to_layer else x
+                    (grad,) = torch.autograd.grad(value, [wrt], allow_unused=True)
+                grad = torch.zeros_like(wrt) if grad is None else grad
+                return (wrt.detach(), grad) if to_layer else grad
+
+        return fn
 
     def _guided_replacements(self) -> dict[int, Callable]:
-        import tensorflow as tf
-
-        @tf.custom_gradient
-        def guided_relu(x):
-            def grad(dy):
-                return dy * tf.cast(x > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
-
-            return tf.nn.relu(x), grad
-
+        relu = guided_relu(self.func)
         replace: dict[int, Callable] = {}
         for _, layer in walk(self.model):
             if _activation_of(layer) != "relu" or id(layer) in self.head.replacement:
                 continue
             if _whole_op(layer):
-                replace[id(layer)] = lambda x, *a, **k: guided_relu(x)
+                replace[id(layer)] = lambda x, *a, **k: relu(x)
                 continue
             twin = _bare_twin(layer)
             if twin is None:
@@ -956,15 +1249,93 @@ class Runner:
                     f"{self.func}: layer {layer.name!r} ends in a ReLU but cannot be copied "
                     "without it, so guided backpropagation cannot reach it"
                 )
-            replace[id(layer)] = (lambda t: lambda *a, **k: guided_relu(_call(t, *a, **k)))(twin)
+            replace[id(layer)] = (lambda t: lambda *a, **k: relu(_call(t, *a, **k)))(twin)
         for op in getattr(self.model, "_operations", []):
             if not isinstance(op, keras.layers.Layer) and _activation_of(op) == "relu":
-                replace[id(op)] = lambda x, *a, **k: guided_relu(x)
+                replace[id(op)] = lambda x, *a, **k: relu(x)
         return replace
+
+
+def _numpy(tensor, shape: tuple | None = None) -> np.ndarray:
+    """Return a backend tensor as a numpy array (zeros of *shape* where there is none)."""
+    if tensor is None:
+        return np.zeros(shape, np.float32)
+    return np.asarray(keras.ops.convert_to_numpy(tensor))
 
 
 def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
+
+
+def _fans(shape: tuple[int, ...], initializer: object) -> tuple[int, int]:
+    """Keras's fan-in and fan-out of a weight *shape* (``compute_fans``)."""
+    inputs, outputs = getattr(initializer, "input_axes", None), getattr(
+        initializer, "output_axes", None)
+    if inputs is not None and outputs is not None:
+        return (int(np.prod([shape[a] for a in inputs])),
+                int(np.prod([shape[a] for a in outputs])))
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    field = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * field, shape[-1] * field
+
+
+def _truncated(rng: np.random.Generator, mean: float, stddev: float,
+               shape: tuple[int, ...]) -> np.ndarray:
+    """Draw normals, each one beyond two standard deviations drawn again (as Keras does)."""
+    out = rng.normal(0.0, 1.0, shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return mean + stddev * out
+
+
+def draw_initial(initializer: object, shape: Sequence[int],
+                 seed: int | Sequence[int]) -> np.ndarray:
+    """Draw what *initializer* draws, with numpy's generator: the same on every backend.
+
+    Keras's initializers draw from the backend's own random generator, so the same seed
+    gives TensorFlow, JAX and PyTorch different weights. Here the standard random
+    initializers (``VarianceScaling`` and its Glorot, He and LeCun kinds,
+    ``RandomNormal``, ``RandomUniform``, ``TruncatedNormal``, ``Orthogonal``) are drawn
+    from the same distributions with ``numpy.random.default_rng(seed)``; constant ones
+    (zeros, ones, ``Constant``, ``Identity``) are called as they are. Any other
+    initializer is called with a seed and draws from the backend's generator.
+    """
+    init = keras.initializers.get(initializer)
+    shape = tuple(int(d) for d in shape)
+    rng = np.random.default_rng(seed)
+    inits = keras.initializers
+    if isinstance(init, inits.VarianceScaling):
+        fan_in, fan_out = _fans(shape, init)
+        fan = {"fan_in": fan_in, "fan_out": fan_out}.get(init.mode, (fan_in + fan_out) / 2.0)
+        scale = init.scale / max(1.0, fan)
+        if init.distribution == "truncated_normal":
+            return _truncated(rng, 0.0, np.sqrt(scale) / 0.87962566103423978, shape)
+        if init.distribution == "untruncated_normal":
+            return rng.normal(0.0, np.sqrt(scale), shape)
+        limit = np.sqrt(3.0 * scale)
+        return rng.uniform(-limit, limit, shape)
+    if isinstance(init, inits.TruncatedNormal):
+        return _truncated(rng, float(init.mean), float(init.stddev), shape)
+    if isinstance(init, inits.RandomNormal):
+        return rng.normal(float(init.mean), float(init.stddev), shape)
+    if isinstance(init, inits.RandomUniform):
+        return rng.uniform(float(init.minval), float(init.maxval), shape)
+    if isinstance(init, inits.Orthogonal) and len(shape) >= 2:
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        q, r = np.linalg.qr(rng.normal(0.0, 1.0, (max(rows, cols), min(rows, cols))))
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return float(init.gain) * q.reshape(shape)
+    config = init.get_config()
+    if "seed" in config:  # another random initializer: the backend's generator
+        init = type(init).from_config({**config, "seed": _seed(*np.atleast_1d(seed))})
+    return np.asarray(keras.ops.convert_to_numpy(init(shape, dtype="float32")))
 
 
 def reinitialize(layer: keras.layers.Layer, seed: int | Sequence[int]) -> list[str]:
@@ -973,8 +1344,8 @@ def reinitialize(layer: keras.layers.Layer, seed: int | Sequence[int]) -> list[s
     A kernel gets its ``kernel_initializer``, a bias its ``bias_initializer``, a
     BatchNormalization's scale its ``gamma_initializer`` (ones) and its moving variance
     ``moving_variance_initializer`` (ones), and so on, each with its own seed derived from
-    *seed*. Returns the names of variables that have no initializer attribute and were
-    left as they are.
+    *seed*, drawn by :func:`draw_initial` (so the same on every backend). Returns the
+    names of variables that have no initializer attribute and were left as they are.
     """
     parts = [seed] if isinstance(seed, numbers.Integral) else list(seed)
     kept = []
@@ -984,12 +1355,9 @@ def reinitialize(layer: keras.layers.Layer, seed: int | Sequence[int]) -> list[s
         if initializer is None:
             kept.append(variable.path)
             continue
-        initializer = keras.initializers.get(initializer)
-        config = initializer.get_config()
-        if "seed" in config:
-            config["seed"] = _seed(*parts, i)
-        fresh = type(initializer).from_config(config)
-        variable.assign(fresh(tuple(variable.shape), dtype=variable.dtype))
+        fresh = draw_initial(initializer, tuple(variable.shape), _seed(*parts, i))
+        variable.assign(np.asarray(fresh, dtype=keras.backend.standardize_dtype(
+            variable.dtype)))
     return kept
 
 

@@ -24,14 +24,18 @@ points, occluded copies) is streamed through the model in batches of that many i
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import keras
 import numpy as np
 
 from ._model import Runner, check_batch_size, is_conv, is_stream, stream_batches
 from ._validate import check_int, check_number, describe
+
+T = TypeVar("T")
 
 
 def streams(method: Callable) -> Callable:
@@ -71,11 +75,12 @@ def streams(method: Callable) -> Callable:
 
 
 def _setup(func: str, model: object, images: object, target: object, batch_size: object,
-           output: object, *, graph: bool = False):
+           output: object, *, graph: bool = False, in_pass: bool = False):
+    """Check everything; with *in_pass*, predicted targets come from the gradient's pass."""
     runner = Runner(func, model, output=output, graph=graph)
     array = runner.images(images)
     batch_size = check_batch_size(func, batch_size)
-    targets = runner.check_target(array, target, batch_size)
+    targets = runner.check_target(array, target, batch_size, in_pass=in_pass)
     return runner, array, targets, batch_size
 
 
@@ -142,7 +147,7 @@ def saliency(
 
     """
     runner, images, targets, batch_size = _setup(
-        "saliency", model, images, target, batch_size, output)
+        "saliency", model, images, target, batch_size, output, in_pass=True)
     return _gradient_maps(runner, images, targets, batch_size)
 
 
@@ -189,7 +194,7 @@ def input_x_gradient(
 
     """
     runner, images, targets, batch_size = _setup(
-        "input_x_gradient", model, images, target, batch_size, output)
+        "input_x_gradient", model, images, target, batch_size, output, in_pass=True)
     return _gradient_maps(runner, images, targets, batch_size, times_input=True)
 
 
@@ -246,13 +251,62 @@ def guided_backprop(
 
     """
     runner, images, targets, batch_size = _setup(
-        "guided_backprop", model, images, target, batch_size, output, graph=True)
+        "guided_backprop", model, images, target, batch_size, output, graph=True, in_pass=True)
     return _gradient_maps(runner, images, targets, batch_size, guided=True)
 
 
+_END = object()
+
+
+def ahead(batches: Iterator[T]) -> Iterator[T]:
+    """Yield the items of *batches*, making the next one in a thread meanwhile.
+
+    Drawing noise or building path points in numpy then overlaps with the backend's
+    gradient pass on the batch before (both release the GIL); an exception raised while
+    making a batch is raised here, in its turn.
+    """
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        source = iter(batches)
+        pending = pool.submit(next, source, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, source, _END)
+            yield item
+
+
 def _accumulate(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``out[rows] += values``, where *rows* may repeat (items of one image)."""
-    np.add.at(out, rows, values)
+    """``out[rows] += values``, where *rows* repeat in runs (the items of one image).
+
+    Each run is summed first (``np.add.reduceat``), then added once: much faster than
+    ``np.add.at``, which adds item by item.
+    """
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    out[rows[starts]] += np.add.reduceat(values, starts, axis=0)
+
+
+#: SmoothGrad draws the noise of this many copies of an image from one generator.
+NOISE_GROUP = 16
+
+
+def _noise(seed: int, owner: np.ndarray, copy: np.ndarray, samples: int,
+           shape: tuple[int, ...]) -> np.ndarray:
+    """Draw the noise of copy ``copy[k]`` of image ``owner[k]``, the same in any batch.
+
+    Copies ``16 g .. 16 g + 15`` of image ``i`` come from one generator seeded
+    ``[seed, i, g]``, so a batch draws at most one group more than it uses at each end.
+    """
+    group = copy // NOISE_GROUP
+    keys = owner * (samples // NOISE_GROUP + 1) + group
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    out = np.empty((len(owner), *shape), dtype=np.float32)
+    for a, b in zip(starts, np.r_[starts[1:], len(keys)], strict=True):
+        first = int(group[a]) * NOISE_GROUP
+        size = min(NOISE_GROUP, samples - first)
+        rng = np.random.default_rng([seed, int(owner[a]), int(group[a])])
+        out[a:b] = rng.standard_normal((size, *shape), dtype=np.float32)[copy[a:b] - first]
+    return out
 
 
 def smoothgrad(
@@ -287,7 +341,9 @@ def smoothgrad(
         Noisy copies per image.
     seed : int, default 0
         Seeds the noise: copy ``s`` of image ``i`` always gets the same noise, whatever
-        the batch size.
+        the batch size and the backend. (Copies ``16 g`` to ``16 g + 15`` of image ``i``
+        are standard normal draws of ``numpy.random.default_rng([seed, i, g])``, in
+        order, times ``noise`` times the image's range.)
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256
@@ -312,19 +368,24 @@ def smoothgrad(
     samples = check_int(func, "samples", samples, minimum=1)
     seed = check_int(func, "seed", seed, minimum=0)
     noise = check_number(func, "noise", noise, minimum=0.0)
-    out = _empty_maps(runner, images)
     n, shape = len(images), images.shape[1:]
-    for first in range(0, n * samples, batch_size):
-        items = np.arange(first, min(first + batch_size, n * samples))
-        owner, copy = np.divmod(items, samples)
-        x = np.asarray(images[owner], dtype=np.float32)
-        if not np.isfinite(x).all():
-            raise ValueError(f"{func}: images must be finite, got NaN or inf values")
-        spread = x.reshape(len(x), -1).max(axis=1) - x.reshape(len(x), -1).min(axis=1)
-        spread[spread == 0] = 1.0
-        for k, (i, s) in enumerate(zip(owner, copy, strict=True)):
-            rng = np.random.default_rng([seed, int(i), int(s)])
-            x[k] += rng.normal(0.0, noise * spread[k], shape).astype(np.float32)
+
+    def noisy_batches():
+        for first in range(0, n * samples, batch_size):
+            items = np.arange(first, min(first + batch_size, n * samples))
+            owner, copy = np.divmod(items, samples)
+            x = np.asarray(images[owner], dtype=np.float32)
+            if not np.isfinite(x).all():
+                raise ValueError(f"{func}: images must be finite, got NaN or inf values")
+            flat = x.reshape(len(x), -1)
+            spread = flat.max(axis=1) - flat.min(axis=1)
+            spread[spread == 0] = 1.0
+            scale = (noise * spread).astype(np.float32).reshape(-1, *([1] * len(shape)))
+            x += scale * _noise(seed, owner, copy, samples, shape)
+            yield owner, x
+
+    out = _empty_maps(runner, images)
+    for owner, x in ahead(noisy_batches()):
         grads = runner.gradient(x, targets[owner])
         _accumulate(out, owner, runner.maps(grads) / samples)
     return out
@@ -411,14 +472,18 @@ def integrated_gradients(
 
     alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
     total = np.zeros((n, *shape), dtype=np.float32)  # sum of gradients along each path
-    for first in range(0, n * steps, batch_size):
-        items = np.arange(first, min(first + batch_size, n * steps))
-        owner, step = np.divmod(items, steps)
-        x = np.asarray(images[owner], dtype=np.float32)
-        if not np.isfinite(x).all():
-            raise ValueError(f"{func}: images must be finite, got NaN or inf values")
-        b = base_of(owner)
-        path = b + alphas[step].reshape(-1, *([1] * len(shape))) * (x - b)
+
+    def path_batches():
+        for first in range(0, n * steps, batch_size):
+            items = np.arange(first, min(first + batch_size, n * steps))
+            owner, step = np.divmod(items, steps)
+            x = np.asarray(images[owner], dtype=np.float32)
+            if not np.isfinite(x).all():
+                raise ValueError(f"{func}: images must be finite, got NaN or inf values")
+            b = base_of(owner)
+            yield owner, b + alphas[step].reshape(-1, *([1] * len(shape))) * (x - b)
+
+    for owner, path in ahead(path_batches()):
         _accumulate(total, owner, runner.gradient(path, targets[owner]))
     attributions = np.empty((n, *runner.maps(total[:0]).shape[1:]), dtype=np.float32)
     logits_change = np.empty(n, dtype=np.float64)
@@ -513,7 +578,7 @@ def grad_cam(
     """
     func = "grad_cam"
     runner, images, targets, batch_size = _setup(
-        func, model, images, target, batch_size, output, graph=True)
+        func, model, images, target, batch_size, output, graph=True, in_pass=True)
     conv = _conv_for_cam(func, runner, layer)
     if len(runner.spec.map_shape) != 2:
         raise ValueError(
@@ -624,21 +689,25 @@ def occlusion(
     probabilities = runner.scores_fn("probabilities")
     axis_h, axis_w = spec.spatial_axes
     grid_h, grid_w = np.arange(h), np.arange(w)
-    for first in range(0, len(images) * n_corners, batch_size):
-        items = np.arange(first, min(first + batch_size, len(images) * n_corners))
-        owner, corner = np.divmod(items, n_corners)
-        x = np.asarray(images[owner], dtype=np.float32)
-        if not np.isfinite(x).all():
-            raise ValueError(f"{func}: images must be finite, got NaN or inf values")
-        r0, c0 = corner_rows[corner], corner_cols[corner]
-        in_rows = (grid_h >= r0[:, None]) & (grid_h < r0[:, None] + patch)
-        in_cols = (grid_w >= c0[:, None]) & (grid_w < c0[:, None] + patch)
-        covered = in_rows[:, :, None] & in_cols[:, None, :]  # (items, h, w)
-        shape = [len(items)] + [1] * len(spec.shape)
-        shape[1 + axis_h], shape[1 + axis_w] = h, w
-        x = np.where(covered.reshape(shape), np.float32(fill), x)
-        scores = keras.ops.convert_to_numpy(probabilities(keras.ops.convert_to_tensor(x)))
-        drop = base[owner] - scores[np.arange(len(items)), targets[owner]]
+
+    def covered_batches():
+        for first in range(0, len(images) * n_corners, batch_size):
+            items = np.arange(first, min(first + batch_size, len(images) * n_corners))
+            owner, corner = np.divmod(items, n_corners)
+            x = np.asarray(images[owner], dtype=np.float32)
+            if not np.isfinite(x).all():
+                raise ValueError(f"{func}: images must be finite, got NaN or inf values")
+            r0, c0 = corner_rows[corner], corner_cols[corner]
+            in_rows = (grid_h >= r0[:, None]) & (grid_h < r0[:, None] + patch)
+            in_cols = (grid_w >= c0[:, None]) & (grid_w < c0[:, None] + patch)
+            covered = in_rows[:, :, None] & in_cols[:, None, :]  # (items, h, w)
+            shape = [len(items)] + [1] * len(spec.shape)
+            shape[1 + axis_h], shape[1 + axis_w] = h, w
+            yield owner, covered, np.where(covered.reshape(shape), np.float32(fill), x)
+
+    for owner, covered, x in ahead(covered_batches()):
+        scores = keras.ops.convert_to_numpy(probabilities(x))
+        drop = base[owner] - scores[np.arange(len(owner)), targets[owner]]
         _accumulate(out, owner, drop[:, None, None] * covered)
     return np.divide(out, counts, out=np.zeros_like(out), where=counts > 0)
 

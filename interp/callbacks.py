@@ -7,6 +7,7 @@ import warnings
 import keras
 import numpy as np
 
+from ._model import sync_weights
 from ._validate import check_int
 from .kernels import check_conv_layer, get_kernels
 from .layers import pick_layer
@@ -60,6 +61,7 @@ class KernelHistory(keras.callbacks.Callback):
         self._starting = True
 
     def _record(self, when: float) -> None:
+        sync_weights(self.model)  # JAX trains outside the variables
         snapshot = get_kernels(self._layer)[0][np.newaxis]
         self.times = np.append(self.times, round(when, 6))
         first = len(self.times) == 1

@@ -187,12 +187,12 @@ _NULLS: dict[tuple, np.ndarray] = {}
 
 def _null(shape: tuple[int, int], initializer: object, n_random: int, seed: int, func: str):
     """Sorted best similarities of *n_random* kernels drawn from *initializer*."""
-    import keras
+    from ._model import draw_initial
 
     init, key = _initializer(func, initializer, seed)
     cache_key = (shape, key, n_random, seed)
     if cache_key not in _NULLS:
-        drawn = keras.ops.convert_to_numpy(init(shape=(*shape, 1, n_random)))
+        drawn = draw_initial(init, (*shape, 1, n_random), seed)  # the same on every backend
         flat = np.moveaxis(np.asarray(drawn, dtype=np.float64)[:, :, 0, :], -1, 0)
         flat = flat.reshape(n_random, -1)
         zero_mean = flat - flat.mean(axis=1, keepdims=True)
@@ -247,7 +247,8 @@ def describe_kernel(
 
     **The null.** A similarity on its own says little: an 8-dimensional random vector
     lands close to one of ten fixed directions surprisingly often. So *n_random* kernels
-    of the same shape are drawn from *initializer*, and each gets its own best similarity
+    of the same shape are drawn from *initializer* (with numpy's generator, so the same
+    on every Keras backend), and each gets its own best similarity
     over the bank. The kernel's ``percentile`` is the share of them that come less close
     to their best filter than the kernel comes to its best. The random kernels are
     compared with *their own* best filter, not with the kernel's: the kernel's best filter
@@ -303,7 +304,7 @@ def describe_kernel(
     >>> result.name, round(result.similarity, 2), result.percentile > 0.99
     ('vertical edge: dark on the left, bright on the right', 0.94, True)
     >>> result.standing
-    'more than 99.9% of random 3x3 kernels come less close to their own best filter'
+    '99.9% of random 3x3 kernels come less close to their own best filter'
 
     """
     func = "describe_kernel"

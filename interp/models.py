@@ -23,6 +23,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ._model import backend, backend_version, deterministic
 from ._validate import check_choice, check_int, describe
 from .callbacks import KernelHistory
 from .data import data_checksum, load_fashion_mnist
@@ -55,6 +56,23 @@ SHUFFLED = {
     "stop_rule": "measured accuracy on the subset after an epoch",
 }
 LABELS = ("true", "shuffled")
+
+
+def recipe() -> dict:
+    """Return the training recipe on the backend Keras runs on.
+
+    That is :data:`RECIPE`, except on PyTorch, whose Keras trainer runs one step per call
+    (``steps_per_execution=1``); the result is the same, only slower.
+    """
+    if backend() == "torch":
+        return {**RECIPE, "steps_per_execution": 1}
+    return dict(RECIPE)
+
+
+def _backend_tag() -> str:
+    """Return the cache file's backend tag: none for TensorFlow, ``-jax`` or ``-torch``."""
+    name = backend()
+    return "" if name == "tensorflow" else f"-{name}"
 
 
 class CacheWarning(UserWarning):
@@ -120,8 +138,9 @@ def build_model() -> keras.Sequential:
     -------
     keras.Sequential
         Compiled with Adam and sparse categorical cross-entropy, tracking accuracy; it runs
-        20 training steps per call into TensorFlow (``steps_per_execution``), which trains
-        about 20% faster on a CPU and leaves the result unchanged.
+        20 training steps per call into TensorFlow or JAX (``steps_per_execution``), which
+        trains about 20% faster on a CPU and leaves the result unchanged. On PyTorch,
+        which allows only one, it runs one.
 
     Examples
     --------
@@ -147,7 +166,7 @@ def build_model() -> keras.Sequential:
         optimizer=keras.optimizers.Adam(learning_rate=RECIPE["learning_rate"]),
         loss=RECIPE["loss"],
         metrics=["accuracy"],
-        steps_per_execution=RECIPE["steps_per_execution"],
+        steps_per_execution=recipe()["steps_per_execution"],
     )
     return model
 
@@ -174,8 +193,10 @@ def cache_key(model: keras.Model, *, epochs: int, seed: int, labels: str = "true
     """Return a sha256 of everything that decides the trained weights.
 
     That is the architecture, the training recipe, the number of epochs, the seed, the
-    data's checksum and the Keras and TensorFlow versions; for ``labels="shuffled"``
-    also :data:`SHUFFLED` (the subset, the label permutation and the stopping rule).
+    data's checksum, the Keras version, and the backend with its version (TensorFlow's
+    keys name only its version, as before other backends were supported, so models
+    cached then stay valid); for ``labels="shuffled"`` also :data:`SHUFFLED` (the subset,
+    the label permutation and the stopping rule).
 
     Examples
     --------
@@ -185,18 +206,19 @@ def cache_key(model: keras.Model, *, epochs: int, seed: int, labels: str = "true
     64
 
     """
-    import tensorflow as tf
-
     parts = {
         "format": _FORMAT,
         "architecture": model.get_config(),
-        "recipe": RECIPE,
+        "recipe": recipe(),
         "epochs": epochs,
         "seed": seed,
         "data": data_checksum(),
         "keras": keras.__version__,
-        "tensorflow": tf.__version__,
     }
+    name = backend()
+    if name != "tensorflow":
+        parts["backend"] = name
+    parts[name] = backend_version()
     if labels != "true":
         parts["labels"] = labels
         parts["shuffled"] = SHUFFLED
@@ -260,6 +282,9 @@ def _load_cached(path: Path) -> keras.Model | None:
             with archive.open(_KERNELS_ENTRY) as handle:
                 snapshots = dict(np.load(handle))
         model = keras.saving.load_model(path)
+        # a model saved by TensorFlow runs 20 steps per call, which PyTorch refuses
+        model.steps_per_execution = min(model.steps_per_execution,
+                                        recipe()["steps_per_execution"])
     except Exception as err:  # a damaged file of any kind is a miss, never a crash
         warnings.warn(
             f"trained_model: the cached model {path} could not be read "
@@ -331,8 +356,10 @@ def trained_model(
     seed : int, default 0
         Seeds weight initialisation and shuffling (via :func:`keras.utils.set_random_seed`,
         which also seeds Python's and numpy's global generators) with TensorFlow's op
-        determinism on, so a rerun on the same machine and versions gives the same weights.
-        For shuffled labels it also draws the subset and the permutation of its labels.
+        determinism on (on that backend), so a rerun on the same machine, backend and
+        versions gives the same weights. Each backend draws its own initial weights, so
+        the backends train different (equally accurate) networks. For shuffled labels it
+        also draws the subset and the permutation of its labels.
     labels : {"true", "shuffled"}, default "true"
         Which labels to train on.
     cache_dir : path-like, optional
@@ -369,11 +396,12 @@ def trained_model(
     Notes
     -----
     The cache file name holds a hash of the architecture, training recipe, epochs, seed,
-    data checksum and Keras/TensorFlow versions, and for shuffled labels of
-    ``interp.models.SHUFFLED`` (``interp.models.cache_key``), so changing any of them
-    trains anew. The file is written to a temporary name and renamed, so a crash or a
-    concurrent run never leaves a half-written model behind. Turning on op determinism
-    is process-wide and stays on after training.
+    data checksum, Keras version and backend with its version, and for shuffled labels
+    of ``interp.models.SHUFFLED`` (``interp.models.cache_key``), so changing any of them
+    trains anew; on JAX and PyTorch the name also says ``-jax`` or ``-torch``. The file is
+    written to a temporary name and renamed, so a crash or a concurrent run never leaves a
+    half-written model behind. Turning on op determinism is process-wide and stays on
+    after training.
 
     Examples
     --------
@@ -405,7 +433,7 @@ def trained_model(
 
     key = cache_key(build_model(), epochs=epochs, seed=seed, labels=labels)
     stem = "fashion-cnn-shuffled" if shuffled else "fashion-cnn"
-    path = directory / f"{stem}-e{epochs}-s{seed}-{key[:16]}.keras"
+    path = directory / f"{stem}{_backend_tag()}-e{epochs}-s{seed}-{key[:16]}.keras"
     if path.is_dir():
         raise ValueError(f"trained_model: the cache path {path} is a directory, not a model "
                          "file; remove it or pass another cache_dir")
@@ -413,15 +441,13 @@ def trained_model(
     if cached is not None:
         return cached
 
-    import tensorflow as tf
-
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     if shuffled:
         rng = np.random.default_rng([seed, 1])
         chosen = np.sort(rng.permutation(len(x_train))[:SHUFFLED["train_images"]])
         x_train, y_train = x_train[chosen], rng.permutation(y_train[chosen])
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    deterministic()
     model = build_model()
     if verbose:
         what = (f"on {len(x_train)} images with shuffled labels, until it fits "

@@ -2,6 +2,9 @@
 every form a Keras 3 user meets (Sequential with and without Input, Functional, nested)."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import settings
 
 import interp
+import interp.models
 
 # CI runs the same examples every time (a failure there is reproducible locally with
 # HYPOTHESIS_PROFILE=ci); a developer's runs keep exploring new ones.
@@ -25,6 +29,99 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 # The browser check needs a built site and Chromium; `nox -s browser` runs it.
 collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
+
+
+BACKEND = keras.backend.backend()
+
+
+def input_gradient(fn, images):
+    """d sum(fn(x)) / dx at *images*, by the backend's own automatic differentiation.
+
+    An oracle independent of interp's gradient code: ``tf.GradientTape``, ``jax.grad`` or
+    ``torch.autograd``, called on a plain function of a backend tensor.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.constant(images)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(fn(x))
+        return tape.gradient(total, x).numpy()
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        return np.asarray(jax.grad(lambda x: jnp.sum(fn(x)))(jnp.asarray(images)))
+    if BACKEND == "torch":
+        import torch
+
+        x = torch.tensor(images, requires_grad=True)
+        (grad,) = torch.autograd.grad(fn(x).sum(), [x])
+        return grad.detach().numpy()
+    raise RuntimeError(f"no automatic differentiation on the {BACKEND!r} backend")
+
+
+def native_guided_relu():
+    """Guided backpropagation's ReLU with the backend's own custom gradient (an oracle)."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def guided_relu(z):
+            def grad(dy):
+                return dy * tf.cast(z > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
+
+            return tf.nn.relu(z), grad
+
+        return guided_relu
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        @jax.custom_vjp
+        def guided_relu(z):
+            return jnp.maximum(z, 0.0)
+
+        guided_relu.defvjp(lambda z: (jnp.maximum(z, 0.0), z),
+                           lambda z, dy: (dy * (z > 0) * (dy > 0),))
+        return guided_relu
+    import torch
+
+    class GuidedReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return torch.relu(z)
+
+        @staticmethod
+        def backward(ctx, dy):
+            (z,) = ctx.saved_tensors
+            return dy * (z > 0) * (dy > 0)
+
+    def guided_relu(z):
+        return GuidedReLU.apply(z)
+
+    return guided_relu
+
+
+def native_softmax():
+    """The backend's own softmax function (not Keras's), as a user might pass it."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        return tf.nn.softmax
+    if BACKEND == "jax":
+        import jax
+
+        return jax.nn.softmax
+    import torch
+
+    def softmax(x):  # Keras wraps a torch.nn.Softmax module; a user writes a function
+        return torch.softmax(x, dim=-1)
+
+    return softmax
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +142,33 @@ def test_set(fashion):
 
 @pytest.fixture(scope="session")
 def trained():
-    """The gallery's model: trained once into the default cache, shared with the docs."""
-    return interp.trained_model(verbose=False)
+    """The gallery's model: trained once into the default cache, shared with the docs.
+
+    The gallery is built with TensorFlow, so under another backend this is the same
+    TensorFlow-trained file, loaded into that backend (a TensorFlow subprocess finds it,
+    training it first if it is not cached): the pages' claims are tested on the pages'
+    weights everywhere. Training on the session's own backend is tested in test_models.
+    """
+    return gallery_model("true")
+
+
+@pytest.fixture(scope="session")
+def shuffled():
+    """The gallery's network trained on shuffled labels (pages 30-31), as :func:`trained`."""
+    return gallery_model("shuffled")
+
+
+def gallery_model(labels: str):
+    """The TensorFlow-trained cached model the gallery uses, loaded into this backend."""
+    if BACKEND == "tensorflow":
+        return interp.trained_model(labels=labels, verbose=False)
+    script = (f"import interp; print(interp.trained_model(labels={labels!r}, "
+              "verbose=False).training_info.cache_file)")
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                          text=True, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    model = interp.models._load_cached(Path(done.stdout.strip().splitlines()[-1]))
+    assert model is not None
+    return model
 
 
 def _stack():

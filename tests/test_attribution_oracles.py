@@ -1,5 +1,5 @@
 """Each attribution method against an oracle that does not use interp: exact values on a
-linear network, tf.GradientTape on a purpose-built twin, or a loop by hand.
+linear network, the backend's own autodiff on a purpose-built twin, or a loop by hand.
 
 Written from the mutation audit of issue #9: each test kills mutants (a baseline ignored,
 a wrong path point, guided backpropagation turned off, a channel not summed, an uncovered
@@ -9,7 +9,7 @@ pixel, a wrong resize) that the older tests let through.
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from conftest import input_gradient, native_guided_relu
 
 import interp
 
@@ -17,13 +17,11 @@ L = keras.layers
 
 
 def _gradient(logit_model, images, targets):
-    """d logit[target_i] / d image_i, by tf.GradientTape on a model that outputs logits."""
-    x = tf.constant(np.asarray(images, np.float32))
-    targets = np.broadcast_to(targets, (len(images),))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        out = tf.gather(logit_model(x), targets, axis=1, batch_dims=1)
-    return tape.gradient(out, x).numpy()
+    """d logit[target_i] / d image_i, by the backend's autodiff on a model giving logits."""
+    chosen = np.broadcast_to(targets, (len(images),)).astype("int32")[:, None]
+    return input_gradient(
+        lambda x: keras.ops.take_along_axis(logit_model(x), keras.ops.convert_to_tensor(chosen),
+                                            axis=1), images)
 
 
 def _twins(body, shape, classes=3, seed=0):
@@ -84,8 +82,8 @@ def test_integrated_gradients_path_points_and_gap_by_hand():
     grads = sum(_gradient(logits, baseline + alpha * (x - baseline), target)
                 for alpha in (0.25, 0.75)) / 2
     expected = ((x - baseline) * grads)[..., 0]
-    change = (np.asarray(logits(x))[:, target]
-              - np.asarray(logits(np.broadcast_to(baseline, x.shape)))[:, target])
+    change = (keras.ops.convert_to_numpy(logits(x))[:, target]
+              - keras.ops.convert_to_numpy(logits(np.broadcast_to(baseline, x.shape)))[:, target])
     expected_gaps = np.abs(expected.reshape(2, -1).sum(axis=1) - change)
     assert expected_gaps.min() > 1e-3  # two steps leave a gap that a wrong formula would miss
 
@@ -98,8 +96,9 @@ def test_integrated_gradients_path_points_and_gap_by_hand():
 # ---- smoothgrad --------------------------------------------------------------------------
 
 def test_smoothgrad_is_the_mean_gradient_over_the_documented_noise():
-    # Copy s of image i gets numpy's default_rng([seed, i, s]) noise, with a standard
-    # deviation of noise * (max - min) of the image (1 for a constant image).
+    # Copies 16 g .. 16 g + 15 of image i get numpy's default_rng([seed, i, g]) standard
+    # normal draws, one copy after the other, times noise * (max - min) of the image (1 for
+    # a constant image).
     model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="tanh"), L.Flatten()], (5, 5, 2))
     x = _images((5, 5, 2), n=3)
     x[1] = 0.4  # a constant image: its range is 0, so the noise scale falls back to 1
@@ -109,9 +108,10 @@ def test_smoothgrad_is_the_mean_gradient_over_the_documented_noise():
     expected = np.zeros((3, 5, 5))
     for i in range(3):
         spread = float(x[i].max() - x[i].min()) or 1.0
+        draws = np.random.default_rng([seed, i, 0]).standard_normal((samples, *x[i].shape),
+                                                                     dtype=np.float32)
         for s in range(samples):
-            rng = np.random.default_rng([seed, i, s])
-            noisy = x[i] + rng.normal(0.0, noise * spread, x[i].shape).astype(np.float32)
+            noisy = x[i] + np.float32(noise * spread) * draws[s]
             expected[i] += _gradient(logits, noisy[None], targets[i])[0].sum(axis=-1) / samples
     got = interp.smoothgrad(model, x, targets, noise=noise, samples=samples, seed=seed,
                             batch_size=4)
@@ -124,12 +124,7 @@ def test_smoothgrad_is_the_mean_gradient_over_the_documented_noise():
 
 # ---- guided backpropagation, gradient x input ----------------------------------------------
 
-@tf.custom_gradient
-def _guided_relu(z):
-    def grad(dy):
-        return dy * tf.cast(z > 0, dy.dtype) * tf.cast(dy > 0, dy.dtype)
-
-    return tf.nn.relu(z), grad
+_guided_relu = native_guided_relu()
 
 
 def test_guided_backprop_equals_a_network_built_with_guided_relus():
@@ -173,7 +168,7 @@ def test_occlusion_by_hand_with_uncovered_pixels_and_a_target_per_image():
     fill = 0.25
 
     def probability(image, t):
-        z = np.asarray(logits(image[None]), np.float64)[0]
+        z = keras.ops.convert_to_numpy(logits(image[None])).astype(np.float64)[0]
         e = np.exp(z - z.max())
         return (e / e.sum())[t]
 
@@ -222,15 +217,11 @@ def test_grad_cam_of_the_last_conv_layer_resized_to_the_image():
     x = _images((7, 7, 1), n=3) - 0.3
     targets = np.array([0, 2, 1])
 
-    # the oracle: the last conv layer's maps A (4 x 4 x 4) and d logit / d A by GradientTape
-    acts_model = keras.Model(inputs, last.output)
-    maps = tf.Variable(np.asarray(acts_model(x)))
-    w, b = head.get_weights()
-    with tf.GradientTape() as tape:
-        z = tf.matmul(tf.reshape(maps, (3, -1)), w) + b  # logits, no softmax
-        chosen = tf.gather(z, targets, axis=1, batch_dims=1)
-    grads = tape.gradient(chosen, maps).numpy()
-    acts = maps.numpy()
+    # the oracle: the last conv layer's maps A (4 x 4 x 4) and d logit / d A, which for
+    # logits z = flatten(A) @ w + b is column target of w, shaped like A
+    acts = keras.ops.convert_to_numpy(keras.Model(inputs, last.output)(x))
+    w, _ = head.get_weights()
+    grads = w[:, targets].T.reshape(acts.shape)
     cams = np.maximum((grads.mean(axis=(1, 2), keepdims=True) * acts).sum(axis=-1), 0)
     assert cams.shape == (3, 4, 4) and cams.max() > 1e-3
     expected = np.stack([_resize_bilinear(cam, (7, 7)) for cam in cams])
@@ -249,7 +240,7 @@ def test_default_target_is_each_images_predicted_class(method):
     model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="relu"), L.Flatten()], (5, 5, 1),
                            classes=4, seed=5)
     x = np.random.default_rng(6).normal(0.0, 3.0, (8, 5, 5, 1)).astype(np.float32)
-    predicted = np.asarray(logits(x)).argmax(axis=1)
+    predicted = keras.ops.convert_to_numpy(logits(x)).argmax(axis=1)
     assert len(set(predicted.tolist())) > 1  # not one class for all: per image matters
     np.testing.assert_allclose(method(model, x), method(model, x, predicted), atol=1e-7)
 
@@ -266,9 +257,12 @@ def test_documented_defaults():
     expected = np.zeros((2, 8, 8))
     for i in range(2):
         spread = float(x[i].max() - x[i].min())
+        # 25 copies: 16 from the generator of group 0, then 9 from that of group 1
+        draws = np.concatenate([
+            np.random.default_rng([0, i, g]).standard_normal((n, *x[i].shape), np.float32)
+            for g, n in ((0, 16), (1, 9))])
         for s in range(25):
-            rng = np.random.default_rng([0, i, s])
-            noisy = x[i] + rng.normal(0.0, 0.15 * spread, x[i].shape).astype(np.float32)
+            noisy = x[i] + np.float32(0.15 * spread) * draws[s]
             expected[i] += _gradient(logits, noisy[None], target)[0, ..., 0] / 25
     np.testing.assert_allclose(interp.smoothgrad(model, x, target), expected, rtol=1e-4,
                                atol=1e-6)
@@ -279,7 +273,7 @@ def test_documented_defaults():
                                (x * grads)[..., 0], rtol=1e-4, atol=1e-6)
 
     def probability(images):
-        z = np.asarray(logits(images), np.float64)
+        z = keras.ops.convert_to_numpy(logits(images)).astype(np.float64)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True))[:, target]
 

@@ -283,3 +283,23 @@ def test_layer_response_bad_input(model_kinds):
         interp.layer_response(model.layers[0], np.ones((1, 12, 12, 3)))
     with pytest.raises(ValueError, match=r"layer_response: images must be \(n, h, w, c\)"):
         interp.layer_response(model.layers[0], np.ones((12, 12)))
+
+
+def test_many_images_run_in_workers_and_blas_threads_are_given_back():
+    # enough images for several worker tasks, which run with one BLAS thread each
+    from threadpoolctl import threadpool_info
+
+    from interp import convolution
+
+    rng = np.random.default_rng(0)
+    images = rng.random((2 * convolution.CHUNK_BYTES // (26 * 26 * 9 * 4) + 3, 28, 28, 1),
+                        dtype=np.float32)
+    kernels = rng.normal(size=(3, 3, 1, 4)).astype(np.float32)
+    before = [(lib["internal_api"], lib["num_threads"]) for lib in threadpool_info()]
+    got = interp.convolve(images, kernels)
+    assert [(lib["internal_api"], lib["num_threads"]) for lib in threadpool_info()] == before
+    expected = np.zeros_like(got)
+    for i in range(3):
+        for j in range(3):
+            expected += images[:, i:i + 26, j:j + 26, :] * kernels[i, j, 0]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)

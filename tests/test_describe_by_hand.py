@@ -30,7 +30,7 @@ def test_standing_in_words(percentile, words):
 def test_str_of_a_match_a_blur_and_no_match():
     sobel = interp.describe_kernel(np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]))
     assert str(sobel) == ("vertical edge: dark on the left, bright on the right (similarity "
-                          "0.94; more than 99.9% of random 3x3 kernels come less close to "
+                          "0.94; 99.9% of random 3x3 kernels come less close to "
                           "their own best filter)")
     blur = interp.describe_kernel(np.full((3, 3), 2.0) + np.eye(3))  # mean share 49/51
     assert blur.name == BLUR and blur.mean_share == pytest.approx(49 / 51)

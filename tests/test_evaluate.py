@@ -411,8 +411,8 @@ def test_gradient_changes_with_the_top_layer_and_guided_backprop_does_not(traine
 
 
 @pytest.mark.slow
-def test_shuffled_label_model_memorized_and_is_at_chance(test_set):
-    model = interp.trained_model(labels="shuffled", verbose=False)
+def test_shuffled_label_model_memorized_and_is_at_chance(shuffled, test_set):
+    model = shuffled
     info = model.training_info
     assert info.labels == "shuffled" and info.train_images == 5000
     assert info.train_accuracy > 0.95
@@ -439,10 +439,9 @@ LINE = 0.25
 
 
 @pytest.mark.slow
-def test_the_verdicts_the_pages_print(trained, test_set):
+def test_the_verdicts_the_pages_print(trained, shuffled, test_set):
     x_test, _ = test_set
     images = x_test[:200]
-    shuffled = interp.trained_model(labels="shuffled", verbose=False)
     targets = trained.predict(images, verbose=0).argmax(axis=1)
     floor = np.array([[metric(trained, images, np.random.default_rng(seed).random((200, 28, 28)))
                        .auc.mean() for seed in range(5)]
@@ -465,7 +464,10 @@ def test_the_verdicts_the_pages_print(trained, test_set):
     assert failed["guided backprop"] == {"top", "top |map|", "labels", "labels |map|"}
     for name in ("integrated gradients", "gradient × input", "occlusion (8 px)"):
         assert failed[name] == {"top |map|", "labels |map|"}, name
-    assert failed["Grad-CAM (conv1)"] == {"labels", "labels |map|"}
+    # Grad-CAM on conv1 sees the dense layer's draw through five channel weights: it
+    # keeps +0.30 of its ranking with seed 0's numpy draw (a fail), where the weights
+    # Keras drew with the same seed, before draws were the same on every backend, kept -0.09
+    assert failed["Grad-CAM (conv1)"] == {"top", "top |map|", "labels", "labels |map|"}
     # page 26 (every weight drawn afresh)
     assert {n for n in PAGE_METHODS if full[n] < LINE} == {"saliency", "SmoothGrad",
                                                          "Grad-CAM (conv1)"}

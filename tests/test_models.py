@@ -72,6 +72,19 @@ def one_epoch(tmp_path_factory):
 
 
 @pytest.mark.slow
+def test_one_epoch_trains_on_this_backend(one_epoch, test_set):
+    """trained_model trains on whichever backend Keras runs on (each session's own)."""
+    _, model = one_epoch
+    x_test, y_test = test_set
+    accuracy = float(np.mean(model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
+                             == y_test))
+    assert accuracy >= 0.84
+    assert accuracy == pytest.approx(model.training_info.test_accuracy, abs=1e-4)
+    assert len(model.training_info.kernel_times) == 1 + models.SNAPSHOTS_PER_EPOCH
+    assert np.all(np.diff(model.training_info.kernel_snapshots, axis=0) != 0)  # it learned
+
+
+@pytest.mark.slow
 def test_cache_hit_loads_without_training(one_epoch, monkeypatch):
     cache, first = one_epoch
     assert not first.training_info.from_cache
@@ -151,7 +164,7 @@ def test_a_cache_dir_that_is_a_file_is_refused_before_training(tmp_path, monkeyp
 
 def test_a_cache_path_that_is_a_directory_is_refused_before_training(tmp_path, monkeypatch):
     key = models.cache_key(interp.build_model(), epochs=1, seed=0)
-    (tmp_path / f"fashion-cnn-e1-s0-{key[:16]}.keras").mkdir()
+    (tmp_path / f"fashion-cnn{models._backend_tag()}-e1-s0-{key[:16]}.keras").mkdir()
     _no_training(monkeypatch)
     with pytest.raises(ValueError, match="trained_model: the cache path .* is a directory"):
         interp.trained_model(epochs=1, cache_dir=tmp_path, verbose=False)

@@ -18,13 +18,13 @@ L = keras.layers
 def _seen_by(model, shape, row, col):
     """Input pixels whose change moves output (row, col, 0) of *model*, by perturbation."""
     base = np.zeros((1, *shape), np.float32)
-    reference = np.asarray(model(base))[0, row, col, 0]
+    reference = keras.ops.convert_to_numpy(model(base))[0, row, col, 0]
     seen = np.zeros(shape[:2], bool)
     batch = np.zeros((shape[0] * shape[1], *shape), np.float32)
     for r in range(shape[0]):
         for c in range(shape[1]):
             batch[r * shape[1] + c, r, c, 0] = 1.0
-    out = np.asarray(model(batch))[:, row, col, 0].reshape(shape[:2])
+    out = keras.ops.convert_to_numpy(model(batch))[:, row, col, 0].reshape(shape[:2])
     seen = out != reference
     return seen
 

@@ -22,7 +22,7 @@ def test_layer_response_of_one_image_without_a_batch_axis():
     keras.utils.set_random_seed(0)
     layer = L.Conv2D(3, 2, activation="relu")
     image = np.random.default_rng(0).normal(size=(5, 6, 2)).astype(np.float32)
-    expected = np.asarray(layer(image[np.newaxis]))[0]  # builds the layer: Keras's own answer
+    expected = keras.ops.convert_to_numpy(layer(image[np.newaxis]))[0]  # builds the layer: Keras's own answer
     got = interp.layer_response(layer, image)
     assert got.shape == (4, 5, 3)
     np.testing.assert_allclose(got, expected, atol=1e-5)
@@ -39,7 +39,7 @@ def test_occlusion_with_a_patch_as_large_as_the_image():
     x = np.random.default_rng(2).random((2, 4, 5, 1)).astype(np.float32)
 
     def probability(images):
-        z = np.asarray(model(images), np.float64)
+        z = keras.ops.convert_to_numpy(model(images)).astype(np.float64)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True))[:, 1]
 
