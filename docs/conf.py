@@ -109,6 +109,8 @@ html_theme_options = {
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
     # a search button, not a search field: the header stays on one row at every width
     "navbar_persistent": ["search-button"],
+    # four links, the rest under "More": six no longer fit on one row at 1024 px
+    "header_links_before_dropdown": 4,
     "show_toc_level": 2,
     # the download links render only on gallery pages
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],

@@ -46,6 +46,8 @@ MAIN_PAGES = {
     "api-convolve": "generated/interp.convolve.html",
     "references": "references.html",
     "contributing": "contributing.html",
+    "cli": "cli.html",
+    "backends": "backends.html",
     "times": "sg_execution_times.html",
 }
 WIDE, PHONE = 1400, 390
