@@ -697,6 +697,24 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PREDICTED = -1
 
 
+def _needs_xla(data_format: str) -> bool:
+    """Whether TensorFlow must compile a ``channels_first`` model with XLA to run it.
+
+    TensorFlow's own CPU kernels run convolutions and pooling on ``(n, h, w, c)`` only
+    ("The Conv2D op currently only supports the NHWC tensor format on the CPU"). Where
+    oneDNN is on (TensorFlow's default only on CPUs with AVX-512 extensions such as
+    AVX512_VNNI) they take ``(n, c, h, w)`` as well; elsewhere, on an AVX2 CPU for
+    instance, Keras's own ``model(x)`` fails on a ``channels_first`` model. XLA
+    compiles either layout on every CPU, so interp compiles such a model with it when
+    TensorFlow sees no GPU. The results are the same to float32 round-off.
+    """
+    if data_format != "channels_first":
+        return False
+    import tensorflow as tf
+
+    return not tf.config.list_physical_devices("GPU")
+
+
 def _quiet_first_call(fn: Callable) -> Callable:
     """Trace *fn* on its first call without TensorFlow's "frequent retracing" warning.
 
@@ -1052,7 +1070,9 @@ class Runner:
                 signature = [tf.TensorSpec((None, *self.spec.shape), tf.float32)]
                 if with_targets:
                     signature.append(tf.TensorSpec((None,), tf.int64))
-                fn = _quiet_first_call(tf.function(fn, input_signature=signature))
+                fn = _quiet_first_call(tf.function(
+                    fn, input_signature=signature,
+                    jit_compile=_needs_xla(self.spec.data_format)))
             elif name == "torch":
                 fn = _torch_compiled(fn, differentiates=differentiates)
             cache[full] = fn

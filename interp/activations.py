@@ -272,10 +272,9 @@ def _trace_chain(func: str, runner: Runner, target: keras.layers.Layer) -> list[
     Returns ``[(operation, input spatial size), ...]`` from the model input to *target*,
     or raises if that path is not a single chain (a branch joins on the way).
     """
-    shape = tuple(32 if d is None else d for d in runner.spec.shape)
-    x = keras.ops.zeros((1, *shape))
+    shape = (1, *(32 if d is None else d for d in runner.spec.shape))
     producer: dict[int, tuple[object, list]] = {}
-    keep: list[object] = [x]  # keep tensors alive so their ids stay unique
+    keep: list[object] = []  # keep tensors alive so their ids stay unique
 
     def observe(op, args, out):
         tensors = [a for a in keras.tree.flatten(args) if keras.ops.is_tensor(a)]
@@ -286,7 +285,22 @@ def _trace_chain(func: str, runner: Runner, target: keras.layers.Layer) -> list[
         producer[id(out)] = (op, tensors)
 
     found: dict[int, object] = {}
-    forward(runner.model, x, taps=[target], found=found, observe=observe)
+
+    def trace(x):
+        keep.append(x)
+        forward(runner.model, x, taps=[target], found=found, observe=observe)
+        return x
+
+    if keras.backend.backend() == "tensorflow":
+        # Only the shapes are needed: trace the graph without running it. TensorFlow's
+        # CPU kernels cannot run a channels_first model everywhere (see _model._needs_xla).
+        import tensorflow as tf
+
+        tf.function(trace, autograph=False).get_concrete_function(
+            tf.TensorSpec(shape, tf.float32))
+    else:
+        trace(keras.ops.zeros(shape))
+    x = keep[0]
     current = found[id(target)]
     chain = []
     while id(current) in producer:
