@@ -111,8 +111,9 @@ print(f"\ntrusted: {', '.join(trusted) or 'none of the seven'}; fastest deletion
 # ---------------------------
 # Each method's deletion AUC (left is more faithful) against its largest rank
 # correlation in the four sanity columns (lower depends more on the network). A filled
-# dot is faithful by the rule above, an open one is not. Trust lives in the white
-# corner.
+# dot is faithful by the rule above (deletion *and* insertion beat the floor), an open
+# one is not. Only a filled dot in the white corner is trusted: saliency sits in that
+# corner by deletion, but its open dot says its insertion AUC does not beat the floor.
 fig, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
 ax.axhspan(LINE, 1.0, color="0.92")
 ax.axvspan(floor[0].min(), 0.6, color="0.92")
