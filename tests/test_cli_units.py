@@ -419,6 +419,19 @@ def test_report_measures_which_map_to_trust(course_report, trained):
         assert row["above_floor"] == (row["insertion"] > max(floor["insertion"]))
         assert len(row["cascade"]) == 3
         assert all(v is None or -1 <= v <= 1 for v in row["cascade"] + row["cascade_abs"])
+    # the page shows the absolute-value cascade with its verdict at 0.25, row by row
+    page, _, _, _ = course_report
+    html = page.read_text()
+    section = html[html.index("Method, absolute values"):]
+    for row in trust["rows"]:
+        cells = section[section.index(f"<tr><td>{row['title']}</td>"):]
+        cells = cells[:cells.index("</tr>")]
+        defined = [v for v in row["cascade_abs"] if v is not None]
+        for value in defined:
+            assert f"{value:+.2f}" in cells
+        verdict = "yes" if defined and max(defined) < 0.25 else "no" if defined else "undefined"
+        assert cells.rstrip().endswith(f"{verdict}</span></td>" if verdict == "yes"
+                                       else f"{verdict}</td>"), cells
     # the saliency row is the evaluation functions' own result on the same maps
     images = x[:32]
     targets = trained.predict(images, verbose=0).argmax(axis=1)
@@ -456,3 +469,24 @@ def test_report_refuses_a_subclassed_model(tmp_path):
     with pytest.raises(ValueError, match="write_report: model 'net' is a subclassed model; the "
                                          "report needs its layers"):
         write_report(model, np.zeros((2, 8, 8, 1), np.float32), tmp_path / "r")
+
+
+def test_trust_table_judges_absolute_values_at_a_quarter():
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("interp", "templates"),
+                                     autoescape=True, undefined=jinja2.StrictUndefined)
+    rows = [{"title": t, "deletion": 0.1, "insertion": 0.9, "below_floor": True,
+             "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": abs_}
+            for t, abs_ in [("low", [0.24, 0.1]), ("high", [0.1, 0.87]),
+                            ("gone", [None, None]), ("partly", [None, 0.3])]]
+    trust = {"n": 4, "steps": 20, "seeds": 2, "floor": {"deletion": [0.5, 0.6],
+             "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows}
+    html = environment.get_template("trust.html.j2").render(trust=trust)
+    section = html[html.index("Method, absolute values"):]
+    verdicts = {}
+    for title in ("low", "high", "gone", "partly"):
+        row = section[section.index(f"<tr><td>{title}</td>"):]
+        verdicts[title] = row[:row.index("</tr>")].rsplit("<td>", 1)[1]
+    assert verdicts == {"low": '<span class="verdict-yes">yes</span></td>',
+                        "high": "no</td>", "gone": "undefined</td>", "partly": "no</td>"}
