@@ -134,7 +134,9 @@ plt.show()  # shows the figures when run as a script
 # onto it. So the ranking by mass crowns no method. Which map to trust is measured on
 # :doc:`31_which_to_trust`: faithfulness (does the ranking find the pixels the
 # prediction depends on?) and two sanity checks, this one and a network trained on
-# shuffled labels, on 200 images.
+# shuffled labels, on 200 images. "Passes" here means this check alone, with every
+# layer randomized at once; a method that passes it can still fail there, where the
+# top layer alone is randomized or the labels are shuffled.
 #
 # What to try next
 # ----------------

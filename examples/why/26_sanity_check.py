@@ -122,7 +122,8 @@ for axes_row, kind in zip(axes, ("trained", "randomized"), strict=True):
 for ax, (name, check) in zip(axes[0, 1:], checks.items(), strict=True):
     label = name.replace(" (", "\n(").replace(" gradients", "\ngradients")
     label = label.replace(" backprop", "\nbackprop").replace(" × ", " ×\n")
-    ax.set_title(f"{label}\nρ {check.similarity[row]:+.2f}", fontsize=8)
+    ax.set_title(f"{label}\nρ {check.similarity[row]:+.2f}"
+                 f"\n|map| ρ {check.similarity_abs[row]:+.2f}", fontsize=8)
 for ax in axes[:, 1:].flat:
     ax.xaxis.label.set_fontsize(8)
 for ax in axes[1, 1:]:

@@ -59,8 +59,9 @@ for ax_row, (name, check) in zip(axes, checks.items(), strict=True):
             images[row], {"true labels": check.trained[row],
                           "shuffled": check.randomized[row]},
             signed=not name.startswith("Grad-CAM"), axes=half, title=name, colorbar=False)
-        rho = check.similarity[row]
-        half[2].set_title("shuffled\nρ " + ("undefined" if np.isnan(rho) else f"{rho:+.2f}"),
+        rho, rho_abs = check.similarity[row], check.similarity_abs[row]
+        half[2].set_title("shuffled\nρ " + ("undefined" if np.isnan(rho) else
+                                             f"{rho:+.2f}, |map| {rho_abs:+.2f}"),
                           fontsize=9)
         half[0].set_title(name, fontsize=9)
         half[1].set_title("true labels", fontsize=9)
