@@ -97,7 +97,10 @@ for ax, data, title in ((axes[0], from_keras[:, :, 0], "Keras sub-model"),
     ax.set_title(title, fontsize=10)
     ax.set_axis_off()
 fig.colorbar(shown, ax=axes[:2], shrink=0.8, label="activation")
-axes[2].bar(values, counts, width=0.6, color="C0")
+bars = axes[2].bar(values, counts, width=0.6, color="C0")
+axes[2].bar_label(bars, fontsize=8)  # a count of 8 is too short to see beside 3,000
+axes[2].set_yscale("log")
+axes[2].set_ylim(0.5, counts.max() * 4)
 axes[2].set_xticks(np.arange(min(values.min(), -2), max(values.max(), 2) + 1))
 axes[2].set_xlabel("Keras - numpy\n(float32 rounding steps)", fontsize=9)
 axes[2].set_ylabel("values (all 5 maps)", fontsize=9)
