@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import numbers
 import threading
 import warnings
@@ -708,11 +709,14 @@ def _needs_xla(data_format: str) -> bool:
     compiles either layout on every CPU, so interp compiles such a model with it when
     TensorFlow sees no GPU. The results are the same to float32 round-off.
     """
-    if data_format != "channels_first":
-        return False
+    return data_format == "channels_first" and not _tensorflow_sees_a_gpu()
+
+
+@functools.cache
+def _tensorflow_sees_a_gpu() -> bool:
     import tensorflow as tf
 
-    return not tf.config.list_physical_devices("GPU")
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 def _quiet_first_call(fn: Callable) -> Callable:

@@ -583,16 +583,20 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _render(context: dict) -> str:
+def _templates():
+    """Return the Jinja2 environment of the report's templates (interp/templates)."""
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("interp", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
-    return environment.get_template("report.html.j2").render(**context)
+
+
+def _render(context: dict) -> str:
+    return _templates().get_template("report.html.j2").render(**context)
 
 
 def _jsonable(value):

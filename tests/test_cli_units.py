@@ -472,17 +472,15 @@ def test_report_refuses_a_subclassed_model(tmp_path):
 
 
 def test_trust_table_judges_absolute_values_at_a_quarter():
-    import jinja2
+    from interp.report import _templates
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("interp", "templates"),
-                                     autoescape=True, undefined=jinja2.StrictUndefined)
     rows = [{"title": t, "deletion": 0.1, "insertion": 0.9, "below_floor": True,
              "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": abs_}
             for t, abs_ in [("low", [0.24, 0.1]), ("high", [0.1, 0.87]),
                             ("gone", [None, None]), ("partly", [None, 0.3])]]
     trust = {"n": 4, "steps": 20, "seeds": 2, "floor": {"deletion": [0.5, 0.6],
              "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows}
-    html = environment.get_template("trust.html.j2").render(trust=trust)
+    html = _templates().get_template("trust.html.j2").render(trust=trust)
     section = html[html.index("Method, absolute values"):]
     verdicts = {}
     for title in ("low", "high", "gone", "partly"):
