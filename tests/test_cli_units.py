@@ -379,8 +379,14 @@ def test_report_on_a_channels_first_rgb_model(tmp_path):
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["model"]["data_format"] == "channels_first"
     probe = keras.Model(RGB_FIRST.inputs, RGB_FIRST.get_layer("c").output)
-    probe.compile(jit_compile=True)  # XLA: TensorFlow's CPU kernels may lack NCHW
-    peaks = probe.predict(images[0:6], verbose=0).max(axis=(2, 3))  # (n, channels)
+    if keras.backend.backend() == "tensorflow":
+        # XLA: TensorFlow's CPU kernels may lack NCHW. Called through tf.function, since
+        # Keras's compile(jit_compile=True) quietly falls back to no XLA once op
+        # determinism is on, and a training test earlier in the process may have turned it on.
+        import tensorflow as tf
+
+        probe = tf.function(probe, jit_compile=True)
+    peaks = keras.ops.convert_to_numpy(probe(images[0:6])).max(axis=(2, 3))  # (n, channels)
     for kernel in data["top"][0]["kernels"]:
         np.testing.assert_allclose(kernel["values"],
                                    np.sort(peaks[:, kernel["kernel"]])[::-1][:2], rtol=1e-5)
