@@ -30,7 +30,7 @@ _EXPORTS = {
     "evaluate": (
         "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
         "insertion", "Curve", "cascading_randomization", "independent_randomization",
-        "LayerRandomization", "data_randomization",
+        "LayerRandomization", "data_randomization", "passes_sanity_check", "SANITY_LINE",
     ),
     "visualize": ("maximize_activation",),
     "activations": (
@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
     from .evaluate import (
+        SANITY_LINE,
         Curve,
         LayerRandomization,
         RandomizationCheck,
@@ -90,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         independent_randomization,
         insertion,
         model_randomization,
+        passes_sanity_check,
         rank_correlation,
     )
     from .kernels import get_kernels, kernel

@@ -115,6 +115,85 @@ class Curve(NamedTuple):
     auc: np.ndarray
 
 
+#: The mean rank correlation at or above which a sanity check fails: the maps kept too
+#: much of themselves when the network lost what it learned (see
+#: :func:`passes_sanity_check`). The gallery's pages and ``interp report`` use it.
+SANITY_LINE = 0.25
+
+
+def passes_sanity_check(
+    result: RandomizationCheck | LayerRandomization, line: float = SANITY_LINE
+) -> bool:
+    """Whether a randomization check finds that a method's maps depend on the network.
+
+    The rule the gallery and ``interp report`` apply: a check passes when the mean rank
+    correlation over the images, of the signed maps and of their absolute values, is
+    below *line*, at every step of a layer-by-layer check. A map that still correlates
+    with its trained self after the weights (or the labels) were taken away shows the
+    image more than the network. Images whose correlation is undefined (a constant map,
+    NaN) are left out of the means; a step with none defined is left out.
+
+    Parameters
+    ----------
+    result : RandomizationCheck or LayerRandomization
+        What :func:`model_randomization`, :func:`data_randomization`,
+        :func:`cascading_randomization` or :func:`independent_randomization` returned.
+    line : float, default SANITY_LINE (0.25)
+        The mean correlation at which the check fails, in [-1, 1].
+
+    Returns
+    -------
+    bool
+        True when every defined mean is below *line*.
+
+    Raises
+    ------
+    TypeError
+        If *result* is not one of those results, or *line* not a number.
+    ValueError
+        If *line* is outside [-1, 1], or no correlation is defined at all (every map
+        constant): then the check says nothing either way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> check = interp.RandomizationCheck(
+    ...     trained=None, randomized=None, similarity=np.array([0.1, 0.2, np.nan]),
+    ...     similarity_abs=np.array([0.3, 0.1, 0.0]))
+    >>> interp.passes_sanity_check(check)  # means +0.15 (signed) and +0.13 (absolute)
+    True
+    >>> interp.passes_sanity_check(check, line=0.14)
+    False
+
+    """
+    func = "passes_sanity_check"
+    if not isinstance(result, (RandomizationCheck, LayerRandomization)):
+        raise TypeError(
+            f"{func}: result must be what model_randomization, data_randomization, "
+            "cascading_randomization or independent_randomization return (a "
+            f"RandomizationCheck or a LayerRandomization), got {describe(result)}"
+        )
+    line = check_number(func, "line", line, minimum=-1.0, maximum=1.0)
+    means = []
+    for name in ("similarity", "similarity_abs"):
+        try:
+            values = np.asarray(getattr(result, name), dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{func}: result.{name} must be an array of correlations, got "
+                            f"{describe(getattr(result, name))}") from err
+        for row in np.atleast_2d(values):
+            finite = row[np.isfinite(row)]
+            if finite.size:
+                means.append(finite.mean())
+    if not means:
+        raise ValueError(
+            f"{func}: no rank correlation in result is defined (every map was constant), "
+            "so the check can neither pass nor fail"
+        )
+    return bool(max(means) < line)
+
+
 def _average_ranks(row: np.ndarray) -> np.ndarray:
     """Ranks 1..n of *row*, tied values sharing the mean of the ranks they span."""
     _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)

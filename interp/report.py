@@ -550,9 +550,14 @@ def _trust_section(builder: _Builder, model, attribution: dict, n_trust: int,
             "above_floor": insertion_auc > max(floor["insertion"]),
             "cascade": [_nanmean(row) for row in np.asarray(cascade.similarity)],
             "cascade_abs": [_nanmean(row) for row in np.asarray(cascade.similarity_abs)],
+            # None: every map was constant, so the check says nothing either way
+            "passes": (interp.passes_sanity_check(cascade)
+                       if np.isfinite(cascade.similarity).any()
+                       or np.isfinite(cascade.similarity_abs).any() else None),
         })
     return {"measured": True, "n": len(x), "floor": floor, "rows": rows, "layers": layers,
-            "seeds": FLOOR_SEEDS, "steps": len(deleted.fractions) - 1}
+            "seeds": FLOOR_SEEDS, "steps": len(deleted.fractions) - 1,
+            "line": interp.SANITY_LINE}
 
 
 def _nanmean(values: np.ndarray) -> float | None:

@@ -425,17 +425,19 @@ def test_report_measures_which_map_to_trust(course_report, trained):
         assert row["above_floor"] == (row["insertion"] > max(floor["insertion"]))
         assert len(row["cascade"]) == 3
         assert all(v is None or -1 <= v <= 1 for v in row["cascade"] + row["cascade_abs"])
-    # the page shows the absolute-value cascade with its verdict at 0.25, row by row
+    # the page shows the absolute-value cascade, and a verdict by the gallery's rule: every
+    # defined mean, signed and absolute, below 0.25
     page, _, _, _ = course_report
     html = page.read_text()
     section = html[html.index("Method, absolute values"):]
     for row in trust["rows"]:
         cells = section[section.index(f"<tr><td>{row['title']}</td>"):]
         cells = cells[:cells.index("</tr>")]
-        defined = [v for v in row["cascade_abs"] if v is not None]
-        for value in defined:
-            assert f"{value:+.2f}" in cells
+        for value in row["cascade_abs"]:
+            assert (f"{value:+.2f}" if value is not None else "undefined") in cells
+        defined = [v for v in row["cascade"] + row["cascade_abs"] if v is not None]
         verdict = "yes" if defined and max(defined) < 0.25 else "no" if defined else "undefined"
+        assert row["passes"] == {"yes": True, "no": False, "undefined": None}[verdict]
         assert cells.rstrip().endswith(f"{verdict}</span></td>" if verdict == "yes"
                                        else f"{verdict}</td>"), cells
     # the saliency row is the evaluation functions' own result on the same maps
@@ -477,20 +479,24 @@ def test_report_refuses_a_subclassed_model(tmp_path):
         write_report(model, np.zeros((2, 8, 8, 1), np.float32), tmp_path / "r")
 
 
-def test_trust_table_judges_absolute_values_at_a_quarter():
+def test_trust_table_shows_each_rows_verdict():
     from interp.report import _templates
 
     rows = [{"title": t, "deletion": 0.1, "insertion": 0.9, "below_floor": True,
-             "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": abs_}
-            for t, abs_ in [("low", [0.24, 0.1]), ("high", [0.1, 0.87]),
-                            ("gone", [None, None]), ("partly", [None, 0.3])]]
+             "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": [0.1, None],
+             "passes": passes}
+            for t, passes in [("kept", True), ("lost", False), ("gone", None)]]
     trust = {"n": 4, "steps": 20, "seeds": 2, "floor": {"deletion": [0.5, 0.6],
-             "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows}
+             "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows,
+             "line": 0.3}
     html = _templates().get_template("trust.html.j2").render(trust=trust)
     section = html[html.index("Method, absolute values"):]
+    assert "Passes: both tables below 0.3?" in section
     verdicts = {}
-    for title in ("low", "high", "gone", "partly"):
+    for title in ("kept", "lost", "gone"):
         row = section[section.index(f"<tr><td>{title}</td>"):]
-        verdicts[title] = row[:row.index("</tr>")].rsplit("<td>", 1)[1]
-    assert verdicts == {"low": '<span class="verdict-yes">yes</span></td>',
-                        "high": "no</td>", "gone": "undefined</td>", "partly": "no</td>"}
+        row = row[:row.index("</tr>")]
+        assert '<td class="num">+0.10</td><td class="num">undefined</td>' in row
+        verdicts[title] = row.rsplit("<td>", 1)[1]
+    assert verdicts == {"kept": '<span class="verdict-yes">yes</span></td>',
+                        "lost": "no</td>", "gone": "undefined</td>"}

@@ -383,6 +383,68 @@ def test_randomization_bad_input(constant, call, error, words):
     assert words in str(info.value)
 
 
+def _passes_by_hand(similarity, similarity_abs, line):
+    """The rule written out: a mean over each row's defined values, every one below line."""
+    means = []
+    for values in (similarity, similarity_abs):
+        for row in np.atleast_2d(values):
+            defined = [float(v) for v in row if not np.isnan(v)]
+            if defined:
+                means.append(sum(defined) / len(defined))
+    return all(m < line for m in means)
+
+
+def test_passes_sanity_check_by_hand():
+    assert interp.SANITY_LINE == 0.25  # the line the gallery's pages state in words
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        shape = (rng.integers(1, 4), rng.integers(1, 6))
+        sim, sim_abs = rng.uniform(-0.4, 0.6, shape), rng.uniform(-0.4, 0.6, shape)
+        sim[rng.random(shape) < 0.2] = np.nan
+        line = float(rng.choice([interp.SANITY_LINE, rng.uniform(-0.2, 0.5)]))
+        layered = interp.LayerRandomization((), None, None, sim, sim_abs)
+        flat = interp.RandomizationCheck(None, None, sim[0], sim_abs[0])
+        assert interp.passes_sanity_check(layered, line) == _passes_by_hand(sim, sim_abs, line)
+        assert interp.passes_sanity_check(flat, line) == _passes_by_hand(sim[0], sim_abs[0],
+                                                                         line)
+    # at the line fails, just below passes; the larger of signed and absolute decides
+    at = interp.RandomizationCheck(None, None, np.array([0.25, 0.25]), np.array([0.0, 0.1]))
+    assert not interp.passes_sanity_check(at)
+    below = interp.RandomizationCheck(None, None, np.array([0.2, 0.2]), np.array([0.2, 0.29]))
+    assert interp.passes_sanity_check(below) is True
+    # an all-NaN step is left out; a later step can still fail the check
+    steps = interp.LayerRandomization(("a", "b"), None, None,
+                                      np.array([[np.nan, np.nan], [0.0, 0.6]]),
+                                      np.array([[np.nan, np.nan], [0.0, 0.0]]))
+    assert not interp.passes_sanity_check(steps)
+
+
+def test_passes_sanity_check_on_a_real_check(constant):
+    model, _, x, _ = constant
+    result = interp.cascading_randomization(model, x, seed=0)
+    worst = max(np.nanmean(result.similarity, 1).max(), np.nanmean(result.similarity_abs, 1).max())
+    assert -1 < worst < 1
+    assert interp.passes_sanity_check(result, line=float(np.nextafter(worst, 2))) is True
+    assert interp.passes_sanity_check(result, line=float(worst)) is False
+
+
+@pytest.mark.parametrize(("result", "line", "error", "words"), [
+    ((0.1, 0.2), 0.25, TypeError, "passes_sanity_check: result must be what model_randomization"),
+    (interp.RandomizationCheck(None, None, np.zeros(2), np.zeros(2)), "0.25", TypeError,
+     "passes_sanity_check: line must be a number, got '0.25'"),
+    (interp.RandomizationCheck(None, None, np.zeros(2), np.zeros(2)), 1.5, ValueError,
+     "passes_sanity_check: line must be a finite number >= -1 and <= 1, got 1.5"),
+    (interp.RandomizationCheck(None, None, np.full(2, np.nan), np.full(2, np.nan)), 0.25,
+     ValueError, "passes_sanity_check: no rank correlation in result is defined"),
+    (interp.RandomizationCheck(None, None, ["a", "b"], np.zeros(2)), 0.25, TypeError,
+     "passes_sanity_check: result.similarity must be an array of correlations"),
+])
+def test_passes_sanity_check_bad_input(result, line, error, words):
+    with pytest.raises(error) as info:
+        interp.passes_sanity_check(result, line)
+    assert words in str(info.value)
+
+
 # ---- the verdicts the gallery prints, on the cached model ------------------------------
 
 @pytest.fixture(scope="module")

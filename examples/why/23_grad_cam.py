@@ -44,7 +44,7 @@ for row, name in enumerate(names):
 for layer in layers:
     for row, name in enumerate(names):
         cam = cams[layer][row]
-        state = (f"max {cam.max():.4f}, {np.mean(cam > 0):.0%} of pixels above zero"
+        state = (f"max {cam.max():.2g}, {np.mean(cam > 0):.0%} of pixels above zero"
                  if cam.max() > 0 else "empty (zero everywhere)")
         print(f"{layer}, {name}: {state}")
 

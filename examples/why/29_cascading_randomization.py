@@ -51,7 +51,8 @@ for ax_row, (name, result) in zip(axes, results.items(), strict=True):
 for i, (ax_row, result) in enumerate(zip(axes, results.values(), strict=True)):
     ax_row[1].set_title(steps[0] if i == 0 else "", fontsize=9)
     for ax, step, rho in zip(ax_row[2:], steps[1:], result.similarity[:, row], strict=True):
-        ax.set_title(("" if i else f"{step}\n") + f"ρ {rho:+.2f}", fontsize=9)
+        value = f"ρ {rho:+.2f}" if np.isfinite(rho) else "ρ undefined\n(constant map)"
+        ax.set_title(("" if i else f"{step}\n") + value, fontsize=9)
     ax_row[0].set_title(ax_row[0].get_title(), fontsize=9)
 
 # %%

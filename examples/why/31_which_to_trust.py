@@ -65,11 +65,12 @@ floor = np.array([[metric(model, images, np.random.default_rng(seed).random((200
 #   every one of five random maps.
 # - **Passes a sanity check**: after the change -- the dense layer drawn afresh, or the
 #   labels shuffled -- the mean rank correlation with the trained network's maps is
-#   below 0.25, for the signed maps and for their absolute values. Above that line a
-#   map keeps too much of itself when the network loses what it learned.
+#   below 0.25, for the signed maps and for their absolute values
+#   (:func:`interp.passes_sanity_check`). Above that line a map keeps too much of itself
+#   when the network loses what it learned.
 #
 # A method is trusted when it is faithful and passes both sanity checks.
-LINE = 0.25
+LINE = interp.SANITY_LINE
 sanity = ("top", "top |.|", "data", "data |.|")
 print("AUC: area under the curve; rho: mean rank correlation after the change")
 print(f"{'':<21}{'deletion':>9}{'insertion':>10}{'top layer rho':>15}{'labels rho':>13}"
