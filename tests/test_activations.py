@@ -135,6 +135,8 @@ def test_patch_is_what_the_position_sees(trained, test_set):
      "top_activating: layer must be a 2-D convolution layer"),
     (lambda m, x: interp.top_activating(m, "c1", x[:3], k=4), ValueError,
      "k must be at most the number of images (3), got 4"),
+    (lambda m, x: interp.top_activating(m, "c1", x, k=0), ValueError,
+     "top_activating: k must be an int >= 1, got 0"),
     (lambda m, x: interp.top_activating(m, "c1", x, kernel=2), IndexError,
      "kernel=2 is out of range for 2 kernels"),
     (lambda m, x: interp.top_activating(m, "c1", x[..., 0]), ValueError,

@@ -289,6 +289,10 @@ def test_multi_output_models_take_an_output_choice():
     expected = _input_gradient(only_b, x, 4)[..., 0]
     np.testing.assert_allclose(interp.saliency(model, x, target=4, output="b"), expected, atol=1e-6)
     np.testing.assert_allclose(interp.saliency(model, x, target=4, output=1), expected, atol=1e-6)
+    maps = np.abs(expected)
+    for metric in (interp.deletion, interp.insertion):  # the curves follow the chosen output
+        np.testing.assert_allclose(metric(model, x, maps, 4, steps=4, output="b").scores,
+                                   metric(only_b, x, maps, 4, steps=4).scores, atol=1e-6)
     with pytest.raises(ValueError, match="output must be one of"):
         interp.saliency(model, x, output="c")
     with pytest.raises(IndexError, match="output=2 is out of range"):
@@ -358,7 +362,7 @@ def test_a_built_subclassed_model_is_run_to_its_output():
                                _input_gradient(model, x, 0)[..., 0], atol=1e-6)
     assert interp.occlusion(model, x, target=0, patch=2, stride=2).shape == (4, 8, 8)
     for call in (lambda: interp.feature_maps(model, x), lambda: interp.grad_cam(model, x),
-                 lambda: interp.pick_layer(model, 0)):
+                 lambda: interp.pick_layer(model, 0), lambda: interp.receptive_field(model, 0)):
         with pytest.raises(TypeError, match="cannot reach the layers inside subclassed model"):
             call()
 
@@ -412,6 +416,10 @@ def test_integer_pixels_are_used_as_given_with_a_warning(model_kinds):
     (lambda m, x: interp.crop_patches(x[:1], interp.top_activating(m, "c1", x, k=3),
                                       interp.receptive_field(m, "c1")),
      ValueError, "crop_patches: top names image"),
+    (lambda m, x: interp.crop_patches(  # one past the end: image 4 of 4
+        x[:4], interp.TopActivations(np.array([[4]]), np.ones((1, 1)), np.zeros((1, 1, 2), int)),
+        interp.receptive_field(m, "c1")),
+     ValueError, "crop_patches: top names image 4, but images holds only 4"),
 ])
 def test_bad_arguments_name_the_function(model_kinds, call, error, words):
     x = _images((12, 12, 1), n=5)

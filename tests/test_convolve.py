@@ -223,6 +223,10 @@ def test_one_large_image_is_cut_into_row_bands():
         (np.ones((5, 5, 2)), np.ones((3, 3, 3)), {}, ValueError, "2 channels but kernel expects 3"),
         (np.ones((4, 5, 5)), np.ones((3, 3)), {}, ValueError, "images[..., np.newaxis]"),
         (np.ones((2, 2)), np.ones((3, 3)), {}, ValueError, "kernel must fit in the image"),
+        (np.ones((5, 9)), np.ones((3, 3)), {"dilation": (3, 1)}, ValueError,
+         "its height spans 7 pixels (size 3, dilation 3) and the image's height is 5"),
+        (np.ones((9, 5)), np.ones((3, 3)), {"dilation": (1, 3)}, ValueError,
+         "its width spans 7 pixels (size 3, dilation 3) and the image's width is 5"),
         (np.ones((5, 5)), np.ones((3, 3)), {"padding": "full"}, ValueError,
          "padding must be 'valid' or 'same', got 'full'"),
         (np.ones((5, 5)), np.ones((3, 3)), {"strides": 0}, ValueError, "strides must be an int >= 1"),
@@ -283,6 +287,15 @@ def test_layer_response_bad_input(model_kinds):
         interp.layer_response(model.layers[0], np.ones((1, 12, 12, 3)))
     with pytest.raises(ValueError, match=r"layer_response: images must be \(n, h, w, c\)"):
         interp.layer_response(model.layers[0], np.ones((12, 12)))
+    first = keras.layers.Conv2D(2, 3, data_format="channels_first")
+    first.build((None, 1, 6, 6))
+    grouped = keras.layers.Conv2D(2, 3, groups=2)
+    grouped.build((None, 6, 6, 2))
+    for layer, found in ((first, "data_format='channels_first', groups=1"),
+                         (grouped, "data_format='channels_last', groups=2")):
+        with pytest.raises(ValueError, match="layer_response: only channels_last layers with "
+                                             f"groups=1 are supported, got {found}"):
+            interp.layer_response(layer, np.ones((1, 6, 6, 2)))
 
 
 def test_many_images_run_in_workers_and_blas_threads_are_given_back():

@@ -131,6 +131,9 @@ def test_insertion_from_a_given_start(start):
                               lambda chosen, n=n, b=base: np.where(chosen[..., None],
                                                                    images[n], b))
         np.testing.assert_allclose(curve.scores[n], expected, atol=1e-5)
+    if start != 0.5:  # nested lists are read as the array they spell
+        listed = interp.insertion(model, images, maps, 0, steps=3, start=given.tolist())
+        np.testing.assert_allclose(listed.scores, curve.scores, atol=1e-6)
 
 
 @pytest.mark.parametrize("metric", [interp.deletion, interp.insertion])
@@ -298,6 +301,25 @@ def test_cascading_randomization_by_hand(constant):
                                    atol=1e-9)
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)  # the user's model is untouched
+
+
+def test_randomization_explains_the_given_classes(constant):
+    model, v, x, predicted = constant
+    other = 1 - predicted  # two classes: each image's other class
+    for check in (interp.cascading_randomization, interp.independent_randomization):
+        result = check(model, x, other)
+        np.testing.assert_allclose(result.trained, hand_saliency(x, 2.0, -0.5, v, other),
+                                   atol=1e-6)
+        assert result.maps.dtype == result.trained.dtype == np.float32
+
+
+def test_rank_correlation_of_the_smallest_maps():
+    # two pixels: the rank vectors are tiny, and the correlation still +1 or -1
+    got = interp.rank_correlation([[0.0, 1.0], [0.0, 1.0]], [[2.0, 5.0], [5.0, 2.0]])
+    np.testing.assert_array_equal(got, [1.0, -1.0])
+    rng = np.random.default_rng(4)
+    a, b = rng.random((50, 3)), rng.random((50, 3))
+    np.testing.assert_allclose(interp.rank_correlation(a, b), spearman_rows(a, b), atol=1e-12)
 
 
 def test_independent_randomization_by_hand(constant):
