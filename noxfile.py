@@ -139,8 +139,10 @@ def mutants(session: nox.Session) -> None:
     ``nox -s mutants -- --every 12`` a fixed sample, every 12th mutant (the audit's 274:
     about 25 minutes);
     ``nox -s mutants -- 'interp.measure*'`` those whose name matches. Results are kept in
-    ``mutants/``: a mutant already judged runs again only when named. The survivors are
-    listed at the end as diffs, with the counts per module (``.ci/mutants/mutants_report.py``).
+    ``mutants/``: a mutant already judged runs again only when named. mutmut does not copy
+    a changed non-Python file (a report template) into ``mutants/`` again: delete the
+    directory after changing one. The survivors are listed at the end as diffs, with the
+    counts per module (``.ci/mutants/mutants_report.py``).
     """
     session.install("-e", ".[test]", "mutmut==3.8.1")
     # Derandomized hypothesis: a mutant is killed or not, the same on every run. One thread

@@ -69,15 +69,21 @@ partial = [interp.convolve(layer1[:, :, c], kernels[:, :, c, k]) for c in range(
 total = np.maximum(np.sum(partial, axis=0) + bias[k], 0.0)
 difference = np.abs(total - layer2[:, :, k]).max()
 print(f"max |hand-made map - network's map| = {difference:.1e}")
+print(f"{'':<10}{'sum':>8}{'positive':>10}{'negative':>10}{'strongest':>11}"
+      f"{'positions > +0.05':>19}")
 for c, part in enumerate(partial):
     positive, negative = part[part > 0].sum(), part[part < 0].sum()
-    print(f"channel {c}: contributes {part.sum():+8.2f} in total "
-          f"(positive {positive:7.2f}, negative {negative:7.2f})")
+    print(f"channel {c}{part.sum():>+8.2f}{positive:>+10.2f}{negative:>+10.2f}"
+          f"{part.flat[np.abs(part).argmax()]:>+11.2f}{np.sum(part > 0.05):>19}")
 
 # %%
 # Top row: the five first-layer maps. Middle row: each convolved with its slice of
 # kernel ``k`` -- red adds to the second-layer map, blue takes away. Bottom: their sum
 # plus bias through the ReLU, and the network's own map.
+#
+# Read the sums with the middle row: channel 4 has the largest sum although its panel is
+# paler than channel 0's. It adds a little at many positions and takes almost nothing
+# away (no blue), while channel 0's bright red band is partly cancelled by its blue one.
 fig, axes = plt.subplots(3, 5, figsize=(7.2, 5.4), layout="constrained")
 limit = max(np.abs(p).max() for p in partial)
 for c in range(5):
