@@ -161,7 +161,7 @@ class Tracer:
         try:
             forward(self.model, x, taps=[self.target], found=found, replace=replace,
                     observe=self.observe)
-        except _ShapeError as err:
+        except _ShapeError as err:  # pragma: no cover - Keras ran the same specs to build
             raise ValueError(
                 f"{self.func}: cannot work out the shapes through {type(err.op).__name__} "
                 f"{_name(err.op)!r} ({type(err.error).__name__}: {err.error})"

@@ -333,15 +333,17 @@ def receptive_field(model: keras.Model, layer: object) -> ReceptiveField:
     >>> interp.receptive_field(interp.build_model(), "conv2")
     ReceptiveField(size=(5, 5), stride=(1, 1), offset=(0, 0))
 
-    A residual block: the shortcut sees one pixel, the main branch 5 x 5; the sum sees
-    their bounding box.
+    A residual block: the shortcut passes on the stem's 3 x 3 field, two 3 x 3
+    convolutions on the stem's half-resolution map widen it to 11 x 11, and the sum sees
+    the bounding box of both. After global pooling every output sees the whole image.
 
     >>> inputs = keras.Input((32, 32, 3))
-    >>> stem = keras.layers.Conv2D(8, 3, strides=2, padding="same", name="stem")(inputs)
+    >>> stem = keras.layers.Conv2D(8, 3, 2, "same", name="stem")(inputs)
     >>> main = keras.layers.Conv2D(8, 3, padding="same")(stem)
     >>> main = keras.layers.Conv2D(8, 3, padding="same")(main)
     >>> joined = keras.layers.Add(name="join")([stem, main])
-    >>> model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D(name="pool")(joined))
+    >>> pooled = keras.layers.GlobalAveragePooling2D(name="pool")(joined)
+    >>> model = keras.Model(inputs, pooled)
     >>> interp.receptive_field(model, "stem")
     ReceptiveField(size=(3, 3), stride=(2, 2), offset=(0, 0))
     >>> interp.receptive_field(model, "join")
