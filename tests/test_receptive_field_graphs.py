@@ -54,6 +54,8 @@ def _positive_copy(model, seed=0):
     rng = np.random.default_rng(seed)
     copy = keras.models.clone_model(model, clone_function=_linear, recursive=True)
     for layer in _layers(copy):
+        if isinstance(layer, keras.Model):
+            continue  # its layers come next
         for variable in layer.weights:
             shape = tuple(variable.shape)
             if variable.name in ("kernel", "depthwise_kernel", "pointwise_kernel"):
