@@ -132,8 +132,9 @@ def test_receptive_field_follows_the_branch_that_reaches_the_layer():
     model = keras.Model(inputs, L.Conv2D(1, 3, name="after")(joined))
     assert interp.receptive_field(model, "cb2") == ((3, 3), (1, 1), (-1, -1))
     assert interp.receptive_field(model, "ca").size == (5, 5)
-    with pytest.raises(ValueError, match="receptive_field: the path to 'after' is not a chain"):
-        interp.receptive_field(model, "after")
+    # the join: cb2's 3 x 3 from -1, cropped by 2 (so from 1), and ca's 5 x 5 from 0 lie in
+    # one 5 x 5 box from 0; "after", a valid 3 x 3, reaches two pixels further
+    assert interp.receptive_field(model, "after") == ((7, 7), (1, 1), (0, 0))
 
 
 def test_receptive_field_same_padding_with_stride_on_odd_sizes():

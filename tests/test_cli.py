@@ -232,8 +232,10 @@ def test_report_on_a_functional_rgb_model_from_a_png_folder(runs, work):
         for kernel, expected in zip(entry["kernels"], indices, strict=True):
             if np.ptp(kernel["values"]) > 1e-4:  # ties may order differently
                 assert kernel["images"] == [names[i] for i in expected]
-    # the branch joins before conv_c: its receptive field is unknown, whole images are shown
-    assert "not a chain" in top["conv_c"]["note"]
+    # the branch joins before conv_c, and its field is followed through the join: by hand,
+    # the join sees 5 pixels from -1 (branch_3x3 pads one), the 2 x 2 pool 6 at jump 2,
+    # conv_c 6 + 2 * 2 = 10
+    assert top["conv_c"]["field"] == "10x10 pixels" and top["conv_c"]["note"] == ""
     assert top["conv_a"]["field"] == "3x3 pixels"
     # the first layer's kernels are described, channel by channel
     first = data["kernels"][0]
