@@ -823,7 +823,7 @@ def _dependencies(model: keras.Model, ops: list) -> list:
 
 
 def _low_precision(model: keras.Model, ops: list | None = None) -> list[keras.layers.Layer]:
-    """The layers of *model* that compute in float16 or bfloat16.
+    """Return the layers of *model* that compute in float16 or bfloat16.
 
     A subclassed model's own policy counts too (its ``__call__`` casts its input to it);
     a graph model's does not (interp runs its layers one by one).
@@ -928,7 +928,7 @@ def float32_copy(func: str, model: keras.Model, spec: InputSpec) -> tuple[
     the model's current values through them, so the copy never goes stale. The user's
     model is not changed. A clear ``TypeError`` if the copy cannot be made.
     """
-    low = model_state(model).low
+    low = _low_precision(model)
 
     def float32_layer(layer):
         config = layer.get_config()
