@@ -1139,13 +1139,24 @@ def _torch_compiled(fn: Callable, *, differentiates: bool) -> Callable:
 
 
 def _clear_errors(func: str, fn: Callable) -> Callable:
-    """Run *fn*, turning TensorFlow's refusal of a layer name into a clear error."""
+    """Run *fn*, turning TensorFlow's refusal of a layer name into a clear error.
+
+    A name scope that fails to open stays on Keras's own stack of scopes (it is pushed
+    before TensorFlow checks the name), and every variable made later in the thread
+    would be named under it; the stack is put back as it was when *fn* fails.
+    """
+    from keras.src.backend.common import global_state
 
     def call(*args):
+        stack = global_state.get_global_attribute("name_scope_stack")
+        depth = len(stack) if isinstance(stack, list) else 0
         try:
             return fn(*args)
-        except ValueError as err:
-            clear = _explain_scope_error(func, err)
+        except BaseException as err:
+            stack = global_state.get_global_attribute("name_scope_stack")
+            if isinstance(stack, list):
+                del stack[depth:]
+            clear = _explain_scope_error(func, err) if isinstance(err, ValueError) else None
             if clear is None:
                 raise
             raise clear from None

@@ -815,6 +815,7 @@ def test_any_layer_name_keras_accepts(name):
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="only TensorFlow takes layer names as name scopes")
+@pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer")
 def test_a_name_tensorflow_refuses_inside_a_subclassed_model_is_named():
     class Net(keras.Model):
         def __init__(self):
@@ -837,6 +838,9 @@ def test_a_name_tensorflow_refuses_inside_a_subclassed_model_is_named():
             "compiled function: it takes a layer's name as a name scope and allows only "
             "ASCII letters, digits and the characters _ . - / \\ >")
         assert info.value.__cause__ is None and info.value.__suppress_context__
+    dense = L.Dense(2)  # and nothing is left behind: a new layer's variables are its own
+    dense.build((None, 3))
+    assert dense.kernel.path == f"{dense.name}/kernel"
 
 
 # ---- 19. the user's random state is left alone (issue #17) --------------------------------
