@@ -870,8 +870,9 @@ def model_state(model: keras.Model) -> ModelState:
     ``model.layers[-1].activation = keras.activations.sigmoid``), every compiled function,
     the float32 copy and the bare copies of the model's layers are dropped and made again
     when next needed. Changed *weights* need none of that: compiled functions read the
-    variables when they run. The check compares every layer attribute by identity: 24
-    microseconds per call for the course's four-layer network, 1 ms for a ResNet50.
+    variables when they run. The check compares every layer attribute by identity: about
+    20 microseconds per call for the course's four-layer network, under 1 ms for a
+    ResNet50 (177 layers), on two shared CPU cores.
     """
     with _STATE_LOCK:
         state = _STATES.get(model)
