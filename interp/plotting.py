@@ -34,6 +34,8 @@ DIVERGING = "RdBu_r"
 SEQUENTIAL = "Reds"
 #: Kernels with at most this many cells get their values written in.
 ANNOTATE_MAX_CELLS = 49
+#: The largest side of a :func:`plot_patches` figure, in inches.
+PATCH_FIGURE_INCHES = 14.0
 
 
 def _symmetric_limit(*arrays: np.ndarray) -> float:
@@ -378,7 +380,9 @@ def plot_patches(
 ) -> Figure:
     """Draw a grid of small patches as one image, e.g. top-activating crops.
 
-    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast.
+    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast. The
+    figure is at most :data:`PATCH_FIGURE_INCHES` inches on a side: a large grid, or one
+    of large patches, gets smaller patches rather than a larger figure.
 
     Parameters
     ----------
@@ -419,7 +423,9 @@ def plot_patches(
     if row_labels is not None:
         row_labels = check_labels(func, "row_labels", row_labels, rows)
     vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
-    inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
+    # per patch: bigger patches get more room, as long as the figure stays within bounds
+    inches = min(0.6 + 0.035 * w, (PATCH_FIGURE_INCHES - 0.8) / cols,
+                 (PATCH_FIGURE_INCHES - 0.7) / (rows * h / w))
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
     h, w, gap = h * zoom, w * zoom, 1
