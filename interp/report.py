@@ -1005,30 +1005,46 @@ def _per_image_bytes(model, image_shape: tuple[int, ...]) -> float:
     return 4.0 * total
 
 
-def _measure_costs(runner, x: np.ndarray):
-    """Time a forward pass and an input gradient of the images *x* (a few), per image.
+def _measure_costs(runner, images, batch: int):
+    """Time a forward pass and an input gradient, per image, on the first few *images*.
 
-    The probabilities are compiled already (the predictions); the gradient is compiled by
-    its first call here, whose extra time is the cost of compiling a function. The
-    gradient is the predicted class's, as the attribution methods take it.
+    Each is called twice and the second call timed; the first gradient call's extra time
+    is the cost of compiling a function. A cheap model is timed again on twice as many
+    images, up to *batch*, until a gradient call takes :data:`MEASURE_SECONDS`: on a few
+    images its cost would be mostly the cost of a call. The gradient is the predicted
+    class's, as the attribution methods take it.
     """
     from ._plan import Costs
 
-    n = len(x)
-    started = time.perf_counter()
-    targets = runner.predict(x, kind="probabilities", batch_size=n).argmax(axis=1)
-    forward = (time.perf_counter() - started) / n
-    started = time.perf_counter()
-    runner.gradient(x, targets)
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    runner.gradient(x, targets)
-    again = time.perf_counter() - started
-    return Costs(forward=forward, gradient=again / n, compile=max(first - again, 0.0))
+    def timed(call, *args, **kwargs) -> float:
+        call(*args, **kwargs)  # compiles, for a new batch size on JAX
+        started = time.perf_counter()
+        call(*args, **kwargs)
+        return time.perf_counter() - started
+
+    most = min(batch, len(images))
+    n = min(COST_IMAGES, most)
+    compile_seconds = None
+    while True:
+        x = images[0:n]
+        targets = runner.predict(x, kind="probabilities", batch_size=n).argmax(axis=1)
+        forward = timed(runner.predict, x, kind="probabilities", batch_size=n)
+        if compile_seconds is None:
+            started = time.perf_counter()
+            runner.gradient(x, targets)
+            first = time.perf_counter() - started
+        gradient = timed(runner.gradient, x, targets)
+        if compile_seconds is None:
+            compile_seconds = max(first - gradient, 0.0)
+        if gradient >= MEASURE_SECONDS or n >= most:
+            return Costs(forward=forward / n, gradient=gradient / n, compile=compile_seconds), n
+        n = min(2 * n, most)
 
 
-#: Images the costs are measured on.
+#: Images the costs are measured on, at first, and how long a measured gradient call
+#: should take.
 COST_IMAGES = 4
+MEASURE_SECONDS = 0.25
 
 
 def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
@@ -1041,7 +1057,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
     n_show = min(settings.limit, len(images))
     n_trust = min(settings.trust, len(images))
     k = min(settings.top_k, len(images))
-    image_shape = tuple(images.shape[1:])
+    image_shape = tuple(images[0:1].shape[1:])  # the real size, for a model of any size
     map_shape = tuple(image_shape[a] for a in spec.spatial_axes)
     per_image = _per_image_bytes(model, image_shape)
     batch = choose_batch(per_image, settings.batch_size)
@@ -1050,8 +1066,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
         predictions = runner.predict(images[0:n_show], kind="probabilities",
                                      batch_size=batch)
     with builder.step("measuring the model's cost"):
-        sample = images[0:min(COST_IMAGES, batch, len(images))]
-        costs = _measure_costs(runner, sample)
+        costs, n_measured = _measure_costs(runner, images, batch)
     two_d = [path for path, layer in convs if layer.rank == 2]
     with builder.step(f"top-activating search ({len(images):,} images, {len(two_d)} layers, "
                       "one pass)"):
@@ -1089,7 +1104,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
     trust_found = _trust_section(builder, model, attribution, plan, batch)
     total = time.perf_counter() - started
     plan_info = _plan_info(plan, request, costs, settings, convs, chosen, found, batch,
-                           per_image, len(images), k, elapsed, len(sample))
+                           per_image, len(images), k, elapsed, n_measured)
     plan_info["first_conv"] = layer_path(model, first_conv)
     context = {
         "title": f"interp report: {model.name}",

@@ -502,3 +502,15 @@ def test_trust_table_shows_each_rows_verdict():
         verdicts[title] = row.rsplit("<td>", 1)[1]
     assert verdicts == {"kept": '<span class="verdict-yes">yes</span></td>',
                         "lost": "no</td>", "gone": "undefined</td>"}
+
+
+def test_the_course_report_keeps_its_full_settings(course_report):
+    _, data, _, _ = course_report
+    plan = data["plan"]
+    assert plan["full"] and plan["cuts"] == [] and not plan["over_budget"]
+    settings = plan["settings"]
+    assert (settings["n_curves"], settings["curve_steps"], settings["floor_seeds"]) == (32, 20, 5)
+    assert (settings["n_cascade"], settings["cascade_layers"]) == (32, 3)
+    assert settings["cascade_methods"] == ["saliency", "grad_cam"]
+    assert data["trust"]["layers"] == ["dense", "conv2", "conv1"]
+    assert [row["why"] for row in plan["rows"][4:]] == ["full settings"] * 3
