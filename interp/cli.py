@@ -100,9 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[shared], formatter_class=_Formatter,
         help="write an offline HTML report on a model and your images",
-        description="Write DIR/index.html and its figures: the model's layers, every conv "
-                    "layer's kernels, feature maps, top-activating patches over all the "
-                    "images, and attribution maps with the measures of which to trust. The "
+        description="Write DIR/index.html and its figures: the model's layers, the conv "
+                    "layers' kernels, feature maps, top-activating patches over all the "
+                    "images, and attribution maps with the measures of which to trust, "
+                    "planned by the model's measured cost to fit in --budget. The "
                     "page loads nothing from other hosts; open it from the file system. It "
                     "is written to a temporary folder and renamed into place at the end, so "
                     "an interrupted run leaves nothing half-written.",
