@@ -235,6 +235,7 @@ class Plan:
 
     methods: tuple[str, ...]
     n_show: int
+    map_size: tuple[int, int]
     samples: int
     steps: int
     patch: int
@@ -268,7 +269,8 @@ def full_plan(request: Request) -> Plan:
     n_trust = request.n_trust
     return Plan(
         methods=tuple(request.methods), n_show=request.n_show,
-        samples=SMOOTHGRAD_SAMPLES, steps=IG_STEPS, patch=patch, stride=stride,
+        map_size=tuple(request.map_size), samples=SMOOTHGRAD_SAMPLES, steps=IG_STEPS,
+        patch=patch, stride=stride,
         n_curves=n_trust, curve_steps=CURVE_STEPS, floor_seeds=FLOOR_SEEDS,
         n_cascade=n_trust, cascade_layers=request.n_weighted,
         cascade_methods=tuple(request.methods) if n_trust else ())
@@ -294,14 +296,14 @@ class Work:
                 + self.compiles * costs.compile)
 
 
-def method_work(method: str, plan: Plan, map_size: tuple[int, int]) -> Work:
+def method_work(method: str, plan: Plan) -> Work:
     """Count the passes one method takes to explain one image (compiles not counted)."""
     if method == "smoothgrad":
         return Work(gradients=plan.samples)
     if method == "integrated_gradients":
         return Work(forwards=2, gradients=plan.steps)  # the path, and both ends' logits
     if method == "occlusion":
-        return Work(forwards=occlusion_positions(*map_size, plan.patch, plan.stride) + 1)
+        return Work(forwards=occlusion_positions(*plan.map_size, plan.patch, plan.stride) + 1)
     return Work(gradients=1)  # saliency, input x gradient, guided backprop, Grad-CAM
 
 
@@ -317,11 +319,11 @@ def _functions(method: str) -> int:
     return 0
 
 
-def work(plan: Plan, map_size: tuple[int, int]) -> dict[str, Work]:
+def work(plan: Plan) -> dict[str, Work]:
     """Count the passes each costly section takes under *plan*."""
     attribution = Work()
     for method in plan.methods:
-        attribution += method_work(method, plan, map_size).scaled(plan.n_maps)
+        attribution += method_work(method, plan).scaled(plan.n_maps)
         attribution += Work(compiles=_functions(method))
     curves = Work()
     if plan.n_curves:
@@ -332,16 +334,16 @@ def work(plan: Plan, map_size: tuple[int, int]) -> dict[str, Work]:
         for method in plan.cascade_methods:
             # the trained maps again, then one set per randomized layer, on a copy of the
             # model: copying it and compiling its functions count as compiles
-            per = method_work(method, plan, map_size).scaled(plan.n_cascade)
+            per = method_work(method, plan).scaled(plan.n_cascade)
             cascade += per.scaled(1 + plan.cascade_layers)
             cascade += Work(compiles=2 + _functions(method))
     return {"attribution": attribution, "deletion and insertion": curves,
             "cascading randomization": cascade}
 
 
-def estimate(plan: Plan, map_size: tuple[int, int], costs: Costs) -> float:
+def estimate(plan: Plan, costs: Costs) -> float:
     """Seconds the costly sections take under *plan*, by the measured *costs*."""
-    return sum(w.seconds(costs) for w in work(plan, map_size).values())
+    return sum(w.seconds(costs) for w in work(plan).values())
 
 
 def _cap(**caps):
@@ -353,6 +355,12 @@ def _cap(**caps):
 
 def _no_overlap(plan: Plan) -> Plan:
     return dataclasses.replace(plan, stride=max(plan.stride, plan.patch))
+
+
+def _quarter(plan: Plan) -> Plan:
+    side = min(plan.map_size)
+    patch = min(max(plan.patch, -(-side // 4)), side)
+    return dataclasses.replace(plan, patch=patch, stride=max(plan.stride, patch))
 
 
 #: The ladder of cuts, tried in this order until the plan fits: first what the page
@@ -376,6 +384,7 @@ LADDER: tuple[tuple[str, object], ...] = (
     # then the cascade's costliest methods go, one at a time (see plan_work)
     ("deletion and insertion: 2 images", _cap(n_curves=2)),
     ("SmoothGrad: 8 samples; integrated gradients: 8 steps", _cap(samples=8, steps=8)),
+    ("occlusion: a square a quarter of the side, without overlap", _quarter),
 )
 #: The position in LADDER after which the cascade's methods are dropped.
 _DROP_METHODS_AFTER = 13
@@ -402,9 +411,8 @@ def plan_work(request: Request, costs: Costs) -> Plan:
     (True, True)
 
     """
-    size = request.map_size
     plan = full_plan(request)
-    full = estimate(plan, size, costs)
+    full = estimate(plan, costs)
     plan = dataclasses.replace(plan, estimate=full, full_estimate=full)
     if request.budget is None or full <= request.budget:
         return plan
@@ -416,7 +424,7 @@ def plan_work(request: Request, costs: Costs) -> Plan:
         changed = cut(plan)
         if changed.settings() == plan.settings():
             return False
-        after = estimate(changed, size, costs)
+        after = estimate(changed, costs)
         cuts.append(Cut(what, current, after))
         plan, current = changed, after
         return current <= request.budget
@@ -429,7 +437,7 @@ def plan_work(request: Request, costs: Costs) -> Plan:
             while plan.cascade_methods and not done:
                 # the costliest per image; of equals, the one listed last
                 costliest = max(plan.cascade_methods, key=lambda m: (
-                    method_work(m, plan, size).seconds(costs), plan.methods.index(m)))
+                    method_work(m, plan).seconds(costs), plan.methods.index(m)))
                 left = tuple(m for m in plan.cascade_methods if m != costliest)
                 done = step(f"cascading randomization: without {costliest}",
                             lambda p, left=left: dataclasses.replace(p, cascade_methods=left))

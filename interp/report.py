@@ -225,11 +225,14 @@ def _kernel_figures(builder: _Builder, path: str, kernels: np.ndarray, chosen: l
     small = kernels.shape[0] * kernels.shape[1] <= 25
     for start, stop in itertools.pairwise(edges):
         names = [f"kernel {k}" for k in chosen[start:stop]]
-        low, high = chosen[start], chosen[stop - 1]
-        part = f"s {low}-{high}" if chunks > 1 or n_kernels < kernels.shape[3] else "s"
+        low = chosen[start]
+        title = f"{path}: kernels" if n_kernels == kernels.shape[3] else \
+            f"{path}: {n_kernels} of its {kernels.shape[3]} kernels"
+        if chunks > 1:
+            title += f" (figure {len(figures) + 1} of {chunks})"
         fig = plot_kernels(shown[:, :, :, start:stop], kernel_names=names,
-                           annotate=first and small and n_kernels <= 8,
-                           title=f"{path}: kernel{part}", vmax=limit)
+                           annotate=first and small and n_kernels <= 8, title=title,
+                           vmax=limit)
         figures.append(builder.save(
             fig, f"kernels-{path}-{low}",
             f"Kernels {', '.join(str(k) for k in chosen[start:stop])} of layer {path}, one "
@@ -1204,11 +1207,13 @@ def _plan_info(plan, request, costs, settings: _Settings, convs, chosen, found, 
                 full.n_curves, full.curve_steps, full.floor_seeds) else planned})
         left_out = [names[m] for m in plan.methods if m not in plan.cascade_methods]
         n_layers = min(plan.cascade_layers, request.n_weighted)
-        cascade_done = (f"{plan.n_cascade} images, {of(n_layers, request.n_weighted)} "
-                        "layers with weights; "
-                        + (", ".join(names[m] for m in plan.cascade_methods)
-                           if plan.cascade_methods else "no method")
-                        + (f" (not run: {', '.join(left_out)})" if left_out else ""))
+        if plan.cascade_methods:
+            cascade_done = (f"{plan.n_cascade} images, {of(n_layers, request.n_weighted)} "
+                            "layers with weights; "
+                            + ", ".join(names[m] for m in plan.cascade_methods)
+                            + (f" (not run: {', '.join(left_out)})" if left_out else ""))
+        else:
+            cascade_done = "not run"
         rows.append({
             "section": "Cascading randomization",
             "done": cascade_done,

@@ -204,7 +204,7 @@ def test_the_full_plan_by_hand():
     assert plan.cascade_methods == DEFAULT_METHODS and plan.n_maps == 32
     # the passes, counted by hand: occlusion's 4x4 square in steps of 2 on 28x28 takes
     # 13 x 13 places, and each image is also scored whole
-    work = _plan.work(plan, (28, 28))
+    work = _plan.work(plan)
     per_image_grads = 1 + 25 + 50 + 1  # saliency, SmoothGrad, IG, Grad-CAM
     per_image_forwards = 2 + 13 * 13 + 1  # IG's two ends; occlusion
     assert work["attribution"] == _plan.Work(32 * per_image_forwards, 32 * per_image_grads,
@@ -236,7 +236,7 @@ def test_a_costly_model_is_cut_down_the_ladder_to_fit():
     plan = plan_work(resnet, costs)
     assert plan.cuts and not plan.over_budget
     assert plan.estimate <= 110.0 < plan.full_estimate
-    assert plan.estimate == pytest.approx(_plan.estimate(plan, (224, 224), costs))
+    assert plan.estimate == pytest.approx(_plan.estimate(plan, costs))
     assert plan.n_show == 6 and plan.n_maps >= 6  # the drawn images are never cut
     assert plan.samples < 25 and plan.steps < 50 and plan.cascade_layers < 107
     # each cut lowers the estimate, starting from the full one, in the ladder's order
@@ -259,6 +259,7 @@ def test_a_plan_that_cannot_fit_says_so():
     assert plan.over_budget and plan.estimate > 1.0
     assert plan.cascade_methods == ()  # the cascade went entirely
     assert (plan.n_curves, plan.samples, plan.steps) == (2, 8, 8)
+    assert (plan.patch, plan.stride) == (7, 7)  # a quarter of 28, without overlap
 
 
 def test_the_plans_passes_are_the_passes_the_report_makes(tmp_path, monkeypatch):
@@ -302,7 +303,7 @@ def test_the_plans_passes_are_the_passes_the_report_makes(tmp_path, monkeypatch)
     plan = _plan.Plan(**{f.name: (tuple(plan[f.name]) if isinstance(plan[f.name], list)
                                   else plan[f.name])
                          for f in dataclasses.fields(_plan.Plan) if f.name != "cuts"})
-    work = _plan.work(plan, (10, 10))
+    work = _plan.work(plan)
     total = work["attribution"] + work["deletion and insertion"] + \
         work["cascading randomization"]
     assert (counted["forwards"], counted["gradients"]) == (total.forwards, total.gradients)
