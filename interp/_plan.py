@@ -385,6 +385,7 @@ LADDER: tuple[tuple[str, object], ...] = (
     ("deletion and insertion: 2 images", _cap(n_curves=2)),
     ("SmoothGrad: 8 samples; integrated gradients: 8 steps", _cap(samples=8, steps=8)),
     ("occlusion: a square a quarter of the side, without overlap", _quarter),
+    ("deletion and insertion: not run", _cap(n_curves=0, n_cascade=0)),
 )
 #: The position in LADDER after which the cascade's methods are dropped.
 _DROP_METHODS_AFTER = 13
@@ -396,9 +397,9 @@ def plan_work(request: Request, costs: Costs) -> Plan:
     The full plan is kept when its estimate fits (or there is no budget). Otherwise the
     cuts of :data:`LADDER` are made one after another, each only where it lowers a
     setting, until the estimate fits; after the first 13, the cascading randomization
-    drops its costliest method, one at a time. A plan that still does not fit is
-    returned at the bottom of the ladder, marked ``over_budget``. The images drawn are
-    never cut.
+    drops its costliest method, one at a time; the last cut leaves out the measures of
+    which to trust altogether. A plan that still does not fit is returned at the bottom
+    of the ladder, marked ``over_budget``. The images drawn are never cut.
 
     Examples
     --------

@@ -590,7 +590,7 @@ def _cascade_layers(model, count: int) -> list[str] | None:
     return [candidates[i] for i in spread(len(candidates), count)]
 
 
-def _trust_section(builder: _Builder, model, attribution: dict, plan,
+def _trust_section(builder: _Builder, model, attribution: dict, plan, trust: int,
                    batch_size: int) -> dict:
     """Measure deletion, insertion and cascading randomization, where interp provides them."""
     import interp
@@ -605,10 +605,11 @@ def _trust_section(builder: _Builder, model, attribution: dict, plan,
                          "similarity are not computed. Read the maps above without a "
                          "measure of which to trust.")}
     used = attribution["used"]
-    if plan.n_curves == 0 or not used:
-        return {"measured": False,
-                "note": "Not measured: no attribution maps, or no images for the measures "
-                        "(--trust 0)."}
+    if not used or plan.n_curves == 0:
+        why = ("no attribution maps" if not used else
+               "the plan (section 6) left them out to fit the time" if trust
+               else "no images for the measures (--trust 0)")
+        return {"measured": False, "note": f"Not measured: {why}."}
     n = plan.n_curves
     x = attribution["x"][:n]
     targets = attribution["predicted"][:n]
@@ -1104,7 +1105,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
         predictions = np.concatenate([predictions, more])
     attribution = _attribution_section(builder, model, images, plan, class_names, labels,
                                        batch, predictions)
-    trust_found = _trust_section(builder, model, attribution, plan, batch)
+    trust_found = _trust_section(builder, model, attribution, plan, n_trust, batch)
     total = time.perf_counter() - started
     plan_info = _plan_info(plan, request, costs, settings, convs, chosen, found, batch,
                            per_image, len(images), k, elapsed, n_measured)
@@ -1200,14 +1201,14 @@ def _plan_info(plan, request, costs, settings: _Settings, convs, chosen, found, 
         rows.append({
             "section": "Deletion and insertion",
             "done": f"{plan.n_curves} images, {plan.curve_steps} steps, {plan.floor_seeds} "
-                    "random maps",
+                    "random maps" if plan.n_curves else "not run",
             "full": f"{full.n_curves} images, {full.curve_steps} steps, {full.floor_seeds} "
                     "random maps",
             "why": "full settings" if (plan.n_curves, plan.curve_steps, plan.floor_seeds) == (
                 full.n_curves, full.curve_steps, full.floor_seeds) else planned})
         left_out = [names[m] for m in plan.methods if m not in plan.cascade_methods]
         n_layers = min(plan.cascade_layers, request.n_weighted)
-        if plan.cascade_methods:
+        if plan.cascade_methods and plan.n_cascade:
             cascade_done = (f"{plan.n_cascade} images, {of(n_layers, request.n_weighted)} "
                             "layers with weights; "
                             + ", ".join(names[m] for m in plan.cascade_methods)

@@ -185,10 +185,10 @@ def test_any_size_input_gets_defaults_from_the_images_real_size(tmp_path):
         write_report(_small(shape), x, tmp_path / name, limit=1, methods=["occlusion"], trust=0)
         data = _data(tmp_path / name)
         settings[name] = data["attribution"]["methods"][0]["settings"]
-        assert data["plan"]["settings"]["patch"] == 14  # round(96 / 7), by hand
-        assert data["plan"]["settings"]["stride"] == 7
+        # a seventh of the side: round(96 / 7) = 14, by hand, in half steps
+        assert settings[name].startswith("a 14x14 black square in steps of 7"), settings
+        assert (data["plan"]["settings"]["patch"], data["plan"]["settings"]["stride"]) == (14, 7)
     assert settings["any"] == settings["fixed"]
-    assert settings["any"].startswith("a 14x14 black square in steps of 7")
 
 
 # ---- item 10: the plan --------------------------------------------------------------------
@@ -257,9 +257,11 @@ def test_a_plan_that_cannot_fit_says_so():
     plan = plan_work(dataclasses.replace(COURSE, budget=1.0),
                      Costs(forward=1.0, gradient=1.0, compile=10.0))
     assert plan.over_budget and plan.estimate > 1.0
-    assert plan.cascade_methods == ()  # the cascade went entirely
-    assert (plan.n_curves, plan.samples, plan.steps) == (2, 8, 8)
+    assert plan.cascade_methods == ()  # the cascade went entirely, then the curves
+    assert (plan.n_curves, plan.n_cascade, plan.n_maps) == (0, 0, 6)
+    assert (plan.samples, plan.steps) == (8, 8)
     assert (plan.patch, plan.stride) == (7, 7)  # a quarter of 28, without overlap
+    assert plan.cuts[-1].what == "deletion and insertion: not run"
 
 
 def test_the_plans_passes_are_the_passes_the_report_makes(tmp_path, monkeypatch):
