@@ -39,9 +39,11 @@ GENERATOR = "interp report"
 METHOD_NAMES = ("saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
                 "guided_backprop", "input_x_gradient")
 DEFAULT_METHODS = ("saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion")
-#: Kernels per figure, and how many input channels of a layer are drawn.
+#: Kernels per figure, and how many input channels of a layer are drawn (of a 1x1
+#: convolution, whose kernels are drawn as one matrix of weights: more).
 KERNELS_PER_FIGURE = 16
 DEEP_CHANNELS = 8
+MATRIX_CHANNELS = 16
 #: Kernels per layer drawn in the kernel, feature-map and top-activating sections (--kernels).
 KERNELS = 16
 #: Channels drawn per feature-map figure, and images whose feature maps are drawn.
@@ -241,6 +243,30 @@ def _kernel_figures(builder: _Builder, path: str, kernels: np.ndarray, chosen: l
     return figures
 
 
+def _matrix_figure(builder: _Builder, path: str, kernels: np.ndarray, chosen: list[int],
+                   n_channels: int) -> Figure:
+    """Draw the 1x1 kernels of a layer as one matrix: a row per input channel, a column per
+    kernel (one heat map instead of a grid of one-pixel panels)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_kernel
+
+    matrix = kernels[0, 0, :n_channels, chosen]
+    fig, ax = plt.subplots(figsize=(1.6 + 0.32 * len(chosen), 1.2 + 0.32 * n_channels),
+                           layout="constrained")
+    plot_kernel(matrix, ax=ax, annotate=False,
+                title=f"{path}: 1x1 kernels, {len(chosen)} of {kernels.shape[3]}")
+    ax.set_xticks(range(len(chosen)), [str(k) for k in chosen], fontsize=8, rotation=90)
+    ax.set_yticks(range(n_channels), [str(c) for c in range(n_channels)], fontsize=8)
+    ax.set_xlabel("kernel")
+    ax.set_ylabel("input channel")
+    return builder.save(
+        fig, f"kernels-{path}-{chosen[0]}",
+        f"The 1x1 kernels {', '.join(str(k) for k in chosen)} of layer {path} as one matrix "
+        "of weights, one column per kernel and one row per input channel, red for positive "
+        "and blue for negative weights")
+
+
 def _kernels_section(builder: _Builder, convs: list[tuple[str, object]], first_conv,
                      chosen: dict[str, list[int]]) -> list[dict]:
     """Draw the chosen kernels of each layer; name those of the model's first convolution."""
@@ -261,9 +287,14 @@ def _kernels_section(builder: _Builder, convs: list[tuple[str, object]], first_c
         entry["shape"] = _shape(kernels.shape)
         first = layer is first_conv
         picked = chosen[path]
-        n_channels = min(n_in, DEEP_CHANNELS)
         entry["shown"] = list(picked)
-        entry["figures"] = _kernel_figures(builder, path, kernels, picked, first, n_channels)
+        if kh == kw == 1:
+            n_channels = min(n_in, MATRIX_CHANNELS)
+            entry["figures"] = [_matrix_figure(builder, path, kernels, picked, n_channels)]
+        else:
+            n_channels = min(n_in, DEEP_CHANNELS)
+            entry["figures"] = _kernel_figures(builder, path, kernels, picked, first,
+                                               n_channels)
         if len(picked) < n_out or n_channels < n_in:
             entry["note"] = (f"A summary: {len(picked)} of the {n_out} kernels (the rule is "
                              f"in the plan, section 6) and input channels 0-{n_channels - 1} "

@@ -99,6 +99,9 @@ def test_no_saved_figure_exceeds_the_bound(tmp_path):
     data = _data(out)
     # every kernel drawn (--kernels 64), 16 rows per top-activating figure
     assert [len(entry["figures"]) for entry in data["top"]] == [4, 1, 1, 1]
+    # the 1x1 layer's kernels are one matrix of weights: one figure
+    kernels = {entry["path"]: entry for entry in data["kernels"]}
+    assert len(kernels["right"]["figures"]) == 1 and len(kernels["stem"]["figures"]) == 4
     # ten images drawn: two attribution figures, of 8 rows and 2
     assert len(data["attribution"]["figures"]) == 2
     heights = [f["height"] for f in data["attribution"]["figures"]]
