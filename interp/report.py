@@ -245,8 +245,11 @@ def _kernel_figures(builder: _Builder, path: str, kernels: np.ndarray, chosen: l
 
 def _matrix_figure(builder: _Builder, path: str, kernels: np.ndarray, chosen: list[int],
                    n_channels: int) -> Figure:
-    """Draw the 1x1 kernels of a layer as one matrix: a row per input channel, a column per
-    kernel (one heat map instead of a grid of one-pixel panels)."""
+    """Draw the 1x1 kernels of a layer as one matrix of weights.
+
+    A row per input channel and a column per kernel: one heat map instead of a grid of
+    one-cell panels.
+    """
     import matplotlib.pyplot as plt
 
     from .plotting import plot_kernel
