@@ -381,7 +381,7 @@ def plot_patches(
     """Draw a grid of small patches as one image, e.g. top-activating crops.
 
     Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast. The
-    figure is at most :data:`PATCH_FIGURE_INCHES` inches on a side: a large grid, or one
+    figure is at most ``PATCH_FIGURE_INCHES`` (14) inches on a side: a large grid, or one
     of large patches, gets smaller patches rather than a larger figure.
 
     Parameters
