@@ -34,6 +34,12 @@ MAX_LAYERS = 8
 #: Memory the outputs of one batch's layers may take (summed over the layers, float32).
 ACTIVATION_MEMORY = 1.5 * 2**30
 
+#: The methods' names on the page.
+TITLES = {"saliency": "saliency", "smoothgrad": "SmoothGrad",
+          "integrated_gradients": "integrated gradients", "grad_cam": "Grad-CAM",
+          "occlusion": "occlusion", "guided_backprop": "guided backprop",
+          "input_x_gradient": "input x gradient"}
+
 #: Methods that take one input gradient per image, and those that compile a gradient
 #: function of their own (the others share the plain input gradient).
 OWN_GRADIENT = ("grad_cam", "guided_backprop")
@@ -440,7 +446,7 @@ def plan_work(request: Request, costs: Costs) -> Plan:
                 costliest = max(plan.cascade_methods, key=lambda m: (
                     method_work(m, plan).seconds(costs), plan.methods.index(m)))
                 left = tuple(m for m in plan.cascade_methods if m != costliest)
-                done = step(f"cascading randomization: without {costliest}",
+                done = step(f"cascading randomization: without {TITLES[costliest]}",
                             lambda p, left=left: dataclasses.replace(p, cascade_methods=left))
             if done:
                 break

@@ -476,7 +476,7 @@ def _top_section(builder: _Builder, model, convs, images, k: int, found: dict,
         what = "patches" if field is not None else "images"
         for start in range(0, len(picked), PATCH_ROWS):
             stop = min(start + PATCH_ROWS, len(picked))
-            labels = [f"kernel {picked[row]}: {top.values[row, 0]:.2f}"
+            labels = [f"kernel {picked[row]}: {top.values[row, 0]:.3g}"
                       for row in range(start, stop)]
             fig = plot_patches(patches[start:stop], row_labels=labels,
                                title=f"{path}: the {k} {what} that drive each kernel hardest")
@@ -1176,13 +1176,10 @@ def _plan_info(plan, request, costs, settings: _Settings, convs, chosen, found, 
                per_image: float, n_images: int, k: int, elapsed: float,
                n_measured: int) -> dict:
     """Return the plan as the page states it: per section, what was done and why."""
-    from ._plan import ACTIVATION_MEMORY, KERNEL_RULE, full_plan
+    from ._plan import ACTIVATION_MEMORY, KERNEL_RULE, TITLES, full_plan
 
     full = full_plan(request)
-    names = {"saliency": "saliency", "smoothgrad": "SmoothGrad",
-             "integrated_gradients": "integrated gradients", "grad_cam": "Grad-CAM",
-             "occlusion": "occlusion", "guided_backprop": "guided backprop",
-             "input_x_gradient": "input x gradient"}
+    names = TITLES
     planned = "cut to fit the time (the cuts are listed below)"
 
     def of(done, whole) -> str:
