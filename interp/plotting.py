@@ -425,9 +425,9 @@ def plot_patches(
     vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
     labels = row_labels if row_labels is not None else [str(r) for r in range(rows)]
     # margins in inches: the row labels (about 0.075 inch a character at 10 points) on the
-    # left, the title on top
+    # left, the title on top, and room at the bottom for column labels a caller may add
     left = 0.3 + 0.075 * max(len(label) for label in labels)
-    right, bottom, top = 0.15, 0.15, 0.45 if title else 0.15
+    right, bottom, top = 0.15, 0.35, 0.45 if title else 0.15
     inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
