@@ -100,9 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[shared], formatter_class=_Formatter,
         help="write an offline HTML report on a model and your images",
-        description="Write DIR/index.html and its figures: the model's layers, every conv "
-                    "layer's kernels, feature maps, top-activating patches over all the "
-                    "images, and attribution maps with the measures of which to trust. The "
+        description="Write DIR/index.html and its figures: the model's layers, the conv "
+                    "layers' kernels, feature maps, top-activating patches over all the "
+                    "images, and attribution maps with the measures of which to trust, "
+                    "planned by the model's measured cost to fit in --budget. The "
                     "page loads nothing from other hosts; open it from the file system. It "
                     "is written to a temporary folder and renamed into place at the end, so "
                     "an interrupted run leaves nothing half-written.",
@@ -134,12 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="class names: a text file with one name per line, or the names "
                              "separated by commas (default: class 0, class 1, ...)")
     shown = report.add_argument_group("what the report shows")
-    shown.add_argument("--limit", type=_positive, default=6, metavar="N",
-                       help="images whose attribution maps are drawn (default 6; feature "
-                            "maps: 3 of them)")
+    shown.add_argument("--limit", type=_limit, default=6, metavar="N",
+                       help="images whose attribution maps are drawn (default 6, at most "
+                            f"{MAX_LIMIT}; feature maps: 3 of them)")
     shown.add_argument("--layers", action="append", metavar="PATHS",
-                       help="only these conv layers, comma-separated paths as `interp "
-                            "layers` prints them (default: all); may be repeated")
+                       help="these conv layers, comma-separated paths as `interp layers` "
+                            "prints them (default: all of them if there are at most 6; else "
+                            "the first and the deepest of each feature-map size); may be "
+                            "repeated")
+    shown.add_argument("--kernels", type=_positive, default=16, metavar="N",
+                       help="kernels drawn per layer: those whose activation peaks highest "
+                            "over the images (default 16)")
     shown.add_argument("--methods", metavar="NAMES",
                        help="attribution methods, comma-separated, among saliency, "
                             "smoothgrad, integrated_gradients, grad_cam, occlusion, "
@@ -150,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="images on which the measures of which map to trust are taken "
                             "(deletion, insertion, cascading randomization; default 32; 0 "
                             "skips them)")
+    shown.add_argument("--budget", type=_seconds, default=150.0, metavar="SECONDS",
+                       help="the time the report aims to take (default 150): the attribution "
+                            "maps and the measures of which to trust are planned by the "
+                            "model's measured cost to fit, and the page says what was cut; "
+                            "0 runs them in full, however long that takes")
     output = report.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", default="interp-report",
                         help="the folder to write (default: interp-report); an earlier "
@@ -169,6 +180,30 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
+#: The most images whose attribution maps the report draws (interp.report.MAX_LIMIT).
+MAX_LIMIT = 32
+
+
+def _limit(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_LIMIT} (the images whose attribution maps are drawn), got "
+            f"{text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}") \
+            from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
     return value
 
 
@@ -374,8 +409,8 @@ def run_report(args: argparse.Namespace) -> int:
     methods = _split([args.methods]) if args.methods else None
     page = write_report(
         model, images, out, class_names=class_names, labels=labels, limit=args.limit,
-        layers=_split(args.layers), top_k=args.top, trust=args.trust,
-        batch_size=args.batch_size,
+        layers=_split(args.layers), top_k=args.top, trust=args.trust, kernels=args.kernels,
+        budget=args.budget or None, batch_size=args.batch_size,
         command=_command_line(args.argv), quiet=args.quiet, func=command,
         **({"methods": methods} if methods is not None else {}),
     )

@@ -34,6 +34,8 @@ DIVERGING = "RdBu_r"
 SEQUENTIAL = "Reds"
 #: Kernels with at most this many cells get their values written in.
 ANNOTATE_MAX_CELLS = 49
+#: The largest side of a :func:`plot_patches` figure, in inches.
+PATCH_FIGURE_INCHES = 14.0
 
 
 def _symmetric_limit(*arrays: np.ndarray) -> float:
@@ -378,7 +380,9 @@ def plot_patches(
 ) -> Figure:
     """Draw a grid of small patches as one image, e.g. top-activating crops.
 
-    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast.
+    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast. The
+    figure is at most ``PATCH_FIGURE_INCHES`` (14) inches on a side: a large grid, or one
+    of large patches, gets smaller patches rather than a larger figure.
 
     Parameters
     ----------
@@ -419,6 +423,11 @@ def plot_patches(
     if row_labels is not None:
         row_labels = check_labels(func, "row_labels", row_labels, rows)
     vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
+    labels = row_labels if row_labels is not None else [str(r) for r in range(rows)]
+    # margins in inches: the row labels (about 0.075 inch a character at 10 points) on the
+    # left, the title on top, and room at the bottom for column labels a caller may add
+    left = 0.3 + 0.075 * max(len(label) for label in labels)
+    right, bottom, top = 0.15, 0.35, 0.45 if title else 0.15
     inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
@@ -429,7 +438,14 @@ def plot_patches(
     for r in range(rows):
         for c in range(cols):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = array[r, c]
-    fig, ax = plt.subplots(figsize=(inches * cols + 0.8, inches * rows * h / w + 0.7))
+    # inches per mosaic pixel, so that the figure stays within its bounds; the axes are
+    # placed by hand, to the mosaic's own shape, with no layout engine to fit
+    scale = min(inches / (w + gap), (PATCH_FIGURE_INCHES - left - right) / size[1],
+                (PATCH_FIGURE_INCHES - bottom - top) / size[0])
+    mosaic_w, mosaic_h = scale * size[1], scale * size[0]
+    width, height = left + mosaic_w + right, bottom + mosaic_h + top
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((left / width, bottom / height, mosaic_w / width, mosaic_h / height))
     if rgb:
         mosaic = np.clip(mosaic / vmax, 0.0, 1.0)
         mosaic[np.isnan(mosaic).any(axis=-1)] = gap_color
@@ -439,13 +455,12 @@ def plot_patches(
         ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
-    ax.set_yticklabels(row_labels if row_labels is not None else [str(r) for r in range(rows)])
+    ax.set_yticklabels(labels)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     return fig
 
 

@@ -326,7 +326,9 @@ def test_report_page_is_self_contained(course_report):
     assert "<script" not in html and "http://" not in html and "https://" not in html
     assert "@import" not in html and "url(" not in html
     timings = [t["step"] for t in data["made"]["timings"]]
-    assert timings[:3] == ["model", "kernels", "feature maps"]
+    assert timings[:2] == ["model", "measuring the model's cost"]
+    assert timings[2].startswith("top-activating search (60 images, 2 layers, one pass)")
+    assert timings[3:6] == ["kernels", "feature maps", "top-activating patches"]
     assert data["made"]["peak_memory_mib"] > 0
     assert data["made"]["versions"]["Keras"] == keras.__version__
 
@@ -484,11 +486,11 @@ def test_trust_table_shows_each_rows_verdict():
 
     rows = [{"title": t, "deletion": 0.1, "insertion": 0.9, "below_floor": True,
              "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": [0.1, None],
-             "passes": passes}
+             "passes": passes, "cascade_run": True}
             for t, passes in [("kept", True), ("lost", False), ("gone", None)]]
     trust = {"n": 4, "steps": 20, "seeds": 2, "floor": {"deletion": [0.5, 0.6],
              "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows,
-             "line": 0.3}
+             "line": 0.3, "n_cascade": 4, "all_layers": True, "n_weighted": 2}
     html = _templates().get_template("trust.html.j2").render(trust=trust)
     section = html[html.index("Method, absolute values"):]
     assert "Passes: both tables below 0.3?" in section
@@ -500,3 +502,15 @@ def test_trust_table_shows_each_rows_verdict():
         verdicts[title] = row.rsplit("<td>", 1)[1]
     assert verdicts == {"kept": '<span class="verdict-yes">yes</span></td>',
                         "lost": "no</td>", "gone": "undefined</td>"}
+
+
+def test_the_course_report_keeps_its_full_settings(course_report):
+    _, data, _, _ = course_report
+    plan = data["plan"]
+    assert plan["full"] and plan["cuts"] == [] and not plan["over_budget"]
+    settings = plan["settings"]
+    assert (settings["n_curves"], settings["curve_steps"], settings["floor_seeds"]) == (32, 20, 5)
+    assert (settings["n_cascade"], settings["cascade_layers"]) == (32, 3)
+    assert settings["cascade_methods"] == ["saliency", "grad_cam"]
+    assert data["trust"]["layers"] == ["dense", "conv2", "conv1"]
+    assert [row["why"] for row in plan["rows"][4:]] == ["full settings"] * 3
