@@ -112,9 +112,10 @@ CASES = {
     "report-rgb": ["report", "rgb.keras", "--images", "pngs", "--out", "rgb-report", "--limit",
                    "2", "--classes", CLASSES, "--methods", "saliency,grad_cam", "--top", "3",
                    "--trust", "4"],
+    # --trust 2: the cascade clones the model, and on JAX Keras imports TensorFlow then
     "report-gray": ["report", "gray.keras", "--images", "gray.npy", "--out", "gray-report",
                     "--limit", "1", "--methods", "saliency", "--layers", "c2", "--quiet",
-                    "--trust", "0"],
+                    "--trust", "2"],
     # the failures the issue lists, each once for real
     "missing-model": ["layers", "nowhere.keras"],
     "text-model": ["layers", "text.keras"],
@@ -262,7 +263,7 @@ def test_report_on_a_functional_rgb_model_from_a_png_folder(runs, work):
 def test_report_on_a_sequential_grayscale_model_from_a_npy(runs, work):
     result = runs["report-gray"]
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # --quiet
+    assert result.stderr == ""  # --quiet: not a line of TensorFlow's either, on any backend
     _, data = _report(work, "gray-report")
     conversion = " ".join(data["model"]["conversion"])
     assert "memory-mapped" in conversion and "grayscale" in conversion
@@ -410,3 +411,83 @@ def test_ctrl_c_leaves_no_half_written_report(work):
     assert "Traceback" not in stderr
     assert not out.exists()
     assert not list(work.glob(".interrupted.*"))
+
+
+# ---- Ctrl-C at any point ---------------------------------------------------------------------
+#: Interrupted runs per test. A Ctrl-C that lands while a garbage-collection or weakref
+#: callback runs (JAX's _xla_gc_callback, weakref's remove) used to be lost: measured on this
+#: project's machine, 3 runs in 20 under JAX finished with exit status 0. 30 runs miss a
+#: 1-in-10 failure with probability 0.9**30 = 4%. On TensorFlow (no JAX callback) fewer.
+TRIALS = int(os.environ.get("INTERP_SIGINT_TRIALS", 30 if keras.backend.backend() == "jax"
+                            else 6))
+#: Where the signal is sent: a moment after each of these progress lines.
+POINTS = ("model ...", "feature maps ...", "top-activating", "attribution: saliency",
+          "attribution: integrated gradients", "which to trust: 5 random maps",
+          "which to trust: saliency")
+
+
+@pytest.fixture(scope="module")
+def busy(work, test_set):
+    """A model with enough arithmetic that XLA, not Python, takes most of the time, on 200
+    Fashion-MNIST test images; and an earlier report of it, with the user's files beside."""
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(16, 3, activation="relu",
+                                                                 name="c1"),
+                              L.Conv2D(32, 3, activation="relu", name="c2"), L.Flatten(),
+                              L.Dense(10)], name="busy")
+    model.save(work / "busy.keras")
+    x, _ = test_set
+    np.save(work / "fashion200.npy", (x[:200, :, :, 0] * 255).round().astype(np.uint8))
+    from interp.report import write_report
+
+    old = work / "busy-report"
+    write_report(model, x[:200], old, limit=2, methods=["saliency"], trust=0, top_k=2)
+    (old / "notes.txt").write_text("my notes")
+    (old / "figures" / "mine.png").write_bytes((work / "pngs" / "img0.png").read_bytes())
+    return old
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _interrupted_run(work, old, trial):
+    """Copy the earlier report, rerun into the copy, send SIGINT at a point; return the result."""
+    import random
+
+    out = work / f"busy-{trial}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(old, out)
+    point = POINTS[trial % len(POINTS)]
+    delay = random.Random(trial).uniform(0, 1.5)
+    process = subprocess.Popen(
+        _command("report", "busy.keras", "--images", "fashion200.npy", "--out", out.name,
+                 "--limit", "3", "--trust", "8"),
+        cwd=work, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a background job's Ctrl-C is ignored (SIG_IGN) and stays ignored: restore it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if point in line:
+            break
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=300)
+    return out, point, delay, process.returncode, "".join(seen) + rest
+
+
+def test_ctrl_c_at_any_point_stops_the_run_and_leaves_the_old_report_whole(work, busy):
+    """Every interrupted run exits 130 and leaves the earlier report, and the files beside
+    it, byte for byte as they were. Catches a Ctrl-C swallowed in a gc callback (JAX)."""
+    before = _files(busy)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda t: _interrupted_run(work, busy, t), range(TRIALS)))
+    failures = []
+    for out, point, delay, status, stderr in results:
+        intact = _files(out) == before and not list(work.glob(f".{out.name}.*"))
+        if status != 130 or not intact or "Traceback" in stderr:
+            failures.append((point, round(delay, 2), status, intact, stderr[-800:]))
+        shutil.rmtree(out, ignore_errors=True)
+    assert not failures, f"{len(failures)} of {TRIALS} runs: {failures}"
