@@ -27,12 +27,13 @@ from collections.abc import Iterator
 _pending: int | None = None  # the signal received and not yet acted on
 _deferring = 0
 _depth = 0
+_settled = False  # the work is done: a signal now changes nothing
 
 
 def _handler(signum: int, frame: object) -> None:
     global _pending
     _pending = signum
-    if not _deferring:
+    if not _deferring and not _settled:
         raise KeyboardInterrupt
 
 
@@ -47,16 +48,27 @@ def _quiet_hook(previous):
 
 
 def pending() -> bool:
-    """Whether a signal arrived that has not been raised by :func:`check` yet."""
-    return _pending is not None
+    """Whether a signal arrived, before the work was done, that :func:`check` has not raised."""
+    return _pending is not None and not _settled
 
 
 def check() -> None:
     """Raise ``KeyboardInterrupt`` if a signal arrived and was not acted on (a safe point)."""
     global _pending
-    if _pending is not None and not _deferring:
+    if _pending is not None and not _deferring and not _settled:
         _pending = None
         raise KeyboardInterrupt
+
+
+def settle() -> None:
+    """Say that the work is done (the report is in place).
+
+    Until the outermost :func:`catching` ends, a signal is recorded and changes nothing,
+    so that no Ctrl-C after this point reports a written report as not written.
+    """
+    global _settled
+    if _depth:
+        _settled = True
 
 
 @contextlib.contextmanager
@@ -68,7 +80,7 @@ def catching(signals: tuple[int, ...] = (signal.SIGINT,), *,
     Without *replace_custom*, only Python's default handlers are replaced, never one that
     the caller installed (a notebook's, an application's).
     """
-    global _depth, _pending
+    global _depth, _pending, _settled
     previous: dict[int, object] = {}
     if threading.current_thread() is threading.main_thread():
         for number in signals:
@@ -94,6 +106,7 @@ def catching(signals: tuple[int, ...] = (signal.SIGINT,), *,
             sys.unraisablehook = hook
         if _depth == 0:
             _pending = None
+            _settled = False
 
 
 @contextlib.contextmanager

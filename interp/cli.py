@@ -411,10 +411,10 @@ def run_report(args: argparse.Namespace) -> int:
         command=_command_line(args.argv), quiet=args.quiet, func=command,
         **({"methods": methods} if methods is not None else {}),
     )
-    with _interrupt.deferred():  # the report is written: a late Ctrl-C changes nothing
-        if not args.quiet:
-            print(printable(f"{command}: wrote {page}"), file=sys.stderr)
-        print(page)
+    # the report is in place (interp._interrupt.settle): a late Ctrl-C changes nothing
+    if not args.quiet:
+        print(printable(f"{command}: wrote {page}"), file=sys.stderr)
+    print(page)
     return 0
 
 

@@ -5,10 +5,11 @@ maps, with the measures that say which maps to trust.
 
 :func:`write_report` composes interp's public functions and plots; it computes nothing of
 its own, only chooses, slices and lays out. The page and its images are written to a
-temporary folder beside the destination and renamed into place at the end, so an
-interrupted run leaves nothing half-written. The page loads nothing from other hosts and
-opens from ``file://``. The ``interp report`` command (:mod:`interp.cli`) is a front end
-to this function.
+temporary folder beside the destination and moved into place at the end, so an
+interrupted run leaves nothing half-written; in a folder that holds an earlier report,
+only that report's own files are replaced (report.json lists them). The page loads
+nothing from other hosts and opens from ``file://``. The ``interp report`` command
+(:mod:`interp.cli`) is a front end to this function.
 """
 
 from __future__ import annotations
@@ -295,7 +296,9 @@ def _move_into_place(func: str, tmp: Path, out: Path) -> None:
     new = sorted(path.relative_to(tmp).as_posix() for path in tmp.rglob("*") if path.is_file())
     new.sort(key=lambda rel: rel == MARKER)  # report.json, the marker, goes in last
     if not _taken(out):
-        os.replace(tmp, out)
+        with _interrupt.deferred():
+            os.replace(tmp, out)
+            _interrupt.settle()
         return
     ours = set(previous.unchanged) if previous else set()
     if previous is not None:
@@ -325,6 +328,7 @@ def _move_into_place(func: str, tmp: Path, out: Path) -> None:
                 placed.append(rel)
             if _interrupt.pending():
                 raise KeyboardInterrupt
+            _interrupt.settle()  # in place: a Ctrl-C from here on changes nothing
         except BaseException:
             for rel in reversed(placed):
                 os.replace(out / rel, tmp / rel)
@@ -847,8 +851,10 @@ def write_report(
         shaped as the model takes them. Top-activating patches search them all, a batch
         at a time; the other sections use the first few.
     out : path-like
-        The folder to write ``index.html``, ``report.json`` and ``figures/`` into. It must
-        be new, empty, or an earlier report (which is replaced).
+        The folder to write ``index.html``, ``report.json`` and ``figures/`` into: new,
+        empty, or one that holds an earlier report. There, only the files that report
+        wrote (listed in its ``report.json`` with their sizes and SHA-256) are replaced,
+        and only those unchanged since; everything else in the folder is kept.
     class_names : sequence of str, optional
         One name per class; default ``"class 0"``, ``"class 1"``, ...
     labels : array of int, optional
@@ -887,9 +893,20 @@ def write_report(
     ValueError
         If the model has several inputs or outputs or no convolution layer, a layer is not
         a convolution layer of the model, the class names do not match the classes, or
-        *out* is a file or a folder of other files.
+        *out* is a file, a folder of other files without a report, or the report would
+        overwrite a file there that no report wrote or that was changed since (the
+        message names it; nothing is changed).
     TypeError
         If an argument is of the wrong kind.
+    KeyboardInterrupt
+        On Ctrl-C, also one that Python would otherwise drop (raised in a garbage
+        collection callback): the earlier report in *out* is left as it was.
+
+    Warns
+    -----
+    ReportWarning
+        When a file of the earlier report was changed since it was written and the new
+        report does not write one of that name: it is kept.
 
     Examples
     --------
