@@ -397,7 +397,8 @@ def run_report(args: argparse.Namespace) -> int:
         labels = y
         class_names = class_names or list(interp.CLASS_NAMES)
     else:
-        _quiet_tensorflow(args.debug, tensorflow=True)
+        # the trust measures clone the model: Keras imports TensorFlow then, if it can
+        _quiet_tensorflow(args.debug, tensorflow=args.trust > 0)
         model = load_model(command, args.model, unsafe=args.unsafe, debug=args.debug)
         from ._model import input_spec
 
