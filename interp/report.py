@@ -290,8 +290,6 @@ def _move_into_place(func: str, tmp: Path, out: Path) -> None:
     """
     import warnings
 
-    from . import _interrupt
-
     previous = _check_destination(func, out)  # again: the folder may have changed meanwhile
     new = sorted(path.relative_to(tmp).as_posix() for path in tmp.rglob("*") if path.is_file())
     new.sort(key=lambda rel: rel == MARKER)  # report.json, the marker, goes in last
