@@ -36,6 +36,9 @@ SEQUENTIAL = "Reds"
 ANNOTATE_MAX_CELLS = 49
 #: The largest side of a :func:`plot_patches` figure, in inches.
 PATCH_FIGURE_INCHES = 14.0
+#: How every text a caller gives (titles, names, labels) is drawn: literally. Matplotlib would
+#: read "price_$5_$6.png" as a formula (and fail), or pass it to LaTeX with text.usetex on.
+_LITERAL = {"parse_math": False, "usetex": False}
 
 
 def _symmetric_limit(*arrays: np.ndarray) -> float:
@@ -134,7 +137,7 @@ def plot_kernel(
         _annotate(ax, kern, limit)
     _bare(ax)
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, **_LITERAL)
     if colorbar:
         ax.figure.colorbar(shown, ax=ax, shrink=0.8, label="weight")
     return ax
@@ -217,7 +220,8 @@ def plot_kernels(
                 _annotate(ax, kernels[:, :, c, k], limit)
             _bare(ax)
             if c == 0:
-                ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10)
+                ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10,
+                             **_LITERAL)
             if k == 0 and n_channels > 1:
                 ax.set_ylabel(f"channel {c}", fontsize=10)
     bar = fig.add_axes((
@@ -225,7 +229,7 @@ def plot_kernels(
     ))
     fig.colorbar(shown, cax=bar, label="weight")
     if title:
-        fig.suptitle(title, y=1 - 0.2 / height)
+        fig.suptitle(title, y=1 - 0.2 / height, **_LITERAL)
     return fig
 
 
@@ -281,12 +285,12 @@ def plot_response(
     )
     axes[0].imshow(img, cmap="gray")
     _bare(axes[0])
-    axes[0].set_title(titles[0])
+    axes[0].set_title(titles[0], **_LITERAL)
     plot_kernel(kern, ax=axes[1], title=titles[1], colorbar=False)
     limit = _symmetric_limit(response)
     shown = axes[2].imshow(response, cmap=DIVERGING, vmin=-limit, vmax=limit)
     _bare(axes[2])
-    axes[2].set_title(titles[2])
+    axes[2].set_title(titles[2], **_LITERAL)
     fig.colorbar(shown, ax=axes[2], shrink=0.85, label="response")
     return fig
 
@@ -367,7 +371,7 @@ def plot_images(
             continue
         _show_image(ax, array[i])
         if labels is not None:
-            ax.set_title(names[int(labels[i])], fontsize=9)
+            ax.set_title(names[int(labels[i])], fontsize=9, **_LITERAL)
     return fig
 
 
@@ -455,12 +459,12 @@ def plot_patches(
         ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels(labels, **_LITERAL)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, **_LITERAL)
     return fig
 
 
@@ -582,12 +586,13 @@ def plot_feature_maps(
                                       clip_on=False))
     for k, (top, left) in enumerate(corners):
         name = channel_names[k] if channel_names else f"channel {k}"
-        ax.text(left + w / 2 - 0.5, top - 0.9, name, ha="center", va="bottom", fontsize=8)
+        ax.text(left + w / 2 - 0.5, top - 0.9, name, ha="center", va="bottom", fontsize=8,
+                **_LITERAL)
     bar = fig.add_axes(((x0 + mosaic_w + 0.2) / width, (height - top_in - mosaic_h) / height,
                         0.13 / width, mosaic_h / height))
     fig.colorbar(shown, cax=bar, label="activation")
     if title:
-        fig.suptitle(title, y=1 - 0.08 / height, va="top", fontsize=11)
+        fig.suptitle(title, y=1 - 0.08 / height, va="top", fontsize=11, **_LITERAL)
     return fig
 
 
@@ -698,7 +703,7 @@ def plot_attributions(
         axes[0].imshow(img, cmap="gray")
     else:
         _show_image(axes[0], img)
-    axes[0].set_title(title or "image", fontsize=10)
+    axes[0].set_title(title or "image", fontsize=10, **_LITERAL)
     _bare(axes[0])
     for ax, (name, array) in zip(axes[1:], arrays.items(), strict=True):
         is_signed = kinds[name]
@@ -708,7 +713,7 @@ def plot_attributions(
             shown = ax.imshow(array, cmap=DIVERGING, vmin=-limit, vmax=limit)
         else:
             shown = ax.imshow(array, cmap=SEQUENTIAL, vmin=0.0, vmax=limit)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(name, fontsize=10, **_LITERAL)
         _bare(ax)
         if peak == 0:
             ax.text(0.5, 0.5, "all zero", transform=ax.transAxes, ha="center", va="center",

@@ -5,10 +5,11 @@ maps, with the measures that say which maps to trust.
 
 :func:`write_report` composes interp's public functions and plots; it computes nothing of
 its own, only chooses, slices and lays out. The page and its images are written to a
-temporary folder beside the destination and renamed into place at the end, so an
-interrupted run leaves nothing half-written. The page loads nothing from other hosts and
-opens from ``file://``. The ``interp report`` command (:mod:`interp.cli`) is a front end
-to this function.
+temporary folder beside the destination and moved into place at the end, so an
+interrupted run leaves nothing half-written; in a folder that holds an earlier report,
+only that report's own files are replaced (report.json lists them). The page loads
+nothing from other hosts and opens from ``file://``. The ``interp report`` command
+(:mod:`interp.cli`) is a front end to this function.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _interrupt
+from ._text import printable
 from ._validate import check_int, check_number, describe
 
 #: The marker that says a folder holds a report this module wrote (and may replace).
@@ -119,13 +122,15 @@ class _Builder:
 
     def say(self, text: str) -> None:
         if not self.quiet:
-            print(f"{self.func}: {text}", file=sys.stderr, flush=True)
+            print(printable(f"{self.func}: {text}"), file=sys.stderr, flush=True)
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
+        _interrupt.check()  # a Ctrl-C lost in a garbage-collection callback stops the run here
         self.say(f"{name} ...")
         started = time.perf_counter()
         yield
+        _interrupt.check()
         seconds = time.perf_counter() - started
         self.timings.append((name, seconds))
         self.say(f"{name}: {seconds:.1f} s")
@@ -143,8 +148,11 @@ class _Builder:
         inches = max(fig.get_size_inches())
         # A figure larger than the bound is saved at a lower resolution, shown as large.
         dpi = min(DPI, (MAX_FIGURE_SIDE - 2) / inches)
-        fig.savefig(path, dpi=dpi, facecolor="white")
-        plt.close(fig)
+        try:
+            fig.savefig(path, dpi=dpi, facecolor="white")
+        finally:
+            plt.close(fig)
+        _interrupt.check()
         with Image.open(path) as image:
             width, height = image.size
         scale = 96 / dpi
@@ -152,35 +160,209 @@ class _Builder:
 
 
 # ---- the destination --------------------------------------------------------------------
+#
+# A report folder may hold other files: the user's notes, a project. Only the files an
+# earlier report wrote are ever removed, and only when they are byte for byte as it wrote
+# them: report.json lists them with their sizes and SHA-256 ("files"). The new report is
+# built in a hidden sibling folder and moved in file by file at the end; until then the
+# folder is not touched, so a failed or interrupted run leaves the old report whole.
 
-def _check_destination(func: str, out: Path) -> None:
-    """Refuse, before any work, a destination that is not ours to replace."""
-    if out.exists() and not out.is_dir():
+#: The paths (inside the folder) of the files a report writes besides report.json: only
+#: these may be listed in its manifest, so a report.json copied into a project, or made up,
+#: can never name the project's own files.
+REPORT_FILES = re.compile(r"index\.html|figures/[A-Za-z0-9_-]+\.png")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class ReportWarning(UserWarning):
+    """A file of an earlier report was changed since it was written: it is kept, not replaced."""
+
+
+@dataclasses.dataclass
+class _Previous:
+    """The earlier report in a folder: its files, and which are as it wrote them."""
+
+    unchanged: list[str]
+    changed: list[str]
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return path.stat().st_size, digest.hexdigest()
+
+
+def _manifest(folder: Path) -> dict[str, dict]:
+    """``{path: {"size": bytes, "sha256": hex}}`` of the report files in *folder*."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and REPORT_FILES.fullmatch(rel):
+            size, sha = _digest(path)
+            found[rel] = {"size": size, "sha256": sha}
+    return found
+
+
+def _marker(folder: Path) -> dict | None:
+    """Return the contents of *folder*/report.json if interp wrote it, else ``None``."""
+    path = folder / MARKER
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
+
+
+def _listed(data: dict) -> dict[str, dict] | None:
+    """Return report.json's list of files, or ``None`` if it has none interp could write."""
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return None
+    for rel, entry in files.items():
+        if not (isinstance(rel, str) and REPORT_FILES.fullmatch(rel) and isinstance(entry, dict)
+                and isinstance(entry.get("size"), int) and not isinstance(entry["size"], bool)
+                and entry["size"] >= 0 and isinstance(entry.get("sha256"), str)
+                and _SHA256.fullmatch(entry["sha256"])):
+            return None
+    return files
+
+
+def _unchanged(path: Path, entry: dict) -> bool:
+    """Whether *path* is a plain file with the size and SHA-256 the manifest gives."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    if path.stat().st_size != entry["size"]:
+        return False
+    return _digest(path) == (entry["size"], entry["sha256"])
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _refuse_overwrite(func: str, out: Path, names: list[str], previous: _Previous | None):
+    why = []
+    for rel in names:
+        if previous is not None and rel in previous.changed:
+            why.append(f"{rel} (changed since interp wrote it)")
+        else:
+            why.append(f"{rel} (not written by an interp report)")
+    them = "them" if len(names) > 1 else "it"
+    raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r}: the report would overwrite "
+                      f"{', '.join(why)}; move {them} away, or give another folder. Nothing "
+                      "was changed")
+
+
+def _check_destination(func: str, out: Path) -> _Previous | None:
+    """Refuse, before any work, a destination that is not ours to write into.
+
+    Returns the earlier report found there (``None`` for a new or empty folder).
+    """
+    if _taken(out) and not out.is_dir():
         raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a file; give a folder "
                           "for the report")
-    if out.is_dir() and any(out.iterdir()) and not _is_report(out):
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    data = _marker(out)
+    if data is None:
         raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a folder that holds "
-                          "files but no "
-                          "interp report; give a new or empty folder, or an earlier report's "
-                          "folder (which is replaced)")
+                          "files but no interp report; give a new or empty folder, or an "
+                          "earlier report's folder (whose files are replaced; nothing else "
+                          "is touched)")
+    files = _listed(data)
+    if files is None:
+        what = ("was written by an older interp, which did not list the files it wrote"
+                if "files" not in data else
+                "lists files that an interp report does not write")
+        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r}: its {MARKER} {what}, so "
+                          "interp cannot tell its files from yours and replaces nothing; "
+                          "delete the old report yourself, or give another folder")
+    previous = _Previous([], [])
+    for rel, entry in files.items():
+        if _taken(out / rel):
+            (previous.unchanged if _unchanged(out / rel, entry) else previous.changed).append(rel)
+    blocked = [rel for rel in ("index.html",) if _taken(out / rel)
+               and rel not in previous.unchanged]
+    figures = out / "figures"
+    if figures.is_symlink() or (figures.exists() and not figures.is_dir()):
+        blocked.append("figures")
+    if blocked:
+        _refuse_overwrite(func, out, blocked, previous)
+    return previous
 
 
-def _is_report(folder: Path) -> bool:
-    try:
-        data = json.loads((folder / MARKER).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("generator") == GENERATOR
+def _move_into_place(func: str, tmp: Path, out: Path) -> None:
+    """Put the report built in *tmp* into *out*, replacing only the earlier report's files.
 
+    Everything is checked first (and nothing moved if a check fails). The earlier
+    report's files are moved aside, the new ones in, the old ones deleted; if anything
+    fails, or a signal arrives, on the way, every move is undone.
+    """
+    import warnings
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    previous = _check_destination(func, out)  # again: the folder may have changed meanwhile
+    new = sorted(path.relative_to(tmp).as_posix() for path in tmp.rglob("*") if path.is_file())
+    new.sort(key=lambda rel: rel == MARKER)  # report.json, the marker, goes in last
+    if not _taken(out):
+        with _interrupt.deferred():
+            os.replace(tmp, out)
+            _interrupt.settle()
+        return
+    ours = set(previous.unchanged) if previous else set()
+    if previous is not None:
+        ours.add(MARKER)
+    blocked = [rel for rel in new if _taken(out / rel) and rel not in ours]
+    if blocked:
+        _refuse_overwrite(func, out, blocked, previous)
+    old = sorted(rel for rel in ours if _taken(out / rel))
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    moved: list[str] = []
+    placed: list[str] = []
+    made: list[Path] = []
+    with _interrupt.deferred():
+        try:
+            for rel in old:
+                (trash / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(out / rel, trash / rel)
+                moved.append(rel)
+            for rel in new:
+                target = out / rel
+                if not target.parent.is_dir():
+                    target.parent.mkdir()
+                    made.append(target.parent)
+                if _taken(target):  # appeared since the check
+                    _refuse_overwrite(func, out, [rel], previous)
+                os.replace(tmp / rel, target)
+                placed.append(rel)
+            if _interrupt.pending():
+                raise KeyboardInterrupt
+            _interrupt.settle()  # in place: a Ctrl-C from here on changes nothing
+        except BaseException:
+            for rel in reversed(placed):
+                os.replace(out / rel, tmp / rel)
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            for rel in reversed(moved):
+                os.replace(trash / rel, out / rel)
+            shutil.rmtree(trash, ignore_errors=True)
+            raise
+    shutil.rmtree(trash, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    figures = out / "figures"
+    if figures.is_dir() and not any(figures.iterdir()):
+        figures.rmdir()
+    for rel in previous.changed if previous else []:
+        if rel not in new:
+            warnings.warn(f"{func}: {str(out / rel)!r} was changed since the earlier report "
+                          "wrote it, so it is kept; it is no longer part of the report",
+                          ReportWarning, stacklevel=3)
 
 
 # ---- the sections ---------------------------------------------------------------------
@@ -823,8 +1005,10 @@ def write_report(
         shaped as the model takes them. Top-activating patches search them all, a batch
         at a time; the other sections use the first few.
     out : path-like
-        The folder to write ``index.html``, ``report.json`` and ``figures/`` into. It must
-        be new, empty, or an earlier report (which is replaced).
+        The folder to write ``index.html``, ``report.json`` and ``figures/`` into: new,
+        empty, or one that holds an earlier report. There, only the files that report
+        wrote (listed in its ``report.json`` with their sizes and SHA-256) are replaced,
+        and only those unchanged since; everything else in the folder is kept.
     class_names : sequence of str, optional
         One name per class; default ``"class 0"``, ``"class 1"``, ...
     labels : array of int, optional
@@ -874,9 +1058,20 @@ def write_report(
     ValueError
         If the model has several inputs or outputs or no convolution layer, a layer is not
         a convolution layer of the model, the class names do not match the classes, or
-        *out* is a file or a folder of other files.
+        *out* is a file, a folder of other files without a report, or the report would
+        overwrite a file there that no report wrote or that was changed since (the
+        message names it; nothing is changed).
     TypeError
         If an argument is of the wrong kind.
+    KeyboardInterrupt
+        On Ctrl-C, also one that Python would otherwise drop (raised in a garbage
+        collection callback): the earlier report in *out* is left as it was.
+
+    Warns
+    -----
+    ReportWarning
+        When a file of the earlier report was changed since it was written and the new
+        report does not write one of that name: it is kept.
 
     Examples
     --------
@@ -973,24 +1168,37 @@ def write_report(
     out = Path(out).expanduser().absolute()
     _check_destination(func, out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # the first images are read in every section: image files among them are decoded once
+    images = images._keeping(min(max(limit, trust), len(images)))
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report is an ordinary folder
-    try:
-        builder = _Builder(func, tmp, quiet)
-        settings = _Settings(limit=limit, top_k=top_k, methods=tuple(methods), trust=trust,
-                             kernels=kernels, budget=budget, batch_size=batch_size,
-                             layer_rule=layer_rule, all_convs=all_convs)
-        page = _build(builder, model, spec, images, convs, class_names, labels, settings,
-                      command, started)
-        (tmp / "index.html").write_text(page, encoding="utf-8")
-        _move_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _interrupt.catching():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report is an ordinary folder
+            builder = _Builder(func, tmp, quiet)
+            settings = _Settings(limit=limit, top_k=top_k, methods=tuple(methods), trust=trust,
+                                 kernels=kernels, budget=budget, batch_size=batch_size,
+                                 layer_rule=layer_rule, all_convs=all_convs)
+            page = _build(builder, model, spec, images, convs, class_names, labels, settings,
+                          command, started)
+            (tmp / "index.html").write_text(page, encoding="utf-8")
+            _write_manifest(tmp)
+            _interrupt.check()
+            _move_into_place(func, tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out / "index.html"
+
+
+def _write_manifest(folder: Path) -> None:
+    """Add to report.json the files the report wrote, with their sizes and SHA-256."""
+    path = folder / MARKER
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["files"] = _manifest(folder)
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1060,11 +1268,16 @@ def _measure_costs(runner, images, batch: int):
         call(*args, **kwargs)
         return time.perf_counter() - started
 
-    most = min(batch, len(images))
+    # Only the images the report keeps in memory (its first few, decoded once) are used.
+    kept = getattr(images, "_keep", None) or batch
+    most = min(batch, len(images), max(COST_IMAGES, kept))
     n = min(COST_IMAGES, most)
     compile_seconds = None
+    pool = images[0:n]  # read once, not again as the batch grows
     while True:
-        x = images[0:n]
+        if len(pool) < n:
+            pool = np.concatenate([pool, images[len(pool):n]])
+        x = pool[:n]
         targets = runner.predict(x, kind="probabilities", batch_size=n).argmax(axis=1)
         forward = timed(runner.predict, x, kind="probabilities", batch_size=n)
         if compile_seconds is None:
