@@ -857,8 +857,24 @@ class ModelState:
         now = _dependencies(model, _operations(model))
         return len(now) == len(self.held) and all(map(operator.is_, now, self.held))
 
+    # A copy or a pickle of the model starts without interp's state (compiled functions
+    # can be neither copied nor pickled): the attribute reads None there.
+    def __deepcopy__(self, memo: dict) -> None:
+        return None
 
-_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    def __copy__(self) -> None:
+        return None
+
+    def __reduce__(self):
+        return type(None), ()
+
+
+#: The model's attribute that holds its :class:`ModelState`. The state holds the model
+#: (its compiled functions run it), so a table of states outside the model would keep
+#: every model interp has seen alive for good; on the model, the two are freed together.
+#: It is set past Keras's attribute tracking (``object.__setattr__``): the model's
+#: config, weights, layers, saving and ``clone_model`` do not see it.
+_STATE_ATTRIBUTE = "_interp_state"
 _STATE_LOCK = threading.Lock()
 
 
@@ -875,22 +891,19 @@ def model_state(model: keras.Model) -> ModelState:
     ResNet50 (177 layers), on two shared CPU cores.
     """
     with _STATE_LOCK:
-        state = _STATES.get(model)
+        state = vars(model).get(_STATE_ATTRIBUTE)
         if state is not None and state.current(model):
             return state
         if state is not None:
             forget(model)
         state = ModelState(model)
-        try:
-            _STATES[model] = state
-        except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
-            pass
+        object.__setattr__(model, _STATE_ATTRIBUTE, state)
         return state
 
 
 def forget(model: keras.Model) -> None:
     """Drop what interp keeps for *model* (its compiled functions, copies of its layers)."""
-    state = _STATES.pop(model, None)
+    state = vars(model).pop(_STATE_ATTRIBUTE, None)
     if state is None:
         return
     with _TWIN_LOCK:

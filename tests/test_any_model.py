@@ -948,3 +948,44 @@ def test_a_low_precision_model_that_cannot_be_copied_is_refused_clearly():
     assert message.endswith("Build the model under the float32 policy "
                             "(keras.config.set_dtype_policy('float32')) and copy the weights "
                             "into it with set_weights")
+
+
+# ---- 20. a model interp has seen is freed with the user's last reference -----------------
+
+def test_models_are_freed_after_interp_has_used_them():
+    """Compiled functions hold the model; they live on the model, not in a global table,
+    so a loop over many models does not keep every one of them alive."""
+    import gc
+    import weakref
+
+    x = _images((8, 8, 1))
+    refs = []
+    for seed in range(3):
+        model = _small(None, seed=seed)
+        interp.saliency(model, x)
+        interp.grad_cam(model, x, layer=0)
+        interp.occlusion(model, x, patch=3, stride=3)
+        interp.feature_maps(model, x)
+        interp.receptive_field(model, 0)
+        interp.cascading_randomization(model, x, layers=[0])
+        refs.append(weakref.ref(model))
+        del model
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+
+
+def test_a_model_interp_has_used_still_copies_pickles_and_saves(tmp_path):
+    import copy
+    import pickle
+
+    model = _small(None)
+    x = _images((8, 8, 1))
+    expected = interp.saliency(model, x, target=1)
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model)),
+                 keras.models.clone_model(model)):
+        twin.set_weights(model.get_weights())
+        np.testing.assert_allclose(interp.saliency(twin, x, target=1), expected, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(interp.saliency(loaded, x, target=1), expected, atol=1e-6)
+    assert "_interp_state" not in (tmp_path / "m.keras").read_bytes().decode("latin-1")
