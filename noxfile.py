@@ -97,6 +97,19 @@ def docs_example(session: nox.Session) -> None:
     _build_docs(session, session.posargs[0])
 
 
+@nox.session(name="docs-partial")
+def docs_partial(session: nox.Session) -> None:
+    """Check a contributor's first builds: ``nox -s docs -- NN`` from a fresh clone.
+
+    In a temporary copy of docs/ and examples/ with nothing generated, a page made from
+    the template and an existing page are each built alone, twice, strictly
+    (tests/docs/test_partial_build.py).
+    """
+    session.install("-e", ".[docs]", "pytest>=8")
+    session.run("pytest", "tests/docs", "--confcutdir", "tests/docs", "-p", "no:cacheprovider",
+                "-s", *session.posargs, env={**ENV, "INTERP_DOCS_TESTS": "1"})
+
+
 @nox.session(name="docs-live")
 def docs_live(session: nox.Session) -> None:
     """Serve the site and rebuild it whenever docs/, examples/ or interp/ change."""

@@ -6,7 +6,8 @@
 - a self-contained site: no CDN scripts on the computation-times page, no CDN font in
   matplotlib's animation player;
 - the ``interp.CLASS_NAMES`` docstring (autodoc would show the tuple type's);
-- notebooks whose Sphinx roles become Markdown links to the hosted site.
+- notebooks whose Sphinx roles become Markdown links to the hosted site;
+- stand-ins for gallery figures that other pages show, in a partial build.
 
 The module imports Sphinx lazily: the tests import it without Sphinx installed.
 """
@@ -18,6 +19,7 @@ import json
 import os
 import posixpath
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -468,8 +470,41 @@ def _on_env_updated(app, env) -> None:
                 f"interp: links in {changed} notebook(s) point to {app.config.html_baseurl}")
 
 
+def fill_missing_figures(srcdir: Path, fallbacks: dict[str, str]) -> list[str]:
+    """Put a committed stand-in where a page outside the gallery expects a gallery figure.
+
+    A partial build (``nox -s docs -- 13``) runs only the matching examples, so a figure
+    that another page shows (the landing page shows page 08's) is never made; Sphinx then
+    stops with ``FileNotFoundError`` when it copies the image. *fallbacks* maps each such
+    figure, relative to the source folder, to a committed image that stands in for it. A
+    figure already there (a full build made it) is left alone. Returns the figures filled.
+    """
+    filled = []
+    for figure, fallback in fallbacks.items():
+        target = srcdir / figure
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(srcdir / fallback, target)
+        filled.append(figure)
+    return filled
+
+
+def _on_builder_inited(app) -> None:
+    from sphinx.util import logging
+
+    filled = fill_missing_figures(Path(app.srcdir), app.config.interp_figure_fallbacks)
+    if filled:
+        logging.getLogger(__name__).info(
+            "interp: a partial build; stand-ins for figures of pages that did not run: "
+            + ", ".join(filled))
+
+
 def setup(app) -> dict:
     """Register the site's build hooks with Sphinx."""
+    app.add_config_value("interp_figure_fallbacks", {}, "env")
+    # after Sphinx-Gallery (priority 500) has run the examples that match
+    app.connect("builder-inited", _on_builder_inited, priority=600)
     app.connect("source-read", _on_source_read)
     # before numpydoc (priority 500) reformats the docstring
     app.connect("autodoc-process-docstring", _on_process_docstring, priority=400)

@@ -1,0 +1,82 @@
+"""A contributor's first builds, from a fresh clone: ``nox -s docs -- NN``.
+
+Each test copies ``docs/`` and ``examples/`` into a temporary folder without anything a
+build generates (as a fresh clone has them), then runs the partial build that the
+contributing page describes: a new page copied from ``examples/_template.py``, and an
+existing page, each built twice. The other pages are not run, so the figures they would
+make are missing; the build must still succeed, strictly.
+
+Run with ``nox -s docs-partial`` (it uses ``nox -s docs``'s environment).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx_gallery")
+if not os.environ.get("INTERP_DOCS_TESTS"):
+    pytest.skip("the partial builds run in nox -s docs-partial", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst")
+NEW_PAGE = "examples/chapter/13_my_page.py"
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """docs/ and examples/ as a fresh clone has them: nothing generated."""
+    shutil.copytree(ROOT / "docs", tmp_path / "docs",
+                    ignore=lambda folder, names: [n for n in names if n in GENERATED])
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    assert not (tmp_path / "docs" / "auto_examples").exists()
+    return tmp_path
+
+
+def _build(clone: Path, pattern: str) -> float:
+    """Run the strict partial build of ``noxfile._build_docs``; return its seconds."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-b", "html",
+         "-D", f"sphinx_gallery_conf.filename_pattern={pattern}", "docs", "docs/_build/html"],
+        cwd=clone, capture_output=True, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"})
+    seconds = time.perf_counter() - started
+    assert done.returncode == 0, f"partial build {pattern!r} failed:\n{done.stdout[-3000:]}" \
+                                 f"\n{done.stderr[-6000:]}"
+    return seconds
+
+
+def _title_the_template(clone: Path) -> Path:
+    page = clone / NEW_PAGE
+    lines = (clone / "examples" / "_template.py").read_text().splitlines()
+    assert lines[0] == '"""' and set(lines[2]) == {"="}, "the template's title block moved"
+    lines[1:3] = ["My page", "======="]
+    page.write_text("\n".join(lines) + "\n")
+    return page
+
+
+def test_a_new_page_from_the_template_builds_alone(clone):
+    _title_the_template(clone)
+    times = [_build(clone, "13_my_page") for _ in range(2)]
+    html = clone / "docs" / "_build" / "html"
+    page = (html / "auto_examples" / "chapter" / "13_my_page.html").read_text()
+    assert "My page" in page
+    assert (html / "_images" / "sphx_glr_13_my_page_001.png").exists(), "the page did not run"
+    # the landing page shows page 08's figure, which this build did not make
+    assert "sphx_glr_08_taken_together_001.png" in (html / "index.html").read_text()
+    assert (html / "_images" / "sphx_glr_08_taken_together_001.png").exists()
+    print(f"new page from the template: first build {times[0]:.1f} s, "
+          f"second {times[1]:.1f} s")
+
+
+def test_an_existing_page_builds_alone_twice(clone):
+    times = [_build(clone, "05_kernel") for _ in range(2)]
+    html = clone / "docs" / "_build" / "html"
+    assert (html / "_images" / "sphx_glr_05_kernel_responses_001.png").exists()
+    assert not (html / "_images" / "sphx_glr_09_feature_maps_001.png").exists()
+    print(f"page 05 alone: first build {times[0]:.1f} s, second {times[1]:.1f} s")
