@@ -93,6 +93,7 @@ sphinx_gallery_conf = {
     "image_srcset": ["2x"],  # sharp figures on high-DPI screens
     "thumbnail_size": (768, 512),  # shown at up to 384 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
+    "recommender": {"enable": True, "n_examples": 4, "rubric_header": "Related pages"},
 }
 
 # The landing page shows page 08's figure. A partial build (nox -s docs -- 13) does not

@@ -7,7 +7,8 @@
   matplotlib's animation player;
 - the ``interp.CLASS_NAMES`` docstring (autodoc would show the tuple type's);
 - notebooks whose Sphinx roles become Markdown links to the hosted site;
-- stand-ins for gallery figures that other pages show, in a partial build.
+- stand-ins for gallery figures that other pages show, in a partial build;
+- related pages by the pages' prose, and no pages left over from deleted examples.
 
 The module imports Sphinx lazily: the tests import it without Sphinx installed.
 """
@@ -470,6 +471,110 @@ def _on_env_updated(app, env) -> None:
                 f"interp: links in {changed} notebook(s) point to {app.config.html_baseurl}")
 
 
+class ProseRecommender:
+    """Related pages: the most similar prose, with a nudge towards the same part.
+
+    Sphinx-Gallery's recommender (``recommender`` in its configuration) compares whole
+    scripts, code included, so every page that loads the model and the data looks alike
+    and page 01 was sent to page 30. This one compares the pages' text cells only: TF-IDF
+    over their words (a word counts if 3 or more pages and at most 90% of them use it,
+    Sphinx-Gallery's defaults), cosine similarity, and *same_part* added for a page of the
+    same part of the gallery. The *n* highest are the related pages, ties broken by page
+    order. It is handed to Sphinx-Gallery's own writer, so the markup is the gallery's.
+    """
+
+    def __init__(self, n: int = 4, same_part: float = 0.1, min_df: int = 3,
+                 max_df: float = 0.9) -> None:
+        self.n, self.same_part, self.min_df, self.max_df = n, same_part, min_df, max_df
+
+    def fit(self, files: list[Path]) -> ProseRecommender:
+        """Compute the similarity between every pair of *files* (gallery scripts)."""
+        import numpy as np
+        from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+        self.files = [str(f) for f in files]
+        words = []
+        for f in files:
+            _, blocks = split_code_and_text_blocks(str(f), return_node=False)
+            prose = "\n".join(block.content for block in blocks if block.type == "text")
+            words.append(re.findall(r"\w+", prose.lower()))
+        vocabulary = sorted({w for page in words for w in page})
+        index = {w: i for i, w in enumerate(vocabulary)}
+        counts = np.zeros((len(files), len(vocabulary)))
+        for row, page in enumerate(words):
+            for w in page:
+                counts[row, index[w]] += 1
+        pages_using = (counts > 0).sum(axis=0)
+        keep = (pages_using >= self.min_df) & (pages_using <= self.max_df * len(files))
+        idf = np.log((len(files) + 1) / (pages_using[keep] + 1)) + 1
+        tfidf = counts[:, keep] * idf
+        tfidf /= np.maximum(np.linalg.norm(tfidf, axis=1, keepdims=True), 1e-12)
+        parts = [Path(f).parent.name for f in files]
+        same = np.array([[a == b for b in parts] for a in parts], dtype=float)
+        self.similarity = tfidf @ tfidf.T + self.same_part * same
+        return self
+
+    def predict(self, file: str | Path) -> list[str]:
+        """The *n* pages most related to *file*, most related first."""
+        import numpy as np
+
+        row = self.files.index(str(file))
+        score = self.similarity[row].copy()
+        score[row] = -np.inf
+        order = np.argsort(-score, kind="stable")[: self.n]
+        return [self.files[i] for i in order]
+
+
+def gallery_scripts(gallery: Path, pattern: str = r"^\d\d_") -> list[Path]:
+    """The numbered example scripts Sphinx-Gallery copied into *gallery*, in page order."""
+    return sorted((p for p in gallery.glob("*/*.py") if re.match(pattern, p.name)),
+                  key=lambda p: p.name)
+
+
+def write_related_pages(gallery: Path, gallery_conf: dict) -> int:
+    """Write each example's ``.recommendations`` file from :class:`ProseRecommender`."""
+    from sphinx_gallery.recommender import _write_recommendations
+
+    scripts = gallery_scripts(gallery)
+    recommender = ProseRecommender(n=gallery_conf["recommender"].get("n_examples", 4))
+    recommender.fit(scripts)
+    for script in scripts:
+        _write_recommendations(recommender, script, gallery_conf)
+    return len(scripts)
+
+
+def remove_stale_outputs(examples: Path, gallery: Path) -> list[str]:
+    """Delete what the gallery generated for example scripts that no longer exist.
+
+    Sphinx-Gallery never removes the ``.rst`` (and its figures, notebook and downloads)
+    of an example that was renamed or deleted; the next strict build then stops with
+    "document isn't included in any toctree". Returns the removed pages' names.
+    """
+    removed = []
+    for rst in gallery.glob("*/[0-9][0-9]_*.rst"):
+        part, stem = rst.parent.name, rst.stem
+        if (examples / part / f"{stem}.py").exists():
+            continue
+        for leftover in [*rst.parent.glob(f"{stem}.*"),
+                         *(rst.parent / "images").glob(f"sphx_glr_{stem}_*"),
+                         *(rst.parent / "images" / "thumb").glob(f"sphx_glr_{stem}_*")]:
+            leftover.unlink()
+        removed.append(f"{part}/{stem}")
+    return sorted(removed)
+
+
+def _on_builder_inited_early(app) -> None:
+    from sphinx.util import logging
+
+    conf = app.config.sphinx_gallery_conf
+    src = Path(app.srcdir)
+    removed = remove_stale_outputs((src / conf["examples_dirs"]).resolve(),
+                                   src / conf["gallery_dirs"])
+    if removed:
+        logging.getLogger(__name__).info(
+            "interp: removed the generated pages of deleted examples: " + ", ".join(removed))
+
+
 def fill_missing_figures(srcdir: Path, fallbacks: dict[str, str]) -> list[str]:
     """Put a committed stand-in where a page outside the gallery expects a gallery figure.
 
@@ -493,6 +598,9 @@ def fill_missing_figures(srcdir: Path, fallbacks: dict[str, str]) -> list[str]:
 def _on_builder_inited(app) -> None:
     from sphinx.util import logging
 
+    conf = app.config.sphinx_gallery_conf
+    if conf.get("recommender", {}).get("enable"):
+        write_related_pages(Path(app.srcdir) / conf["gallery_dirs"], conf)
     filled = fill_missing_figures(Path(app.srcdir), app.config.interp_figure_fallbacks)
     if filled:
         logging.getLogger(__name__).info(
@@ -503,7 +611,9 @@ def _on_builder_inited(app) -> None:
 def setup(app) -> dict:
     """Register the site's build hooks with Sphinx."""
     app.add_config_value("interp_figure_fallbacks", {}, "env")
-    # after Sphinx-Gallery (priority 500) has run the examples that match
+    # before Sphinx-Gallery (priority 500) reads the gallery
+    app.connect("builder-inited", _on_builder_inited_early, priority=450)
+    # after Sphinx-Gallery has run the examples that match and written its pages
     app.connect("builder-inited", _on_builder_inited, priority=600)
     app.connect("source-read", _on_source_read)
     # before numpydoc (priority 500) reformats the docstring
