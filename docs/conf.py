@@ -82,7 +82,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
     "reset_modules": ("matplotlib", "interp_gallery.gif_writer_pillow",
-                      "interp_gallery.reset_keras"),
+                      "interp_gallery.colour_blind_cycle", "interp_gallery.reset_keras"),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "write_computation_times": True,
@@ -93,6 +93,9 @@ sphinx_gallery_conf = {
     "image_srcset": ["2x"],  # sharp figures on high-DPI screens
     "thumbnail_size": (768, 512),  # shown at up to 384 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
+    # matplotlib's scraper, after a check that every figure has a title (its alt text) and
+    # every heat map a colorbar or its values written on it
+    "image_scrapers": (interp_gallery.HouseRuleScraper(),),
     "recommender": {"enable": True, "n_examples": 4, "rubric_header": "Related pages"},
 }
 

@@ -87,6 +87,19 @@ def gif_writer_pillow(gallery_conf, fname, when=None):
     matplotlib.rcParams["animation.writer"] = "pillow"
 
 
+def colour_blind_cycle(gallery_conf, fname, when=None):
+    """Draw the categorical colours ("C0", "C1", ...) from :data:`interp.OKABE_ITO`.
+
+    Runs after matplotlib's own reset, before every example.
+    """
+    import matplotlib
+    from cycler import cycler
+
+    from interp.plotting import OKABE_ITO
+
+    matplotlib.rcParams["axes.prop_cycle"] = cycler(color=list(OKABE_ITO))
+
+
 # ---- a quiet TensorFlow ------------------------------------------------------------------
 # TensorFlow's C++ libraries print informational lines ("oneDNN custom operations are
 # on", "Could not find cuda drivers on your machine") while they load, before absl's
@@ -214,7 +227,48 @@ def strip_remote_stylesheets(text: str) -> str:
     return _REMOTE_STYLESHEET.sub("", text)
 
 
+#: The longest printed line that fits the page's column without scrolling.
+PRINTED_WIDTH = 88
+
+
+def check_printed_lines(rst: str, width: int = PRINTED_WIDTH) -> list[tuple[int, int]]:
+    """(line number, length) of each printed line longer than *width* in a gallery page.
+
+    The printed output is what Sphinx-Gallery writes under ``.. rst-class::
+    sphx-glr-script-out``, as an indented ``code-block``.
+    """
+    long, lines, i = [], rst.splitlines(), 0
+    while i < len(lines):
+        if lines[i].strip() != ".. rst-class:: sphx-glr-script-out":
+            i += 1
+            continue
+        i += 1
+        while i < len(lines) and not lines[i].strip().startswith(".. code-block::"):
+            i += 1
+        i += 1
+        indent = None
+        while i < len(lines):
+            line = lines[i]
+            if line.strip():
+                depth = len(line) - len(line.lstrip())
+                indent = depth if indent is None else indent
+                if depth < indent:
+                    break
+                if len(line) - indent > width:
+                    long.append((i + 1, len(line) - indent))
+            i += 1
+    return long
+
+
 def _on_source_read(app, docname: str, source: list[str]) -> None:
+    if docname.startswith("auto_examples/"):
+        from sphinx.util import logging
+
+        for line, length in check_printed_lines(source[0]):
+            logging.getLogger(__name__).warning(
+                f"{docname}: printed line {length} characters long, more than "
+                f"{PRINTED_WIDTH} (the house rules: docs/contributing.rst)",
+                location=(docname, line), type="interp", subtype="house-rules")
     if docname == "sg_execution_times":
         memory = bool(app.config.sphinx_gallery_conf.get("show_memory"))
         source[0] = clean_execution_times(source[0], memory=memory)
@@ -471,6 +525,140 @@ def _on_env_updated(app, env) -> None:
                 f"interp: links in {changed} notebook(s) point to {app.config.html_baseurl}")
 
 
+
+# ---- the house rules for figures --------------------------------------------------------
+#: Colour maps that show an image as it is (a photograph, a patch): not a heat map.
+PICTURE_MAPS = ("gray", "gray_r", "Greys", "Greys_r", "binary", "binary_r", "bone")
+
+
+def _heat_maps(ax) -> list:
+    """The images and meshes of *ax* coloured by a colour map that is not a grey picture."""
+    from matplotlib.collections import QuadMesh
+
+    found = []
+    for artist in [*ax.images, *(c for c in ax.collections if isinstance(c, QuadMesh))]:
+        array = artist.get_array()
+        if array is None or getattr(array, "ndim", 2) == 3:  # RGB(A) pixels: a picture
+            continue
+        if artist.get_cmap().name not in PICTURE_MAPS:
+            found.append(artist)
+    return found
+
+
+def _states_values(ax) -> bool:
+    """Whether *ax* writes numbers on or beside its map: text in it, or a number in a label."""
+    labels = [ax.get_xlabel(), ax.get_ylabel()]
+    return bool(ax.texts) or any(re.search(r"\d", label) for label in labels)
+
+
+def _allowed_colour(rgb, palette) -> bool:
+    """A grey, a colour of *palette*, or a colour of the diverging map (signs)."""
+    import numpy as np
+
+    rgb = np.asarray(rgb[:3], dtype=float)
+    if np.ptp(rgb) <= 2 / 255:  # a grey, black or white
+        return True
+    return bool(np.min(np.abs(palette - rgb).max(axis=1)) <= 2 / 255)
+
+
+def _palette():
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from interp.plotting import DIVERGING, OKABE_ITO
+
+    diverging = matplotlib.colormaps[DIVERGING](np.linspace(0, 1, 256))[:, :3]
+    return np.vstack([[to_rgb(c) for c in OKABE_ITO], diverging])
+
+
+def _line_colours(ax) -> list[tuple[str, tuple]]:
+    """(what, rgba) of each line, bar and marker of *ax* that has a colour of its own."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    found = [(f"line {line.get_label()!r}", to_rgba(line.get_color()))
+             for line in ax.lines]
+    for line in ax.lines:
+        if line.get_marker() not in ("None", None, "", " "):
+            face = line.get_markerfacecolor()
+            if face not in ("none", "None"):
+                found.append((f"markers {line.get_label()!r}", to_rgba(face)))
+    found += [("bar", tuple(patch.get_facecolor())) for patch in ax.patches
+              if isinstance(patch, Rectangle) and patch.get_facecolor()[3] > 0
+              and patch.get_fill()]
+    for points in ax.collections:
+        if isinstance(points, PathCollection) and points.get_array() is None:
+            found += [("points", tuple(c)) for c in points.get_facecolors()[:1]
+                      if c[3] > 0]
+    return found
+
+
+def figure_problems(fig) -> list[str]:
+    """The house rules a figure breaks, in words (an empty list when it keeps them all).
+
+    - It has a title (the figure's or an axes'): Sphinx-Gallery makes the alt text from
+      the titles, so an untitled figure has no alt text.
+    - Every heat map (an image or mesh with a colour map other than grey) has a colorbar,
+      or shares its colour scale with one that has, or states its values: text written
+      on the axes, or a number in an axis label (``scale ±1.3``).
+    - Lines, bars and markers are grey or take a colour-blind-safe colour
+      (:data:`interp.OKABE_ITO`), or a colour of the diverging map for signs.
+    """
+    problems = []
+    palette = _palette()
+    for ax in fig.axes:
+        for what, rgba in _line_colours(ax):
+            if not _allowed_colour(rgba, palette):
+                where = ax.get_title() or "an untitled axes"
+                problems.append(f"the {what} in {where!r} has colour "
+                                f"{tuple(round(float(c), 3) for c in rgba[:3])}, not from "
+                                "interp.plotting.OKABE_ITO (colour-blind safe) or a grey")
+                break
+    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    if not any(t.strip() for t in titles):
+        problems.append("it has no title (a suptitle or an axes title), so no alt text")
+    bars = [ax._colorbar for ax in fig.axes if getattr(ax, "_colorbar", None) is not None]
+    scales = {(bar.mappable.get_cmap().name, *bar.mappable.get_clim()) for bar in bars}
+    for number, ax in enumerate(fig.axes):
+        if getattr(ax, "_colorbar", None) is not None or _states_values(ax):
+            continue
+        for artist in _heat_maps(ax):
+            scale = (artist.get_cmap().name, *artist.get_clim())
+            if artist.colorbar is None and scale not in scales:
+                where = ax.get_title() or f"axes {number}"
+                problems.append(f"the heat map in {where!r} has no colorbar and states no "
+                                "values")
+                break
+    return problems
+
+
+class HouseRuleScraper:
+    """Sphinx-Gallery's matplotlib scraper, after a check of the house rules.
+
+    A figure that breaks a rule (:func:`figure_problems`) stops the strict build with a
+    warning that names the example, the figure and the rule.
+    """
+
+    def __call__(self, block, block_vars, gallery_conf, **kwargs):
+        import matplotlib.pyplot as plt
+        from sphinx.util import logging
+        from sphinx_gallery.scrapers import matplotlib_scraper
+
+        example = Path(block_vars["src_file"]).name
+        for number in plt.get_fignums():
+            for problem in figure_problems(plt.figure(number)):
+                logging.getLogger(__name__).warning(
+                    f"{example}: figure {number}: {problem} (the house rules: "
+                    "docs/contributing.rst)", type="interp", subtype="house-rules")
+        return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+
+    def __repr__(self) -> str:  # Sphinx compares configurations by their repr
+        return "HouseRuleScraper()"
+
+
 class ProseRecommender:
     """Related pages: the most similar prose, with a nudge towards the same part.
 
@@ -478,14 +666,16 @@ class ProseRecommender:
     scripts, code included, so every page that loads the model and the data looks alike
     and page 01 was sent to page 30. This one compares the pages' text cells only: TF-IDF
     over their words (a word counts if 3 or more pages and at most 90% of them use it,
-    Sphinx-Gallery's defaults), cosine similarity, and *same_part* added for a page of the
-    same part of the gallery. The *n* highest are the related pages, ties broken by page
-    order. It is handed to Sphinx-Gallery's own writer, so the markup is the gallery's.
+    Sphinx-Gallery's defaults), cosine similarity, plus *same_part* for a page of the same
+    part of the gallery and *nearby* for a page at most two numbers away (the pages are a
+    sequence). The *n* highest are the related pages, ties broken by page order. It is
+    handed to Sphinx-Gallery's own writer, so the markup is the gallery's.
     """
 
-    def __init__(self, n: int = 4, same_part: float = 0.1, min_df: int = 3,
-                 max_df: float = 0.9) -> None:
-        self.n, self.same_part, self.min_df, self.max_df = n, same_part, min_df, max_df
+    def __init__(self, n: int = 4, same_part: float = 0.1, nearby: float = 0.05,
+                 min_df: int = 3, max_df: float = 0.9) -> None:
+        self.n, self.same_part, self.nearby = n, same_part, nearby
+        self.min_df, self.max_df = min_df, max_df
 
     def fit(self, files: list[Path]) -> ProseRecommender:
         """Compute the similarity between every pair of *files* (gallery scripts)."""
@@ -511,7 +701,10 @@ class ProseRecommender:
         tfidf /= np.maximum(np.linalg.norm(tfidf, axis=1, keepdims=True), 1e-12)
         parts = [Path(f).parent.name for f in files]
         same = np.array([[a == b for b in parts] for a in parts], dtype=float)
-        self.similarity = tfidf @ tfidf.T + self.same_part * same
+        numbers = np.array([int(m[1]) if (m := re.match(r"(\d+)_", Path(f).name)) else -9
+                            for f in files])
+        near = np.abs(numbers[:, None] - numbers[None, :]) <= 2
+        self.similarity = tfidf @ tfidf.T + self.same_part * same + self.nearby * near
         return self
 
     def predict(self, file: str | Path) -> list[str]:
