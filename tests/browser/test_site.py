@@ -361,12 +361,35 @@ def test_header_is_one_row(site, browser, width):
     tab = Tab(browser, width)
     page = tab.open(site + "index.html")
     items = page.locator(".bd-header .nav-item, .bd-header .search-button, "
-                         ".bd-header .theme-switch-button, .bd-header .navbar-brand")
+                         ".bd-header .theme-switch-button, .bd-header .navbar-brand, "
+                         ".bd-header .version-switcher__button")
     middles = [box["y"] + box["height"] / 2 for box in
                (items.nth(i).bounding_box() for i in range(items.count())) if box]
     tab.close()
     assert len(middles) >= 6
     assert max(middles) - min(middles) < 10, f"the header wraps at {width} px: {middles}"
+
+
+def test_version_switcher_lists_the_versions_from_the_site_itself(site, tab):
+    """The switcher reads _static/versions.json from the build (no other host), marks this
+    build's version and lists every entry with its address on the published site."""
+    page = tab.open(site + "auto_examples/chapter/05_kernel_responses.html")
+    button = page.locator(".bd-header .version-switcher__button").first
+    button.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('.version-switcher__button')"
+                           ".textContent.trim().length > 0")
+    assert button.inner_text().strip().startswith("dev")
+    entries = json.loads((HTML / "_static" / "versions.json").read_text())
+    button.click()
+    items = page.locator(".bd-header .version-switcher__menu a.list-group-item")
+    items.first.wait_for(state="visible")
+    assert items.count() == len(entries)
+    assert items.evaluate_all("links => links.map(a => a.dataset.versionName)") \
+        == [e["name"] for e in entries]
+    # an entry keeps the reader on the same page in the other version
+    assert items.first.get_attribute("href").endswith("dev/auto_examples/chapter/"
+                                                      "05_kernel_responses.html")
+    page.keyboard.press("Escape")
 
 
 def test_gallery_index(site, tab):

@@ -37,7 +37,7 @@ def clone(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _build(clone: Path, pattern: str) -> float:
+def _build(clone: Path, pattern: str, *, fails: bool = False) -> float:
     """Run the strict partial build of ``noxfile._build_docs``; return its seconds."""
     started = time.perf_counter()
     done = subprocess.run(
@@ -46,8 +46,11 @@ def _build(clone: Path, pattern: str) -> float:
         cwd=clone, capture_output=True, text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"})
     seconds = time.perf_counter() - started
-    assert done.returncode == 0, f"partial build {pattern!r} failed:\n{done.stdout[-3000:]}" \
-                                 f"\n{done.stderr[-6000:]}"
+    if fails:
+        assert done.returncode != 0, f"partial build {pattern!r} should have failed"
+    else:
+        assert done.returncode == 0, \
+            f"partial build {pattern!r} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
     return seconds
 
 
@@ -81,3 +84,18 @@ def test_a_contributors_first_builds(clone):
     assert (html / "_images" / "sphx_glr_05_kernel_responses_001.png").exists()
     assert not (html / "_images" / "sphx_glr_09_feature_maps_001.png").exists()
     print(f"page 05 alone, after: first build {times[0]:.1f} s, second {times[1]:.1f} s")
+
+
+def test_a_failing_page_names_itself_in_the_junit_report(clone):
+    page = _title_the_template(clone)
+    page.write_text(page.read_text().replace(
+        "model = interp.trained_model()", "raise RuntimeError('a deliberate failure')"))
+    _build(clone, "13_my_page", fails=True)
+    junit = clone / "docs" / "_build" / "test-results" / "sphinx-gallery" / "junit.xml"
+    import xml.etree.ElementTree as ET
+
+    cases = ET.parse(junit).getroot().iter("testcase")
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert [(c.get("classname"), c.get("name"), c.get("file")) for c in failed] == [
+        ("13_my_page", "My page", "../examples/chapter/13_my_page.py")]
+    assert "a deliberate failure" in ET.tostring(failed[0], encoding="unicode")
