@@ -27,7 +27,7 @@ REDIRECT = """<!DOCTYPE html>
 
 
 def versions(folders: list[str], base: str) -> list[dict]:
-    """The switcher's entries for the version folders *folders* of the site at *base*."""
+    """Return the switcher's entries for the version folders *folders* of the site at *base*."""
     releases = sorted((f for f in folders if RELEASE.match(f)),
                       key=lambda f: tuple(int(p) for p in RELEASE.match(f).groups()),
                       reverse=True)
@@ -60,6 +60,7 @@ def publish(pages: Path, base: str) -> list[dict]:
 
 
 def main() -> None:
+    """Publish the list for the gh-pages checkout named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", type=Path, help="the gh-pages checkout")
     parser.add_argument("--base", required=True, help="the published site's address")
