@@ -97,15 +97,19 @@ def docs_example(session: nox.Session) -> None:
     _build_docs(session, session.posargs[0])
 
 
-@nox.session(name="docs-partial")
-def docs_partial(session: nox.Session) -> None:
-    """Check a contributor's first builds: ``nox -s docs -- NN`` from a fresh clone.
+@nox.session(name="docs-checks")
+def docs_checks(session: nox.Session) -> None:
+    """Check what a contributor and a reader do with the sources and the built site.
 
-    In a temporary copy of docs/ and examples/ with nothing generated, a page made from
-    the template and an existing page are each built alone, twice, strictly
-    (tests/docs/test_partial_build.py).
+    - A contributor's first builds, ``nox -s docs -- NN`` from a fresh clone: in a copy of
+      docs/ and examples/ with nothing generated, a page made from the template and an
+      existing page are each built alone, twice, strictly (tests/docs/test_partial_build.py).
+    - A reader's downloaded notebooks of pages 05, 22 and 28 run top to bottom with
+      nbclient and print what the pages printed (tests/docs/test_notebooks.py; run
+      ``nox -s docs`` first).
+    - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).
     """
-    session.install("-e", ".[docs]", "pytest>=8")
+    session.install("-e", ".[docs]", "pytest>=8", "nbclient>=0.10", "ipykernel>=6.29")
     session.run("pytest", "tests/docs", "--confcutdir", "tests/docs", "-p", "no:cacheprovider",
                 "-s", *session.posargs, env={**ENV, "INTERP_DOCS_TESTS": "1"})
 

@@ -6,7 +6,7 @@ contributing page describes: a new page copied from ``examples/_template.py``, a
 existing page, each built twice. The other pages are not run, so the figures they would
 make are missing; the build must still succeed, strictly.
 
-Run with ``nox -s docs-partial`` (it uses ``nox -s docs``'s environment).
+Run with ``nox -s docs-checks`` .
 """
 
 import os
@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("sphinx_gallery")
 if not os.environ.get("INTERP_DOCS_TESTS"):
-    pytest.skip("the partial builds run in nox -s docs-partial", allow_module_level=True)
+    pytest.skip("the partial builds run in nox -s docs-checks", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst")
