@@ -14,7 +14,9 @@ page fits a 1400 px and a 390 px window, and it passes the site's accessibility 
 that says what each figure shows: tests/browser/axe_audit.py). Screenshots go to
 ``artifacts/screenshots/``. Run with ``nox -s browser``.
 
-Every report found under ``artifacts/reports/`` is checked, besides these two.
+Every report found under ``artifacts/reports/`` is checked, besides these two, and every
+other page in a report's folder passes the audit too. (The site's crawl, test_site.py,
+audits the course report's folder over HTTP as well.)
 """
 
 import os
@@ -37,6 +39,10 @@ REPORTS = {
 # any other report a test or a user left there
 REPORTS |= {folder.name: folder for folder in sorted((ROOT / "artifacts" / "reports").glob("*"))
             if (folder / "index.html").exists() and folder.name not in REPORTS}
+# pages of a report besides its index.html (a view added later is audited without a change
+# here)
+OTHER_PAGES = sorted(page for folder in REPORTS.values() if folder.is_dir()
+                     for page in folder.rglob("*.html") if page.name != "index.html")
 MADE_BY = {"course": "nox -s docs", "rgb": "nox -s tests (tests/test_cli.py)"}
 SECTIONS = ["model", "kernels", "feature-maps", "top-activating", "attributions", "trust",
             "made"]
@@ -133,3 +139,15 @@ def test_report_on_a_phone_and_in_the_dark(browser, name):
     offenders = axe_audit.blocking(axe_audit.audit(page))  # the dark scheme's colours
     context.close()
     assert not offenders, axe_audit.report({f"report {name} (dark)": offenders})
+
+
+@pytest.mark.parametrize("page_file", OTHER_PAGES,
+                         ids=[p.relative_to(ROOT).as_posix() for p in OTHER_PAGES])
+def test_every_other_report_page_passes_the_audit(browser, page_file):
+    context, page, outside, errors = _open(browser, page_file, 1400)
+    assert not outside and not errors, (outside, errors)
+    offenders = axe_audit.blocking(axe_audit.audit(page))
+    bad_alt = axe_audit.alt_problems(page.evaluate(axe_audit.IMAGES))
+    context.close()
+    assert not offenders, axe_audit.report({page_file.name: offenders})
+    assert not bad_alt, f"images whose alt text does not say what they show: {bad_alt}"
