@@ -141,8 +141,10 @@ def browser(session: nox.Session) -> None:
     """Open the built site in headless Chromium and check it (run nox -s docs first)."""
     # The check needs no TensorFlow: only pytest and the Playwright driver, which
     # launches the system Chromium by path. --confcutdir keeps tests/conftest.py (which
-    # imports interp) out.
-    session.install("pytest>=8", "playwright>=1.45")
+    # imports interp) out. axe-playwright-python brings axe-core's script (4.12.1 in
+    # 0.1.8, MPL-2.0) for the accessibility audit, read from the disk: no network, and
+    # the built site does not ship it. Pinned: a new axe-core may add rules.
+    session.install("pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
     session.run("pytest", "tests/browser", "--confcutdir", "tests/browser",
                 "-p", "no:cacheprovider", *session.posargs,
                 env={**ENV, "INTERP_BROWSER_TESTS": "1"})

@@ -8,7 +8,9 @@
 - the ``interp.CLASS_NAMES`` docstring (autodoc would show the tuple type's);
 - notebooks whose Sphinx roles become Markdown links to the hosted site;
 - stand-ins for gallery figures that other pages show, in a partial build;
-- related pages by the pages' prose, and no pages left over from deleted examples.
+- related pages by the pages' prose, and no pages left over from deleted examples;
+- accessible markup where the theme or a generator leaves a control or a list unnamed
+  (the browser check runs axe-core on every page: tests/browser/test_site.py).
 
 The module imports Sphinx lazily: the tests import it without Sphinx installed.
 """
@@ -26,6 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -616,9 +619,7 @@ def figure_problems(fig) -> list[str]:
                                 f"{tuple(round(float(c), 3) for c in rgba[:3])}, not from "
                                 "interp.plotting.OKABE_ITO (colour-blind safe) or a grey")
                 break
-    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
-    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
-    if not any(t.strip() for t in titles):
+    if not any(t.strip() for t in figure_titles(fig)):
         problems.append("it has no title (a suptitle or an axes title), so no alt text")
     bars = [ax._colorbar for ax in fig.axes if getattr(ax, "_colorbar", None) is not None]
     scales = {(bar.mappable.get_cmap().name, *bar.mappable.get_clim()) for bar in bars}
@@ -635,6 +636,59 @@ def figure_problems(fig) -> list[str]:
     return problems
 
 
+def figure_titles(fig) -> list[str]:
+    """The suptitle and every axes' titles (left, centre, right) of *fig*, empty ones too.
+
+    Sphinx-Gallery's alt text for a figure is the non-empty ones, joined with commas.
+    """
+    suptitle = getattr(fig, "_suptitle", None)
+    titles = [suptitle.get_text() if suptitle is not None else ""]
+    return titles + [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+
+
+def animation_alt(first: list[str], last: list[str], frames: int) -> str:
+    """Alt text for an animation: its frame count, the titles that change, and the rest.
+
+    *first* and *last* are :func:`figure_titles` on the first and the last frame, e.g.
+    "Animation in 13 frames, epoch 0.00 to epoch 3.00: kernel 0, kernel 1".
+    """
+    pairs = list(zip_longest(first, last, fillvalue=""))  # an axes added while playing
+    fixed = [a for a, b in pairs if a == b and a.strip()]
+    moving = [(a, b) for a, b in pairs if a != b]
+    text = f"Animation in {frames} frames"
+    if moving:
+        text += ", " + "; ".join(f"{a or 'no title'} to {b or 'no title'}" for a, b in moving)
+    if fixed:
+        text += ": " + ", ".join(fixed)
+    return " ".join(text.split())
+
+
+_ANIMATION_IMAGE = re.compile(r'<img id="_anim_img(\w+)">')
+_ANIMATION_SLIDER = re.compile(r'<input id="_anim_slider(\w+)" type="range"')
+
+
+def label_animation_players(html: str, titles: list[tuple[list[str], list[str]]]) -> str:
+    """Name the frames and the sliders of matplotlib's JavaScript animation players.
+
+    ``Animation.to_jshtml`` writes the frame as an ``<img>`` without alt text (axe-core:
+    image-alt, critical) and the frame slider as a range ``<input>`` without a label
+    (axe-core: label, critical); its buttons have names. Each frame gets
+    :func:`animation_alt` of its animation's *titles* (first and last frame, one pair per
+    player in the order of *html*), each slider "Frame of the animation".
+    """
+    players = _ANIMATION_IMAGE.split(html)  # text, id, text, id, ..., text
+    out = [players[0]]
+    for i in range(1, len(players), 2):
+        uuid, rest = players[i], players[i + 1]
+        first, last = titles[i // 2] if i // 2 < len(titles) else ([], [])
+        alt = animation_alt(first, last, rest.count("frames["))
+        alt = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        out += [f'<img id="_anim_img{uuid}" alt="{alt}">', rest]
+    return _ANIMATION_SLIDER.sub(
+        lambda m: f'<input id="_anim_slider{m[1]}" type="range" '
+                  'aria-label="Frame of the animation"', "".join(out))
+
+
 class HouseRuleScraper:
     """Sphinx-Gallery's matplotlib scraper, after a check of the house rules.
 
@@ -644,16 +698,28 @@ class HouseRuleScraper:
 
     def __call__(self, block, block_vars, gallery_conf, **kwargs):
         import matplotlib.pyplot as plt
+        from matplotlib.animation import Animation
         from sphinx.util import logging
         from sphinx_gallery.scrapers import matplotlib_scraper
 
         example = Path(block_vars["src_file"]).name
-        for number in plt.get_fignums():
-            for problem in figure_problems(plt.figure(number)):
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+        for fig in figures:
+            for problem in figure_problems(fig):
                 logging.getLogger(__name__).warning(
-                    f"{example}: figure {number}: {problem} (the house rules: "
+                    f"{example}: figure {fig.number}: {problem} (the house rules: "
                     "docs/contributing.rst)", type="interp", subtype="house-rules")
-        return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+        # An animation's titles before it is played (its first frame) and after (its last
+        # frame), for its alt text. Sphinx-Gallery finds animations the same way and
+        # writes their players in the order of the figures.
+        animated = [fig for fig in figures if any(
+            getattr(value, "_fig", None) is fig for value in
+            block_vars.get("example_globals", {}).values() if isinstance(value, Animation))]
+        first = [figure_titles(fig) for fig in animated]
+        rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+        titles = [(before, figure_titles(fig)) for before, fig in
+                  zip(first, animated, strict=True)]
+        return label_animation_players(rst, titles)
 
     def __repr__(self) -> str:  # Sphinx compares configurations by their repr
         return "HouseRuleScraper()"
@@ -801,6 +867,69 @@ def _on_builder_inited(app) -> None:
             + ", ".join(filled))
 
 
+# ---- accessible markup ---------------------------------------------------------------------
+# The browser check runs axe-core on every page (tests/browser/test_site.py). Where the
+# theme or a generator writes markup that a screen reader cannot name, it is fixed here,
+# in the HTML the build writes; docs/_static/interp.css fixes what is only CSS.
+def name_toctree_toggles(html: Any) -> Any:
+    """Give each collapsible entry's ``<summary>`` in a sidebar toctree a name.
+
+    The PyData theme puts a page's children in ``<details>`` whose ``<summary>`` holds
+    only a chevron icon (``role="presentation"``): a screen reader announces an unnamed
+    "disclosure triangle" (axe-core: summary-name, serious, on every API page). Each such
+    summary is labelled "Pages under <the entry's title>". A summary that already has
+    text (a section caption) or a label is left alone.
+
+    *html* is the theme's sidebar as a string (returned as a string) or as the
+    BeautifulSoup tree it builds and caches (changed in place and returned).
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser") if isinstance(html, str) else html
+    changed = False
+    for summary in soup.find_all("summary"):
+        if summary.get_text(strip=True) or summary.get("aria-label"):
+            continue
+        entry = summary.find_parent("li")
+        link = entry.find("a", recursive=False) if entry is not None else None
+        title = link.get_text(" ", strip=True) if link is not None else ""
+        summary["aria-label"] = f"Pages under {title}" if title else "Pages below"
+        changed = True
+    if not isinstance(html, str):
+        return soup
+    return str(soup) if changed else html
+
+
+_BIBLIOENTRY = re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry">')
+
+
+def citation_list_items(body: str) -> str:
+    """Make the entries of a bibliography list items of their list.
+
+    Docutils writes the references page's citations as ``<div role="list">`` holding
+    entries with ``role="doc-biblioentry"``, a role that DPUB-ARIA 1.1 deprecated and
+    that does not count as a list item: a list without items (axe-core:
+    aria-required-children, critical; aria-deprecated-role). Each entry becomes
+    ``role="listitem"``.
+    """
+    return _BIBLIOENTRY.sub(r'\1 role="listitem">', body)
+
+
+def _on_html_page_context(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = citation_list_items(context["body"])
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "interp_named", False):
+        return
+
+    def generate_named(kind, *args, **kwargs):
+        # a string, or on the theme's first call for a section the soup it caches
+        return name_toctree_toggles(generate(kind, *args, **kwargs))
+
+    generate_named.interp_named = True
+    context["generate_toctree_html"] = generate_named
+
+
 def setup(app) -> dict:
     """Register the site's build hooks with Sphinx."""
     app.add_config_value("interp_figure_fallbacks", {}, "env")
@@ -812,4 +941,6 @@ def setup(app) -> dict:
     # before numpydoc (priority 500) reformats the docstring
     app.connect("autodoc-process-docstring", _on_process_docstring, priority=400)
     app.connect("env-updated", _on_env_updated)
+    # after the PyData theme (priority 500) has put its toctree function in the context
+    app.connect("html-page-context", _on_html_page_context, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

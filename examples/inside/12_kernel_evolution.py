@@ -127,7 +127,7 @@ for k, ax in enumerate(axes):
     ax.set_title(f"kernel {k}", fontsize=10)
     ax.set_axis_off()
 fig.colorbar(images[0], cax=fig.add_axes((0.85, 0.08, 0.015, 0.66)), label="weight")
-label = fig.suptitle("")
+label = fig.suptitle(f"epoch {times[0]:.2f}")  # the first frame's; part of its alt text
 
 
 def update(frame):

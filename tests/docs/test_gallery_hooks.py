@@ -1,5 +1,6 @@
 """The site's own gallery hooks (docs/sphinxext/interp_gallery.py), without a build."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -135,3 +136,84 @@ def test_categorical_colours_must_be_colour_blind_safe():
     problems = interp_gallery.figure_problems(fig)
     assert len(problems) == 1 and "line 'b'" in problems[0] and "OKABE_ITO" in problems[0]
     plt.close(fig)
+
+
+# ---- accessible markup (the browser check's axe-core audit finds these on the site) -------
+def test_sidebar_toggles_are_named_after_their_entry():
+    """The theme's own collapsible sidebar markup: each chevron-only summary gets a name."""
+    from bs4 import BeautifulSoup
+    from pydata_sphinx_theme.toctree import add_collapse_checkboxes
+
+    soup = BeautifulSoup(
+        '<ul class="nav bd-sidenav">'
+        '<li class="toctree-l1 has-children"><a class="reference internal" '
+        'href="convolution.html">Convolution <code>interp.convolve</code></a><ul>'
+        '<li class="toctree-l2"><a href="interp.convolve.html">interp.convolve</a></li>'
+        '</ul></li>'
+        '<li class="toctree-l1"><a href="plain.html">No children</a></li>'
+        '<li class="toctree-l0 has-children"><p class="caption">A part</p><ul>'
+        '<li class="toctree-l1"><a href="x.html">X</a></li></ul></li></ul>',
+        "html.parser")
+    add_collapse_checkboxes(soup)
+    theme = str(soup)
+    assert theme.count("<summary>") == 2  # the entry's and the caption's
+
+    named = BeautifulSoup(interp_gallery.name_toctree_toggles(theme), "html.parser")
+    entry, caption = named.find_all("summary")
+    assert entry["aria-label"] == "Pages under Convolution interp.convolve"
+    assert not caption.has_attr("aria-label") and caption.get_text(strip=True) == "A part"
+    # nothing else changes: without the new attribute, the same tree
+    del entry["aria-label"]
+    assert str(named) == str(BeautifulSoup(theme, "html.parser"))
+    # the tree the theme caches is named in place
+    tree = BeautifulSoup(theme, "html.parser")
+    assert interp_gallery.name_toctree_toggles(tree) is tree
+    assert tree.find("summary")["aria-label"] == "Pages under Convolution interp.convolve"
+    # a sidebar without toggles comes back as it was
+    assert interp_gallery.name_toctree_toggles('<ul><li>x</li></ul>') == '<ul><li>x</li></ul>'
+
+
+def test_citation_entries_become_items_of_their_list():
+    """Docutils' own HTML for citations: entries with a deprecated role become list items."""
+    from docutils.core import publish_parts
+
+    body = publish_parts("See [Adebayo2018]_ and [Kim2018]_.\n\n.. [Adebayo2018] Sanity.\n"
+                         ".. [Kim2018] TCAV.\n", writer="html5")["body"]
+    assert body.count('role="doc-biblioentry"') == 2
+    fixed = interp_gallery.citation_list_items(body)
+    assert 'doc-biblioentry' not in fixed and fixed.count('role="listitem"') == 2
+    assert fixed.replace('role="listitem"', 'role="doc-biblioentry"') == body
+
+
+def test_animation_player_gets_alt_text_and_a_named_slider():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    fig, axes = plt.subplots(1, 2)
+    for k, ax in enumerate(axes):
+        ax.set_title(f"kernel {k}")
+    label = fig.suptitle("epoch 0")
+    animation = FuncAnimation(fig, lambda i: label.set_text(f"epoch {i}"), frames=4)
+    first = interp_gallery.figure_titles(fig)
+    html = animation.to_jshtml()
+    last = interp_gallery.figure_titles(fig)  # the player is made: the last frame's
+    plt.close(fig)
+    assert '<img id="_anim_img' in html and " alt=" not in html
+
+    labelled = interp_gallery.label_animation_players(html, [(first, last)])
+    alt = re.search(r'<img id="_anim_img\w+" alt="([^"]*)">', labelled)[1]
+    assert alt == "Animation in 4 frames, epoch 0 to epoch 3: kernel 0, kernel 1"
+    assert len(re.findall(r'<input id="_anim_slider\w+" type="range" aria-label="Frame '
+                          r'of the animation"', labelled)) == 1
+    # nothing else changes
+    assert re.sub(r' alt="[^"]*"| aria-label="Frame of the animation"', "", labelled) == html
+
+
+def test_animation_alt_text_without_changing_titles():
+    assert interp_gallery.animation_alt(["", "weights"], ["", "weights"], 3) == \
+        "Animation in 3 frames: weights"
+    assert interp_gallery.animation_alt(["", "a & b"], ["step 2", "a & b"], 2) == \
+        "Animation in 2 frames, no title to step 2: a & b"
