@@ -43,18 +43,25 @@ def _install_backend(session: nox.Session, backend: str, *extras: str) -> None:
     session.install("-e", f".[{','.join([*extras, *BACKENDS[backend]])}]")
 
 
+# The tests that depend on the backend (marked `backend` by tests/conftest.py); the rest
+# run under TensorFlow in `nox -s tests`. `nox -s tests-jax -- -m ""` runs every test.
+BACKEND_TESTS = ["-m", "backend"]
+
+
 @nox.session(name="tests-jax")
 def tests_jax(session: nox.Session) -> None:
-    """Run the tests with KERAS_BACKEND=jax (TensorFlow is installed too, as the oracle)."""
+    """Run the backend's tests with KERAS_BACKEND=jax (TensorFlow too, as the oracle)."""
     _install_backend(session, "jax", "test")
-    session.run("pytest", *session.posargs, env={**ENV, "KERAS_BACKEND": "jax"})
+    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+                env={**ENV, "KERAS_BACKEND": "jax"})
 
 
 @nox.session(name="tests-torch")
 def tests_torch(session: nox.Session) -> None:
-    """Run the tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
+    """Run the backend's tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
     _install_backend(session, "torch", "test")
-    session.run("pytest", *session.posargs, env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
+    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+                env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
 
 
 @nox.session
