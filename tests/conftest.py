@@ -50,7 +50,6 @@ BACKEND_MODULES = {
 BACKEND_TESTS = (
     "test_one_epoch_trains_on_this_backend",      # test_models: training itself
     "test_report_on_a_channels_first_rgb_model",  # test_cli_units: a whole report
-    "test_report_top_activating_matches_a_brute_force_search",
     "test_ctrl_c",                                # the interrupt, wherever it lands
 )
 #: Tests of backend modules that check the gallery's claims (TensorFlow's, as the site).
