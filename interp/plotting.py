@@ -30,6 +30,12 @@ from ._validate import (
 )
 
 DIVERGING = "RdBu_r"
+#: Categorical colours, safe for colour-blind readers (Okabe and Ito, 2008): orange, sky
+#: blue, bluish green, blue, vermillion, reddish purple, black and, last because it is
+#: faint on white, yellow. The site draws its categorical colours ("C0" to "C7") from
+#: this cycle.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+             "#F0E442")
 #: Non-negative maps (Grad-CAM): white at 0, like the diverging map's centre.
 SEQUENTIAL = "Reds"
 #: Kernels with at most this many cells get their values written in.
