@@ -85,6 +85,9 @@ def _build_docs(session: nox.Session, pattern: str | None) -> None:
         options += ["-D", f"sphinx_gallery_conf.filename_pattern={pattern}"]
     session.run("sphinx-build", *options, "docs", HTML, env=ENV)
     if not pattern:  # a partial build for one example skips it
+        # The demo is this build's own output, remade every time: a report left by an
+        # older interp (one that did not list its files) would otherwise stop the build.
+        shutil.rmtree(COURSE_REPORT, ignore_errors=True)
         session.run("interp", "report", "--course", "--max-images", COURSE_REPORT_IMAGES,
                     "--out", COURSE_REPORT, "--quiet", env=ENV)
     session.log(f"site written to {Path(HTML).resolve() / 'index.html'}")
