@@ -122,10 +122,10 @@ def docs_clean(session: nox.Session) -> None:
 @nox.session
 def browser(session: nox.Session) -> None:
     """Open the built site in headless Chromium and check it (run nox -s docs first)."""
-    # The check needs no TensorFlow: only pytest and the Playwright driver, which
-    # launches the system Chromium by path. --confcutdir keeps tests/conftest.py (which
-    # imports interp) out.
-    session.install("pytest>=8", "playwright>=1.45")
+    # pytest and the Playwright driver, which launches the system Chromium by path; and
+    # interp itself (with TensorFlow): the live page's test computes what it must show
+    # with Keras, in the test process. --confcutdir keeps tests/conftest.py out.
+    session.install("-e", ".", "pytest>=8", "playwright>=1.45")
     session.run("pytest", "tests/browser", "--confcutdir", "tests/browser",
                 "-p", "no:cacheprovider", *session.posargs,
                 env={**ENV, "INTERP_BROWSER_TESTS": "1"})

@@ -33,6 +33,7 @@ _EXPORTS = {
         "LayerRandomization", "data_randomization", "passes_sanity_check", "SANITY_LINE",
     ),
     "visualize": ("maximize_activation",),
+    "live": ("export_live", "LiveView", "LiveError"),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
@@ -95,6 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         rank_correlation,
     )
     from .kernels import get_kernels, kernel
+    from .live import LiveError, LiveView, export_live
     from .layers import (
         LayerInfo,
         conv_layers,
