@@ -335,7 +335,7 @@ def model_spec(model, *, scale: Sequence[float] = (0.0, 1.0),
         A built Sequential or Functional model.
     scale : (low, high), default (0, 1)
         What the page's pixel values 0-1 become as the model's input, linearly (the
-        ``scale`` the images were loaded with, :func:`interp.images.load_images`).
+        ``scale`` the images were loaded with, ``interp.images.load_images``).
     func : str
         The name used in messages.
 
@@ -490,7 +490,7 @@ def export_live(
     """Export *model* to run in a web page: every layer's maps, the prediction and its saliency.
 
     The view lets a reader pick one of *images*, draw on the input or open a PNG/JPEG
-    (converted as :func:`interp.images.load_images` converts it); it shows the outputs
+    (converted as ``interp.images.load_images`` converts it); it shows the outputs
     of the convolution layers and the class probabilities as the input changes, the
     saliency map of the predicted class (:func:`interp.saliency`, the gradient of its
     logit), the arithmetic of any map pixel (patch x kernel, sum, bias, activation), and
@@ -501,7 +501,7 @@ def export_live(
     ----------
     model : keras.Model
         A built Sequential or Functional model of the layers the page runs (see
-        :mod:`interp.live`); it is read, never changed.
+        ``interp.live``); it is read, never changed.
     images : array-like, shape (n, h, w) or (n, h, w, c), optional
         Images to pick from, pixel values in [0, 1] (8-bit in the page).
     labels : sequence of int, optional
@@ -537,7 +537,7 @@ def export_live(
     ------
     LiveError
         If the page cannot run the model, naming the layer or shape (see
-        :func:`check_live`).
+        ``interp.live.check_live``).
     ValueError, TypeError
         For images, labels, names or suggestions of the wrong shape or kind.
 

@@ -1,0 +1,528 @@
+"""The page "The network, live", opened from the file system in headless Chromium.
+
+What the page computes is held to Keras, computed here in the test process on the same
+cached model: every layer's outputs and the probabilities for 20 real test images and 5
+strokes, the saliency against :func:`interp.saliency`, an edited kernel's response against
+:func:`interp.convolve`, the arithmetic under the pointer against numpy. Then the page is
+driven as a reader drives it (a picked image, a stroke drawn with the mouse and with a
+finger, an edited weight, a hovered pixel, an opened PNG and JPEG, every suggestion), and
+in each state the maps drawn on the canvases must be the colours of what ``run`` returns.
+Screenshots at 1400 and 390 px go to ``artifacts/screenshots/live-*.png``. Any console
+error or request to another host fails. Run with ``nox -s browser`` after ``nox -s docs``.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "docs" / "_build" / "html"
+PAGE = HTML / "auto_examples" / "inside" / "13_network_live.html"
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+LAYERS = ["conv1", "conv2", "flatten", "dense"]
+WIDE, PHONE = 1400, 390
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM=/path/to/it")
+
+
+# ---- the Keras side ---------------------------------------------------------------------------
+def strokes(n: int = 5) -> np.ndarray:
+    """Stroke-like images: soft lines of several widths and angles, as a brush draws them."""
+    rng = np.random.default_rng(18)
+    yy, xx = np.mgrid[0:28, 0:28] + 0.5
+    out = np.zeros((n, 28, 28), np.float32)
+    for i in range(n):
+        for _ in range(2 + i % 2):
+            (x0, y0), (x1, y1) = rng.uniform(3, 25, size=(2, 2))
+            radius = rng.uniform(0.8, 2.0)
+            t = np.clip(((xx - x0) * (x1 - x0) + (yy - y0) * (y1 - y0))
+                        / max((x1 - x0) ** 2 + (y1 - y0) ** 2, 1e-9), 0, 1)
+            d = np.hypot(xx - (x0 + t * (x1 - x0)), yy - (y0 + t * (y1 - y0)))
+            out[i] = np.maximum(out[i], np.clip(radius + 0.5 - d, 0, 1))
+    return np.round(out * 255) / 255
+
+
+@pytest.fixture(scope="module")
+def keras_side():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import interp
+
+    model = interp.trained_model(verbose=False)
+    _, (x_test, y_test) = interp.load_fashion_mnist()
+    batch = np.concatenate([x_test[:20, :, :, 0], strokes()]).astype(np.float32)
+    maps = interp.feature_maps(model, batch[..., np.newaxis], LAYERS)
+    return {"interp": interp, "model": model, "x": x_test, "y": y_test, "batch": batch,
+            "maps": maps, "saliency": interp.saliency(model, batch[..., np.newaxis])}
+
+
+# ---- the page ---------------------------------------------------------------------------------------
+class Live:
+    """One tab on the live page, refusing and recording requests that leave the file system."""
+
+    def __init__(self, browser, width, *, touch=False, javascript=True):
+        if not PAGE.exists():
+            pytest.fail(f"no live page at {PAGE}: run `nox -s docs` first")
+        self.context = browser.new_context(viewport={"width": width, "height": 900},
+                                           has_touch=touch, java_script_enabled=javascript)
+        self.outside, self.errors = [], []
+        self.context.route(lambda url: not url.startswith("file://"), self._refuse)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        self.page.on("console", lambda msg: self.errors.append(f"console: {msg.text}")
+                     if msg.type == "error" else None)
+        self.page.goto(PAGE.as_uri(), wait_until="load")
+        if javascript:
+            self.page.evaluate("window.interpLive.ready.then(() => true)")
+
+    def _refuse(self, route):
+        self.outside.append(route.request.url)
+        route.abort()
+
+    def run(self, images: np.ndarray) -> list[dict]:
+        return self.page.evaluate(
+            """(images) => images.map((image) => {
+                const r = interpLive.run(Float32Array.from(image));
+                const outputs = {};
+                for (const [name, v] of Object.entries(r.outputs)) outputs[name] = Array.from(v);
+                return {outputs, probabilities: Array.from(r.probabilities)};
+            })""", [image.ravel().tolist() for image in images])
+
+    def pixels(self) -> np.ndarray:
+        """The input as the page holds it: the input canvas, 8-bit gray."""
+        data = self.page.evaluate("""() => { const c = document.querySelector('canvas.il-input');
+            return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
+        return np.array(data, np.float32).reshape(28, 28, 4)[:, :, 0] / 255
+
+    def drawn(self) -> dict[str, np.ndarray]:
+        """The RGB of every map canvas, per layer: (channels, h, w, 3)."""
+        found = self.page.evaluate("""() => {
+            const out = {};
+            for (const c of document.querySelectorAll('canvas[data-layer]')) {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+                (out[c.dataset.layer] = out[c.dataset.layer] || []).push(
+                    {h: c.height, w: c.width, data: Array.from(d.data)});
+            }
+            const s = document.querySelector('canvas.il-saliency');
+            out.saliency = [{h: s.height, w: s.width, data: Array.from(
+                s.getContext('2d').getImageData(0, 0, s.width, s.height).data)}];
+            return out; }""")
+        return {name: np.array([np.array(m["data"]).reshape(m["h"], m["w"], 4)[..., :3]
+                                for m in maps]) for name, maps in found.items()}
+
+    def shot(self, name):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        width = self.page.viewport_size["width"]
+        self.page.screenshot(path=SHOTS / f"live-{name}-{width}.png", full_page=True)
+
+    def close(self):
+        self.context.close()
+        assert not self.outside, f"requests that left the file system: {self.outside}"
+        assert not self.errors, self.errors
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def live(browser):
+    tab = Live(browser, WIDE)
+    yield tab
+    tab.close()
+
+
+def _colours(values: np.ndarray, scale: float) -> np.ndarray:
+    """The page's documented colour mapping: RdBu_r entry round((v / m + 1) / 2 * 255)."""
+    from interp.live import colormap
+
+    index = np.clip(np.round((values / scale + 1) / 2 * 255), 0, 255).astype(int)
+    return colormap()[index].astype(int), index
+
+
+def _assert_drawn_as_run(tab: Live, state: str):
+    """The canvases show the colours of what run() returns for the input the page holds."""
+    from interp.live import colormap
+
+    pixels = tab.pixels()
+    result = tab.run(pixels[np.newaxis])[0]
+    drawn = tab.drawn()
+    table = colormap().astype(int)
+    for name, shape in (("conv1", (26, 26, 5)), ("conv2", (24, 24, 15))):
+        values = np.array(result["outputs"][name], np.float64).reshape(shape)
+        scale = np.abs(values).max() or 1.0
+        _, index = _colours(values, scale)
+        index = np.moveaxis(index, -1, 0)
+        got = drawn[name]
+        assert got.shape == (shape[2], shape[0], shape[1], 3), (state, name, got.shape)
+        # equal to the colour of the value, allowing the neighbouring entry where a value
+        # sits on a rounding boundary
+        ok = np.zeros(index.shape, bool)
+        for step in (-1, 0, 1):
+            ok |= np.all(table[np.clip(index + step, 0, 255)] == got, axis=-1)
+        assert ok.mean() == 1.0, (state, name, f"{(~ok).sum()} pixels differ")
+    sal = np.array(tab.page.evaluate("(p) => Array.from(interpLive.saliency(Float32Array.from(p)))",
+                                     pixels.ravel().tolist())).reshape(28, 28)
+    _, index = _colours(sal, np.abs(sal).max() or 1.0)
+    ok = np.zeros(index.shape, bool)
+    for step in (-1, 0, 1):
+        ok |= np.all(table[np.clip(index + step, 0, 255)] == drawn["saliency"][0], axis=-1)
+    assert ok.mean() == 1.0, (state, "saliency", f"{(~ok).sum()} pixels differ")
+    # the probability bars say what run() says
+    shown = tab.page.locator(".il-bar .il-value").all_inner_texts()
+    assert shown == [f"{100 * p:.1f}%" for p in result["probabilities"]], (state, shown)
+    return pixels, result
+
+
+# ---- what the page computes, against Keras -------------------------------------------------------
+def test_every_layer_agrees_with_keras(live, keras_side):
+    results = live.run(keras_side["batch"])
+    worst = {}
+    for name in LAYERS:
+        expected = keras_side["maps"][name]
+        got = np.array([r["outputs"][name] for r in results]).reshape(expected.shape)
+        worst[name] = float(np.abs(got - expected).max())
+    probabilities = np.array([r["probabilities"] for r in results])
+    worst["probabilities"] = float(np.abs(probabilities - keras_side["maps"]["dense"]).max())
+    print("\nmax |page - Keras| over 20 test images and 5 strokes: " + ", ".join(
+        f"{name} {value:.1e}" for name, value in worst.items()))
+    assert max(worst.values()) <= 1e-4, worst
+    assert live.page.evaluate("interpLive.layers()") == [
+        {"name": "input", "type": "input", "shape": [28, 28, 1]},
+        {"name": "conv1", "type": "conv2d", "shape": [26, 26, 5]},
+        {"name": "conv2", "type": "conv2d", "shape": [24, 24, 15]},
+        {"name": "flatten", "type": "identity", "shape": [8640]},
+        {"name": "dense", "type": "dense", "shape": [10]}]
+
+
+def test_saliency_agrees_with_interp_saliency(live, keras_side):
+    got = np.array(live.page.evaluate(
+        "(images) => images.map((p) => Array.from(interpLive.saliency(Float32Array.from(p))))",
+        [image.ravel().tolist() for image in keras_side["batch"]])).reshape(-1, 28, 28)
+    expected = keras_side["saliency"]
+    relative = np.abs(got - expected).max(axis=(1, 2)) / np.abs(expected).max(axis=(1, 2))
+    print(f"\nsaliency: max |page - interp.saliency| / max |interp.saliency| = "
+          f"{relative.max():.1e} (25 images)")
+    assert relative.max() <= 1e-3, relative
+
+
+def test_an_edited_kernel_agrees_with_convolve(live, keras_side):
+    interp = keras_side["interp"]
+    model = keras_side["model"]
+    layer = interp.pick_layer(model, "conv1")
+    kernels, bias = interp.get_kernels(layer)
+    image = keras_side["x"][7, :, :, 0]
+    weights = np.array([[0.5, -1.0, 0.25], [1.5, 0.0, -0.75], [-0.3, 0.8, 0.1]], np.float32)
+    try:
+        live.page.evaluate("(w) => interpLive.setKernel('conv1', 2, Float32Array.from(w))",
+                           weights.ravel().tolist())
+        result = live.run(image[np.newaxis])[0]
+    finally:
+        live.page.evaluate("interpLive.resetKernels()")
+    got = np.array(result["outputs"]["conv1"]).reshape(26, 26, 5)
+    expected = np.maximum(interp.convolve(image, weights) + bias[2], 0)
+    assert np.abs(got[:, :, 2] - expected).max() <= 1e-5
+    # the other kernels are untouched, and the prediction is Keras's with the edited weights
+    trained = np.maximum(interp.convolve(image[..., np.newaxis], kernels) + bias, 0)
+    assert np.abs(np.delete(got, 2, axis=-1) - np.delete(trained, 2, axis=-1)).max() <= 1e-5
+    import keras
+
+    edited = keras.models.clone_model(model)
+    edited.set_weights(model.get_weights())
+    changed = kernels.copy()
+    changed[:, :, 0, 2] = weights
+    edited.get_layer("conv1").set_weights([changed, bias])
+    probabilities = edited.predict(image[np.newaxis, :, :, np.newaxis], verbose=0)[0]
+    assert np.abs(np.array(result["probabilities"]) - probabilities).max() <= 1e-4
+    # reset restores the trained weights
+    again = live.run(image[np.newaxis])[0]
+    assert np.abs(np.array(again["outputs"]["conv1"]).reshape(26, 26, 5) - trained).max() <= 1e-5
+    # bad arguments are refused with a message naming the call
+    message = live.page.evaluate("""() => { try { interpLive.setKernel('conv1', 9,
+        new Float32Array(9)); } catch (e) { return e.message; } }""")
+    assert message.startswith("interpLive.setKernel: index must be a kernel of conv1, 0..4")
+
+
+def test_inspect_is_the_arithmetic_in_numpy(live, keras_side):
+    interp = keras_side["interp"]
+    model = keras_side["model"]
+    image = keras_side["x"][11, :, :, 0]
+    live.run(image[np.newaxis])
+    k1, b1 = interp.get_kernels(interp.pick_layer(model, "conv1"))
+    k2, b2 = interp.get_kernels(interp.pick_layer(model, "conv2"))
+    conv1 = np.maximum(interp.convolve(image[..., np.newaxis], k1) + b1, 0)
+    for layer, source, kernels, bias, (row, col, k) in (
+            ("conv1", image[..., np.newaxis], k1, b1, (9, 13, 3)),
+            ("conv1", image[..., np.newaxis], k1, b1, (0, 25, 0)),
+            ("conv2", conv1, k2, b2, (12, 7, 10))):
+        found = live.page.evaluate(
+            f"""() => {{ const r = interpLive.inspect('{layer}', {row}, {col}, {k});
+            return {{patch: Array.from(r.patch), products: Array.from(r.products), sum: r.sum,
+                    bias: r.bias, value: r.value}}; }}""")
+        patch = source[row:row + 3, col:col + 3, :]
+        products = patch * kernels[:, :, :, k]
+        assert np.abs(np.array(found["patch"]) - patch.ravel()).max() <= 1e-6
+        assert np.abs(np.array(found["products"]) - products.ravel()).max() <= 1e-6
+        assert abs(found["sum"] - products.sum()) <= 1e-5
+        assert abs(found["bias"] - bias[k]) <= 1e-7
+        assert abs(found["value"] - max(products.sum() + bias[k], 0)) <= 1e-5
+        assert abs(found["value"] - keras_side["interp"].feature_maps(
+            model, image[np.newaxis, :, :, np.newaxis], layer)[layer][0, row, col, k]) <= 1e-4
+
+
+# ---- the page as a reader drives it ------------------------------------------------------------------
+def _map_point(tab, layer, channel, row, col):
+    box = tab.page.locator(f"canvas[data-layer='{layer}'][data-channel='{channel}']").bounding_box()
+    size = 26 if layer == "conv1" else 24
+    return box["x"] + (col + 0.5) * box["width"] / size, box["y"] + (row + 0.5) * box["height"] / size
+
+
+def _draw(tab, points):
+    box = tab.page.locator("canvas.il-input").bounding_box()
+    xy = [(box["x"] + x / 28 * box["width"], box["y"] + y / 28 * box["height"]) for x, y in points]
+    tab.page.mouse.move(*xy[0])
+    tab.page.mouse.down()
+    for point in xy[1:]:
+        tab.page.mouse.move(*point, steps=4)
+    tab.page.mouse.up()
+
+
+@pytest.mark.parametrize("width", [WIDE, PHONE])
+def test_the_reader_drives_the_page(browser, keras_side, width):
+    interp = keras_side["interp"]
+    tab = Live(browser, width)
+    page = tab.page
+    # 1. a picked image: the fourth pick is the first trouser of the test set
+    page.locator("button.il-pick").nth(3).click()
+    pixels, _ = _assert_drawn_as_run(tab, "picked")
+    trouser = keras_side["x"][int(interp.images_of(keras_side["y"], "Trouser")[0]), :, :, 0]
+    assert np.array_equal(pixels, trouser)
+    tab.shot("picked")
+    # 2. a stroke drawn with the mouse on the cleared canvas
+    page.get_by_role("button", name="Clear").click()
+    _draw(tab, [(8, 4), (9, 12), (10, 24)])
+    pixels, _ = _assert_drawn_as_run(tab, "drawn")
+    assert pixels.sum() > 20 and pixels[:, :6].sum() == 0, "the stroke is where it was drawn"
+    tab.shot("drawn")
+    # 3. an edited weight: the page's conv1 map 0 is the convolution with the edited kernel
+    field = page.locator(".il-kernel input").nth(4)
+    field.fill("2.5")
+    pixels, result = _assert_drawn_as_run(tab, "edited")
+    kernels, bias = interp.get_kernels(interp.pick_layer(keras_side["model"], "conv1"))
+    edited = kernels[:, :, 0, 0].copy()
+    edited[1, 1] = 2.5
+    expected = np.maximum(interp.convolve(pixels, edited) + bias[0], 0)
+    got = np.array(result["outputs"]["conv1"]).reshape(26, 26, 5)[:, :, 0]
+    assert np.abs(got - expected).max() <= 1e-5
+    tab.shot("edited")
+    page.get_by_role("button", name="Reset to the trained weights").click()
+    assert page.locator(".il-kernel input").nth(4).input_value() == f"{round(float(kernels[1, 1, 0, 0]), 3):g}"
+    # 4. a hovered pixel of conv1 map 3, then moved with the arrow keys
+    page.locator("button.il-pick").nth(21).click()
+    page.mouse.move(*_map_point(tab, "conv1", 3, 10, 12))
+    panel = page.locator(".il-inspect")
+    assert "conv1, map 3, row 10, column 12" in panel.inner_text()
+    found = page.evaluate("() => { const r = interpLive.inspect('conv1', 10, 12, 3); "
+                          "return [r.sum, r.bias, r.value]; }")
+    text = panel.inner_text().replace("\u2212", "-")
+    assert f"sum {found[0]:+.3f}" in text and f"{found[2]:+.3f}" in text, text
+    assert len(panel.locator("table.il-products td").all()) == 9
+    patch = page.locator(".il-patch")
+    assert patch.is_visible()
+    box, canvas = patch.bounding_box(), page.locator("canvas.il-input").bounding_box()
+    assert abs(box["x"] - (canvas["x"] + 12 / 28 * canvas["width"])) < 2
+    assert abs(box["width"] - 3 / 28 * canvas["width"]) < 2
+    _assert_drawn_as_run(tab, "hovered")
+    tab.shot("hovered")
+    page.locator("canvas[data-layer='conv1'][data-channel='3']").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert "row 11, column 13" in panel.inner_text()
+    if width == PHONE:
+        # nothing scrolls sideways, and the maps wrap onto several rows
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        tops = page.eval_on_selector_all("canvas[data-layer='conv2']",
+                                         "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
+        assert len(set(tops)) >= 2, tops
+    tab.close()
+
+
+def test_a_finger_draws_on_a_phone(browser):
+    tab = Live(browser, PHONE, touch=True)
+    page = tab.page
+    page.get_by_role("button", name="Clear").click()
+    canvas = page.locator("canvas.il-input")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cdp = tab.context.new_cdp_session(page)
+    points = [(box["x"] + box["width"] * f, box["y"] + box["height"] * (0.2 + 0.6 * f))
+              for f in np.linspace(0.2, 0.8, 12)]
+    scroll = page.evaluate("window.scrollY")
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    pixels, _ = _assert_drawn_as_run(tab, "touch")
+    assert pixels.sum() > 10, "the finger drew nothing"
+    assert page.evaluate("window.scrollY") == scroll, "drawing scrolled the page"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+    tab.shot("touch")
+    tab.close()
+
+
+def test_an_opened_png_and_jpeg_are_converted_as_load_images_does(browser, keras_side, tmp_path):
+    from PIL import Image
+
+    interp = keras_side["interp"]
+    tab = Live(browser, WIDE)
+    # an RGB photo-like image of another size: a test image enlarged, tinted, with noise
+    source = keras_side["x"][5, :, :, 0]
+    big = np.array(Image.fromarray((source * 255).astype(np.uint8)).resize((73, 100)))
+    rng = np.random.default_rng(0)
+    rgb = np.stack([big, big * 0.6, 255 - big], axis=-1) + rng.normal(0, 12, (100, 73, 3))
+    rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+    png, jpeg = tmp_path / "photo.png", tmp_path / "photo.jpg"
+    Image.fromarray(rgb).save(png)
+    Image.fromarray(rgb).save(jpeg, quality=90)
+    gaps = {}
+    for path in (png, jpeg):
+        tab.page.locator("input.il-file").set_input_files(str(path))
+        tab.page.wait_for_function(f"document.querySelector('.il-status').textContent.includes('{path.name}')")
+        expected = interp.load_images(path, keras_side["model"])[0][:, :, 0]
+        pixels, _ = _assert_drawn_as_run(tab, path.suffix)
+        gaps[path.suffix] = float(np.abs(pixels - expected).max() * 255)
+    print(f"\nopened files vs interp.load_images, max difference in 8-bit levels: {gaps}")
+    assert gaps[".png"] == 0, gaps
+    assert gaps[".jpg"] <= 2, gaps
+    tab.close()
+
+
+def test_every_suggestion_is_true(browser, keras_side):
+    tab = Live(browser, WIDE)
+    data = json.loads(tab.page.locator("script.interp-live-data").text_content())
+    suggestions = data["suggestions"]
+    assert len(suggestions) >= 5
+    checked = 0
+    for i, suggestion in enumerate(suggestions):
+        tab.page.locator("button.il-suggestion").nth(i).click()
+        pixels, result = _assert_drawn_as_run(tab, f"suggestion {i}")
+        watch = suggestion.get("watch")
+        if watch:
+            cell = tab.page.locator(f"canvas[data-layer='{watch['layer']}'][data-channel='{watch['channel']}']")
+            assert "il-watched" in cell.evaluate("c => c.closest('figure').className")
+        for check in suggestion.get("checks", []):
+            kind = check["kind"]
+            if kind == "region":
+                shape = (26, 26, 5) if check["layer"] == "conv1" else (24, 24, 15)
+                values = np.array(result["outputs"][check["layer"]]).reshape(shape)
+                (r0, r1), (c0, c1) = check["rows"], check["cols"]
+                mean = values[r0:r1, c0:c1, check["channel"]].mean()
+                ok = {">": mean > check["value"], "<": mean < check["value"],
+                      "==": abs(mean - check["value"]) <= 1e-5}[check["op"]]
+            elif kind == "probability":
+                ok = result["probabilities"][check["class"]] > check["value"]
+            elif kind == "predicted":
+                ok = int(np.argmax(result["probabilities"])) == check["class"]
+            elif kind == "inspect":
+                found = tab.page.evaluate(
+                    f"() => {{ const r = interpLive.inspect('{check['layer']}', {check['row']}, "
+                    f"{check['col']}, {check['channel']}); return [r.sum, r.value]; }}")
+                ok = abs(found[0] - check["sum"]) <= 1e-4 and abs(found[1] - check["value"]) <= 1e-4
+                assert f"row {check['row']}, column {check['col']}" in tab.page.locator(".il-inspect").inner_text()
+            elif kind == "saliency_peak":
+                sal = np.array(tab.page.evaluate(
+                    "(p) => Array.from(interpLive.saliency(Float32Array.from(p)))",
+                    pixels.ravel().tolist())).reshape(28, 28)
+                peak = sal[check["row"], check["col"]]
+                ok = np.sign(peak) == check["sign"] and abs(peak) >= 0.99 * np.abs(sal).max()
+            else:
+                pytest.fail(f"unknown check {kind}")
+            assert ok, (suggestion["text"], check, result["probabilities"])
+            checked += 1
+        if i == 0:
+            tab.shot("suggestion")
+    assert checked >= 6
+    tab.close()
+
+
+# ---- speed, weight, the contract, no JavaScript ---------------------------------------------------
+def test_one_update_takes_under_16_ms(browser):
+    tab = Live(browser, WIDE)
+    page = tab.page
+    page.locator("button.il-pick").nth(0).click()
+    box = page.locator("canvas.il-input").bounding_box()
+    page.evaluate("interpLive.timings().length")
+    before = len(page.evaluate("interpLive.timings()"))
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    for i in range(60):
+        page.mouse.move(box["x"] + 20 + 3 * i, box["y"] + 20 + 2 * (i % 30))
+    page.mouse.up()
+    timings = page.evaluate("interpLive.timings()")[before:]
+    assert len(timings) >= 50, len(timings)
+    median = statistics.median(timings)
+    print(f"\none update (stroke, forward, gradient, every map, bars, saliency redrawn): "
+          f"median {median:.2f} ms over {len(timings)} updates, "
+          f"90th percentile {np.percentile(timings, 90):.2f} ms")
+    assert median <= 16, timings
+    tab.close()
+
+
+def test_the_page_ships_its_checksummed_script_and_weights(live):
+    page = live.page
+    root = page.locator(".interp-live")
+    script = page.evaluate("document.querySelector('.interp-live > script:not([type])').textContent")
+    source = (ROOT / "interp" / "live" / "interp-live.js").read_text()
+    assert script.strip() == source.strip(), "the page's script is interp/live/interp-live.js"
+    assert root.get_attribute("data-runtime-sha256") == hashlib.sha256(source.encode()).hexdigest()
+    data = json.loads(page.locator("script.interp-live-data").text_content())
+    weights = base64.b64decode(data["weights"])
+    assert root.get_attribute("data-weights-sha256") == hashlib.sha256(weights).hexdigest()
+    assert "BSD-3-Clause" in source.splitlines()[1]
+    html = PAGE.read_text()
+    print(f"\npage weight: {PAGE.stat().st_size / 1024:.0f} KiB HTML, of which the script "
+          f"{len(source.encode()) / 1024:.0f} KiB, the weights {len(data['weights']) / 1024:.0f}"
+          f" KiB (base64), the images {sum(len(p['pixels']) for p in data['picks']) / 1024:.0f} KiB")
+    assert PAGE.stat().st_size <= 3 * 2**20
+    assert not re.search(r'<script[^>]+src="https?://', html)
+
+
+def test_every_control_has_a_label(live):
+    unnamed = live.page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.interp-live button, .interp-live input, .interp-live select, .interp-live canvas[tabindex]'))
+        .filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim()
+            || (e.id && document.querySelector(`label[for="${e.id}"]`)) || e.closest('label')))
+        .map((e) => e.outerHTML.slice(0, 80))""")
+    assert not unnamed, unnamed
+
+
+def test_without_javascript_the_page_shows_static_figures(browser):
+    tab = Live(browser, WIDE, javascript=False)
+    image = tab.page.locator(".interp-live noscript img, .interp-live img.il-static")
+    assert image.count() == 1
+    assert tab.page.evaluate("document.querySelector('img.il-static').naturalWidth") > 300
+    assert tab.page.locator(".il-ui").count() == 0
+    tab.shot("no-javascript")
+    tab.close()
