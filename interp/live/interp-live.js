@@ -692,10 +692,11 @@
           role: "group", "aria-label": C > 1 ? `input channel ${c}` : "weights" });
         for (let r = 0; r < KH; r++) {
           for (let q = 0; q < KW; q++) {
+            const index = (r * KW + q) * C + c;
             const field = h("input", { type: "number", step: "0.01", inputmode: "decimal",
               "aria-label": `weight at row ${r + 1}, column ${q + 1}` + (C > 1 ? `, channel ${c}` : ""),
-              oninput: () => this.editWeights() });
-            this.fields[(r * KW + q) * C + c] = field;
+              oninput: () => this.editWeight(index) });
+            this.fields[index] = field;
             grid.append(field);
           }
         }
@@ -719,10 +720,13 @@
       this.fields.forEach((field, i) => { field.value = (Math.round(w[i] * 1000) / 1000).toString(); });
     }
 
-    editWeights() {
+    // one weight changed: the others keep their full precision (the fields show 3 decimals)
+    editWeight(index) {
       const k = Number(this.editSelect.value);
       const w = this.kernelOf(this.editLayer, k);
-      this.fields.forEach((field, i) => { const v = parseFloat(field.value); if (Number.isFinite(v)) w[i] = v; });
+      const v = parseFloat(this.fields[index].value);
+      if (!Number.isFinite(v)) return;
+      w[index] = v;
       this.setKernel(this.editLayer.name, k, w);
       this.update();
     }

@@ -293,13 +293,17 @@ def test_inspect_is_the_arithmetic_in_numpy(live, keras_side):
 
 # ---- the page as a reader drives it ------------------------------------------------------------------
 def _map_point(tab, layer, channel, row, col):
-    box = tab.page.locator(f"canvas[data-layer='{layer}'][data-channel='{channel}']").bounding_box()
+    canvas = tab.page.locator(f"canvas[data-layer='{layer}'][data-channel='{channel}']")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     size = 26 if layer == "conv1" else 24
     return box["x"] + (col + 0.5) * box["width"] / size, box["y"] + (row + 0.5) * box["height"] / size
 
 
 def _draw(tab, points):
-    box = tab.page.locator("canvas.il-input").bounding_box()
+    canvas = tab.page.locator("canvas.il-input")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     xy = [(box["x"] + x / 28 * box["width"], box["y"] + y / 28 * box["height"]) for x, y in points]
     tab.page.mouse.move(*xy[0])
     tab.page.mouse.down()
@@ -410,9 +414,11 @@ def test_an_opened_png_and_jpeg_are_converted_as_load_images_does(browser, keras
     for path in (png, jpeg):
         tab.page.locator("input.il-file").set_input_files(str(path))
         tab.page.wait_for_function(f"document.querySelector('.il-status').textContent.includes('{path.name}')")
-        expected = interp.load_images(path, keras_side["model"])[0][:, :, 0]
+        from interp.images import load_images
+
+        expected = load_images(path, keras_side["model"])[0][:, :, 0]
         pixels, _ = _assert_drawn_as_run(tab, path.suffix)
-        gaps[path.suffix] = float(np.abs(pixels - expected).max() * 255)
+        gaps[path.suffix] = int(np.abs(np.round(pixels * 255) - np.round(expected * 255)).max())
     print(f"\nopened files vs interp.load_images, max difference in 8-bit levels: {gaps}")
     assert gaps[".png"] == 0, gaps
     assert gaps[".jpg"] <= 2, gaps
@@ -472,6 +478,7 @@ def test_one_update_takes_under_16_ms(browser):
     tab = Live(browser, WIDE)
     page = tab.page
     page.locator("button.il-pick").nth(0).click()
+    page.locator("canvas.il-input").scroll_into_view_if_needed()
     box = page.locator("canvas.il-input").bounding_box()
     page.evaluate("interpLive.timings().length")
     before = len(page.evaluate("interpLive.timings()"))
