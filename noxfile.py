@@ -171,7 +171,7 @@ def bench(session: nox.Session) -> None:
     Its environment has every backend (``bench -- backends`` runs each in its own process).
     """
     session.install(*TORCH)
-    session.install("-e", ".[bench,jax,torch]")
+    session.install("-e", ".[bench,jax,torch]", "playwright>=1.45")  # bench_live drives Chromium
     scripts = sorted(Path("benchmarks").glob("bench_*.py"))
     scripts = [s for s in scripts if s.name != "bench_peers.py"]  # nox -s bench-peers
     if session.posargs:

@@ -760,7 +760,7 @@
 
     loadPixels(pixels) { this.pixels.set(pixels); this.update(); }
 
-    clear() { this.pixels.fill(0); this.update(); }
+    clear() { this.pixels.fill(0); this.say(""); this.update(); }
 
     invert() { for (let i = 0; i < this.pixels.length; i++) this.pixels[i] = Math.round((1 - this.pixels[i]) * 255) / 255; this.update(); }
 
@@ -776,6 +776,7 @@
         e.preventDefault();
         this.input.setPointerCapture && this.input.setPointerCapture(e.pointerId);
         last = at(e);
+        this.say("");
         this.stroke(last, last);
         this.update();
       });

@@ -130,7 +130,16 @@ class Live:
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
         width = self.page.viewport_size["width"]
-        self.page.screenshot(path=SHOTS / f"live-{name}-{width}.png", full_page=True)
+        # the view alone, in a window tall enough to hold it below the theme's fixed header
+        # (an element screenshot of a tall element stitches the header into it)
+        size = dict(self.page.viewport_size)
+        top, height = self.page.evaluate("""() => { const r = document.querySelector(
+            '.interp-live').getBoundingClientRect(); return [r.top + window.scrollY, r.height]; }""")
+        self.page.set_viewport_size({"width": width, "height": int(height) + 160})
+        self.page.evaluate(f"window.scrollTo(0, {top - 120})")
+        box = self.page.locator(".interp-live").bounding_box()
+        self.page.screenshot(path=SHOTS / f"live-{name}-{width}.png", clip=box)
+        self.page.set_viewport_size(size)
 
     def close(self):
         self.context.close()
