@@ -486,6 +486,7 @@ def export_live(
     shown: Sequence[str] | None = None,
     static: bool = True,
     title: str = "The network, live",
+    func_name: str = "export_live",
 ) -> LiveView:
     """Export *model* to run in a web page: every layer's maps, the prediction and its saliency.
 
@@ -527,6 +528,8 @@ def export_live(
         computed with Keras) in a ``<noscript>`` element, for readers without JavaScript.
     title : str
         The standalone page's title.
+    func_name : str
+        The name used in messages (``interp report`` passes its own).
 
     Returns
     -------
@@ -553,7 +556,7 @@ def export_live(
     ['images', 'model', 'runtime', 'static', 'total']
 
     """
-    func = "export_live"
+    func = func_name
     spec, weight_bytes = model_spec(model, scale=scale, func=func)
     shape = spec["input"]["shape"]
     layers = {layer["name"]: layer for layer in spec["layers"]}
@@ -682,3 +685,30 @@ def _probabilities(model, x: np.ndarray) -> np.ndarray:
     from ._model import Runner
 
     return Runner("export_live", model).predict(x, kind="probabilities")[0]
+
+
+def report_view(model, images, class_names: Sequence[str], labels=None,
+                max_images: int = 30) -> dict:
+    """The live view for ``interp report``: ``{"html": ..., "reason": ...}``.
+
+    *images* is the report's :class:`interp.images.ImageSet`; its first *max_images* are
+    the picks, named as the report names them. ``html`` is empty and ``reason`` says in
+    one line why when the page cannot run the model or show the images.
+    """
+    reason = check_live(model)
+    if reason is not None:
+        return {"html": "", "reason": reason.removeprefix("the live view: ")}
+    n = min(len(images), max_images)
+    pixels = images.display(slice(0, n))
+    scale = getattr(images, "_scale", None)
+    if scale is None:  # a float array used as it is: the page draws pixels 0-1
+        low, high = float(pixels.min()), float(pixels.max())
+        if low < 0 or high > 1:
+            return {"html": "", "reason": f"the images are used as they are, with values "
+                                          f"from {low:g} to {high:g}; the page draws pixel "
+                                          f"values 0-1 (give --scale to say what 0-255 become)"}
+        scale = (0.0, 1.0)
+    view = export_live(model, pixels, None if labels is None else np.asarray(labels)[:n],
+                       class_names, names=[str(name) for name in images.names[:n]],
+                       scale=scale, static=False, func_name="interp report")
+    return {"html": view.html, "reason": ""}

@@ -840,6 +840,10 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels, l
     attribution = _attribution_section(builder, model, images, methods, class_names, labels,
                                        n_show, n_maps, batch_size, predictions)
     trust_found = _trust_section(builder, model, attribution, n_trust, batch_size)
+    with builder.step("live view"):
+        from .live import report_view
+
+        live = report_view(model, images, class_names, labels)
     total = time.perf_counter() - started
     context = {
         "title": f"interp report: {model.name}",
@@ -851,6 +855,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels, l
         "attribution": {key: value for key, value in attribution.items()
                         if key not in ("maps", "x", "predicted", "used")},
         "trust": trust_found,
+        "live": live,
         "made": {
             "command": command or "interp.report.write_report(...) from Python",
             "timings": [{"step": name, "seconds": seconds} for name, seconds in builder.timings],

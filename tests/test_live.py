@@ -179,3 +179,24 @@ def test_out_dir_writes_a_standalone_page(tmp_path):
     page = (tmp_path / "live" / "index.html").read_text()
     assert view.path == tmp_path / "live" / "index.html"
     assert page.startswith("<!DOCTYPE html>") and view.html in page
+
+
+def test_the_report_view_says_in_one_line_why_not():
+    from interp.images import load_images
+    from interp.live import report_view
+
+    small = interp.build_model()
+    images = load_images((np.arange(3 * 28 * 28) % 256).astype(np.uint8).reshape(3, 28, 28),
+                         small)
+    found = report_view(small, images, list(interp.CLASS_NAMES))
+    assert found["reason"] == "" and "interp-live-data" in found["html"]
+    assert '"name":"#2"' in found["html"]  # the report's own names for the images
+    big = keras.Sequential([keras.Input((80, 80, 1)), L.Conv2D(2, 3), L.Flatten(),
+                            L.Dense(2)])
+    found = report_view(big, load_images(np.zeros((2, 80, 80), np.uint8), big), ["a", "b"])
+    assert found["html"] == ""
+    assert found["reason"].startswith("model ") and "at most 64x64 pixels" in found["reason"]
+    assert "\n" not in found["reason"]
+    floats = load_images(np.full((2, 28, 28, 1), 3.0, np.float32), small)
+    found = report_view(small, floats, list(interp.CLASS_NAMES))
+    assert found["html"] == "" and "values from 3 to 3" in found["reason"]

@@ -77,9 +77,9 @@ def keras_side():
 class Live:
     """One tab on the live page, refusing and recording requests that leave the file system."""
 
-    def __init__(self, browser, width, *, touch=False, javascript=True):
-        if not PAGE.exists():
-            pytest.fail(f"no live page at {PAGE}: run `nox -s docs` first")
+    def __init__(self, browser, width, *, touch=False, javascript=True, page=PAGE):
+        if not page.exists():
+            pytest.fail(f"no live page at {page}: run `nox -s docs` first")
         self.context = browser.new_context(viewport={"width": width, "height": 900},
                                            has_touch=touch, java_script_enabled=javascript)
         self.outside, self.errors = [], []
@@ -88,7 +88,7 @@ class Live:
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.page.on("console", lambda msg: self.errors.append(f"console: {msg.text}")
                      if msg.type == "error" else None)
-        self.page.goto(PAGE.as_uri(), wait_until="load")
+        self.page.goto(page.as_uri(), wait_until="load")
         if javascript:
             self.page.evaluate("window.interpLive.ready.then(() => true)")
 
@@ -541,4 +541,53 @@ def test_without_javascript_the_page_shows_static_figures(browser):
     assert tab.page.evaluate("document.querySelector('img.il-static').naturalWidth") > 300
     assert tab.page.locator(".il-ui").count() == 0
     tab.shot("no-javascript")
+    tab.close()
+
+
+# ---- interp report on a user's model -----------------------------------------------------------
+RGB_REPORT = ROOT / "artifacts" / "reports" / "rgb" / "index.html"
+RGB_MODEL = ROOT / "artifacts" / "reports" / "rgb.keras"
+
+
+def test_the_live_report_of_an_rgb_model_agrees_with_keras(browser):
+    """The report tests/test_cli.py writes for a Functional RGB model (BatchNormalization,
+    a branch joined by Add, max and global pooling), its live view held to Keras."""
+    if not (RGB_REPORT.exists() and RGB_MODEL.exists()):
+        pytest.skip(f"no RGB report at {RGB_REPORT}: made by nox -s tests (tests/test_cli.py)")
+    import keras
+
+    import interp
+
+    tab = Live(browser, WIDE, page=RGB_REPORT)
+    data = json.loads(tab.page.locator("script.interp-live-data").text_content())
+    picks = np.array([np.frombuffer(base64.b64decode(p["pixels"]), np.uint8)
+                      for p in data["picks"]]).reshape(-1, 16, 16, 3) / np.float32(255)
+    assert len(picks) == 7 and data["classes"] == ["red", "green", "blue", "white"]
+    model = keras.saving.load_model(RGB_MODEL)
+    layers = [layer["name"] for layer in tab.page.evaluate("interpLive.layers()")][1:]
+    assert layers == [layer.name for layer in model.layers[1:]]
+    expected = interp.feature_maps(model, picks.astype(np.float32), layers)
+    results = tab.page.evaluate(
+        """(images) => images.map((image) => {
+            const r = interpLive.run(Float32Array.from(image));
+            const outputs = {};
+            for (const [name, v] of Object.entries(r.outputs)) outputs[name] = Array.from(v);
+            return {outputs, probabilities: Array.from(r.probabilities)};
+        })""", [p.ravel().tolist() for p in picks])
+    worst = {name: float(np.abs(np.array([r["outputs"][name] for r in results]).reshape(
+        expected[name].shape) - expected[name]).max()) for name in layers}
+    probabilities = model.predict(picks, verbose=0)
+    worst["probabilities"] = float(np.abs(np.array([r["probabilities"] for r in results])
+                                          - probabilities).max())
+    print("\nRGB report, max |page - Keras| over its 7 images: " + ", ".join(
+        f"{name} {value:.1e}" for name, value in worst.items()))
+    assert max(worst.values()) <= 1e-4, worst
+    got = np.array(tab.page.evaluate(
+        "(images) => images.map((p) => Array.from(interpLive.saliency(Float32Array.from(p))))",
+        [p.ravel().tolist() for p in picks])).reshape(-1, 16, 16)
+    sal = interp.saliency(model, picks.astype(np.float32))
+    relative = np.abs(got - sal).max(axis=(1, 2)) / np.abs(sal).max(axis=(1, 2))
+    assert relative.max() <= 1e-3, relative
+    assert tab.page.evaluate("document.documentElement.scrollWidth") <= WIDE
+    tab.shot("report-rgb")
     tab.close()
