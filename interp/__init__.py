@@ -96,7 +96,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         rank_correlation,
     )
     from .kernels import get_kernels, kernel
-    from .live import LiveError, LiveView, export_live
     from .layers import (
         LayerInfo,
         conv_layers,
@@ -105,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         pick_layer,
         walk_layers,
     )
+    from .live import LiveError, LiveView, export_live
     from .measure import (
         OutlineResponse,
         border_masks,

@@ -625,7 +625,7 @@ def export_live(
 
 def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
                    shown: Sequence[str]) -> str:
-    """A PNG of the first image's maps, probabilities and saliency, as an ``<img>`` tag."""
+    """Return a PNG of the first image's maps, probabilities and saliency, as an ``<img>``."""
     import matplotlib.pyplot as plt
 
     from .activations import feature_maps
@@ -689,7 +689,7 @@ def _probabilities(model, x: np.ndarray) -> np.ndarray:
 
 def report_view(model, images, class_names: Sequence[str], labels=None,
                 max_images: int = 30) -> dict:
-    """The live view for ``interp report``: ``{"html": ..., "reason": ...}``.
+    """Return the live view for ``interp report``: ``{"html": ..., "reason": ...}``.
 
     *images* is the report's :class:`interp.images.ImageSet`; its first *max_images* are
     the picks, named as the report names them. ``html`` is empty and ``reason`` says in

@@ -408,7 +408,6 @@ def test_a_finger_draws_on_a_phone(browser):
 def test_an_opened_png_and_jpeg_are_converted_as_load_images_does(browser, keras_side, tmp_path):
     from PIL import Image
 
-    interp = keras_side["interp"]
     tab = Live(browser, WIDE)
     # an RGB photo-like image of another size: a test image enlarged, tinted, with noise
     source = keras_side["x"][5, :, :, 0]
