@@ -1,5 +1,5 @@
 /*! interp-live.js: a Keras CNN run in the page, layer by layer, with its input gradient.
- * Part of interp (https://github.com/interp-dev/interp), BSD-3-Clause licence.
+ * Part of interp, the Python package; BSD-3-Clause licence (interp's LICENSE file).
  * The model data it reads are written by interp.export_live (interp/live.py), the only
  * Python code that knows their format. No dependencies; nothing is loaded from anywhere.
  *
