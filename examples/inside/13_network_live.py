@@ -7,7 +7,7 @@ network runs in your browser: pick a test image, draw one, or open your own PNG 
 and every layer's maps, the class probabilities and the saliency of the predicted class
 follow the pointer. Hover a pixel of a map to see the arithmetic that made it, edit a
 first-layer kernel, and try the suggestions at the end of the view: each loads the state
-it describes, and each sentence is computed below with Keras when the page is built.
+it describes, and each sentence is computed below in Python when the page is built.
 :ref:`Go straight to the live view <network-live-view>`.
 """
 
@@ -16,6 +16,7 @@ it describes, and each sentence is computed below with Keras when the page is bu
 # --------------------------
 # The first three test images of every class are the ones to pick from; the page holds
 # them as 8-bit pixels, exactly as the data set stores them.
+import textwrap
 import time
 
 import keras
@@ -30,22 +31,27 @@ picked = np.array([i for name in interp.CLASS_NAMES for i in interp.images_of(y_
 images, labels = x_test[picked, :, :, 0], y_test[picked]
 layer = interp.pick_layer(model, "conv1")
 kernels, bias = interp.get_kernels(layer)
-probabilities = model.predict(images[..., np.newaxis], verbose=0)
+probabilities = keras.ops.convert_to_numpy(model(images[..., np.newaxis]))
 right = int((probabilities.argmax(axis=1) == labels).sum())
 print(f"{len(images)} images; the network classifies {right} of them correctly")
 
 
-def conv1_maps(image, edited=None):
-    """conv1's five maps for one image, from Keras (optionally with edited weights)."""
-    return interp.feature_maps(edited or model, image[np.newaxis, :, :, np.newaxis],
-                               "conv1")["conv1"][0]
+def conv1_maps(image):
+    """conv1's five maps for one image: what the network computes there (page 07)."""
+    return interp.layer_response(layer, image[:, :, np.newaxis])
 
 
 def predict(image, net=model):
-    return net.predict(image[np.newaxis, :, :, np.newaxis], verbose=0)[0]
+    """The probabilities for one image (a direct call: quicker than predict for one)."""
+    return keras.ops.convert_to_numpy(net(image[np.newaxis, :, :, np.newaxis]))[0]
 
 
 suggestions = []
+
+
+def say(text):
+    """Print a suggestion as the page words it, wrapped to the page's width."""
+    print(textwrap.fill(text, 88, initial_indent="-> ", subsequent_indent="   "))
 
 # %%
 # A vertical bar
@@ -83,7 +89,7 @@ else:
     text = (f"Draw a vertical bar and compare the five conv1 maps along its two edges; "
             f"map {k_bar} differs most between them.")
     checks = []
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": bar, "checks": checks,
                     "watch": {"layer": "conv1", "channel": k_bar}})
 
@@ -135,7 +141,7 @@ else:
     text = ("Erase the sneaker's sole and watch the probabilities: no other class gains "
             "ten percentage points.")
     checks = []
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": no_sole, "checks": checks})
 
 fig, axes = plt.subplots(1, 3, figsize=(7.2, 2.4), layout="constrained",
@@ -165,7 +171,7 @@ for k in range(5):
     weights = kernels.copy()
     weights[:, :, :, k] = 0.0
     edited.get_layer("conv1").set_weights([weights, bias])
-    now = edited.predict(images[..., np.newaxis], verbose=0)
+    now = keras.ops.convert_to_numpy(edited(images[..., np.newaxis]))
     changed[k] = np.flatnonzero(now.argmax(axis=1) != probabilities.argmax(axis=1))
     print(f"kernel {k} at zero: {len(changed[k])} of {len(images)} predictions change")
 k_zero = max(range(5), key=lambda k: len(changed[k]))
@@ -189,7 +195,7 @@ else:
     target = 0
     text = (f"Set kernel {k_zero}'s nine weights to zero: its map turns flat (its bias "
             f"through the ReLU, {flat:.3f}). Does the prediction move?")
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": images[target], "checks": checks,
                     "kernel": {"layer": "conv1", "index": k_zero, "weights": np.zeros(9)},
                     "watch": {"layer": "conv1", "channel": k_zero}})
@@ -207,7 +213,7 @@ print(f"t-shirt: {interp.CLASS_NAMES[int(shirt_p.argmax())]} {shirt_p.max():.1%}
       f"inverted: {interp.CLASS_NAMES[guess]} {inverted_p.max():.1%}")
 text = (f"Invert the t-shirt: the network, which has only seen light objects on black, "
         f"calls it {interp.CLASS_NAMES[guess]} ({inverted_p.max():.0%}).")
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": inverted,
                     "checks": [{"kind": "predicted", "class": guess}]})
 
@@ -226,11 +232,11 @@ value = max(total + float(bias[k_bar]), 0.0)
 print(f"conv1 map {k_bar}, row {row}, column {col}:")
 print(np.array2string(products, precision=3, suppress_small=True))
 print(f"sum {total:+.3f} + bias {bias[k_bar]:+.3f} -> ReLU {value:.3f} "
-      f"(Keras: {sneaker_maps[row, col, k_bar]:.3f})")
+      f"(interp.layer_response: {sneaker_maps[row, col, k_bar]:.3f})")
 text = (f"Pick the sneaker and hover conv1 map {k_bar} at row {row}, column {col}, its "
         f"brightest pixel: nine products add up to {total:.2f}, plus the bias "
         f"{bias[k_bar]:+.2f}, gives {value:.2f}.")
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": sneaker,
                     "inspect": {"layer": "conv1", "row": int(row), "col": int(col),
                                 "channel": k_bar},
@@ -250,7 +256,7 @@ print(f"largest |saliency| {abs(sal[r, c]):.3f} at row {r}, column {c}, sign "
       f"{np.sign(sal[r, c]):+.0f}")
 text = (f"Pick the first trouser and look at the saliency: its strongest pixel, at row "
         f"{r}, column {c}, is {sign} the Trouser logit). Draw there and watch it change.")
-print("->", text)
+say(text)
 suggestions.append({"text": text, "pixels": trouser,
                     "checks": [{"kind": "saliency_peak", "row": int(r), "col": int(c),
                                 "sign": int(np.sign(sal[r, c]))}]})
