@@ -636,41 +636,37 @@ def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
     maps = feature_maps(model, x, list(shown))
     sal = saliency(model, x)[0]
     probabilities = _probabilities(model, x)
-    rows = len(shown) + 1
-    cols = max(3, *(min(MAX_CHANNELS, maps[name].shape[-1]) for name in shown))
-    cols = min(cols, 8)
-    fig = plt.figure(figsize=(7.2, 1.3 * rows + 1.6 * (1 + max(
-        (min(MAX_CHANNELS, maps[n].shape[-1]) - 1) // cols for n in shown))), layout="constrained")
-    grid = fig.add_gridspec(1 + sum(1 + (min(MAX_CHANNELS, maps[n].shape[-1]) - 1) // cols
-                                    for n in shown), cols)
+    cols = 8
+    counts = [min(MAX_CHANNELS, maps[name].shape[-1]) for name in shown]
+    grid_rows = [-(-count // cols) for count in counts]
+    fig = plt.figure(figsize=(7.2, 2.2 + 1.15 * sum(grid_rows)), layout="constrained")
+    parts = fig.subfigures(1 + len(shown), 1, height_ratios=[2.0, *(1.15 * r for r in grid_rows)])
+    parts = np.atleast_1d(parts)
+    top = parts[0].subplots(1, 3, width_ratios=[1, 1, 2.4])
     shown_image = image[0] if image.shape[-1] == 3 else image[0, :, :, 0]
-    ax = fig.add_subplot(grid[0, 0])
-    ax.imshow(shown_image, cmap=None if shown_image.ndim == 3 else "gray", vmin=0, vmax=1)
-    ax.set_title("input", fontsize=8)
-    ax.set_axis_off()
-    ax = fig.add_subplot(grid[0, 1])
-    top = float(np.abs(sal).max()) or 1.0
-    ax.imshow(sal, cmap="RdBu_r", vmin=-top, vmax=top)
+    top[0].imshow(shown_image, cmap=None if shown_image.ndim == 3 else "gray", vmin=0, vmax=1)
+    top[0].set_title("input", fontsize=8)
+    largest = float(np.abs(sal).max()) or 1.0
     best = int(np.argmax(probabilities))
-    ax.set_title(f"saliency of {class_names[best]}", fontsize=8)
-    ax.set_axis_off()
-    ax = fig.add_subplot(grid[0, 2:])
-    ax.barh(np.arange(len(class_names)), probabilities, color="#0072B2")
-    ax.set_yticks(np.arange(len(class_names)), class_names, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_title("probabilities", fontsize=8)
-    row = 1
-    for name in shown:
+    top[1].imshow(sal, cmap="RdBu_r", vmin=-largest, vmax=largest)
+    top[1].set_title(f"saliency of\n{class_names[best]}", fontsize=8)
+    for ax in top[:2]:
+        ax.set_axis_off()
+    top[2].barh(np.arange(len(class_names)), probabilities, color="#0072B2")
+    top[2].set_yticks(np.arange(len(class_names)), class_names, fontsize=7)
+    top[2].invert_yaxis()
+    top[2].set_xlim(0, 1)
+    top[2].tick_params(axis="x", labelsize=7)
+    top[2].set_title("probabilities", fontsize=8)
+    for part, name, count, rows in zip(parts[1:], shown, counts, grid_rows, strict=True):
         values = maps[name][0]
         m = float(np.abs(values).max()) or 1.0
-        for k in range(min(MAX_CHANNELS, values.shape[-1])):
-            ax = fig.add_subplot(grid[row + k // cols, k % cols])
-            ax.imshow(values[:, :, k], cmap="RdBu_r", vmin=-m, vmax=m)
-            ax.set_title(f"{name} · {k}", fontsize=7)
+        axes = np.atleast_1d(part.subplots(rows, cols)).ravel()
+        for k, ax in enumerate(axes):
             ax.set_axis_off()
-        row += 1 + (min(MAX_CHANNELS, values.shape[-1]) - 1) // cols
+            if k < count:
+                ax.imshow(values[:, :, k], cmap="RdBu_r", vmin=-m, vmax=m)
+                ax.set_title(f"{name} · {k}", fontsize=7)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=96)
     plt.close(fig)
