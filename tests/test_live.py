@@ -173,6 +173,44 @@ def test_bad_arguments_are_refused_with_the_function_and_argument():
         interp.export_live(model, shown=["dense"], static=False)
 
 
+BAR = np.zeros((28, 28))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"scale": "ab"}, TypeError, r"scale must be a pair \(low, high\), got 'ab'"),
+    ({"scale": (0, float("nan"))}, ValueError, r"scale must be a finite number, got nan"),
+    ({"out_dir": 3}, TypeError, r"out_dir must be a folder path or None, got 3 \(int\)"),
+    ({"out_dir": ""}, TypeError, r"out_dir must be a folder path or None, got '' \(str\)"),
+    ({"title": 3}, TypeError, r"title must be a string, got 3"),
+    ({"static": "yes"}, TypeError, r"static must be True or False, got 'yes'"),
+    ({"shown": 3.0}, TypeError, r"shown must be a layer name or a list of them, got 3.0"),
+    ({"before": [1]}, TypeError, r"before must be a layer name or a list of them"),
+    ({"suggestions": 1.5}, TypeError, r"suggestions must be a list of dicts or LiveSuggestion"),
+    ({"class_names": list(range(10))}, TypeError, r"class_names must hold strings"),
+    ({"labels": ["a"]}, ValueError, r"labels must give one class in 0..9 per image \(1\)"),
+    ({"labels": [True]}, ValueError, r"labels must give one class in 0..9 per image \(1\)"),
+    ({"names": ["a", "b"]}, ValueError, r"names must give one name per image \(1\), got 2"),
+    ({"names": 7}, TypeError, r"names must be a sequence of strings, got 7"),
+    ({"suggestions": [{"text": "t", "pixels": BAR, "kernel": {"layer": "conv1", "index": 9,
+                                                              "weights": np.ones(9)}}]},
+     ValueError, r"suggestions\[0\]\['kernel'\] must give an 'index' in 0..4 and 9 finite "
+                 r"'weights'"),
+    ({"suggestions": [{"text": "t", "pixels": BAR, "kernel": "conv1"}]},
+     ValueError, r"suggestions\[0\]\['kernel'\] must be a dict whose 'layer' names a "
+                 r"convolution layer"),
+    ({"suggestions": [{"text": "t", "pixels": BAR, "watch": ["conv1"]}]},
+     TypeError, r"suggestions\[0\]\['watch'\] must be a dict of layer names and ints"),
+    ({"suggestions": [{"text": "t", "pixels": BAR, "checks": [{"k": object()}]}]},
+     TypeError, r"suggestions\[0\]\['checks'\] must be a list of dicts of numbers"),
+    ({"suggestions": [{"text": "t", "pixels": "a bar"}]},
+     TypeError, r"suggestions\[0\]\['pixels'\] must be images shaped"),
+])
+def test_every_argument_is_checked_and_named(kwargs, error, message):
+    arguments = {"images": np.zeros((1, 28, 28)), "static": False, **kwargs}
+    with pytest.raises(error, match=r"^export_live: " + message):
+        interp.export_live(interp.build_model(), **arguments)
+
+
 def test_out_dir_writes_a_standalone_page(tmp_path):
     view = interp.export_live(interp.build_model(), np.zeros((1, 28, 28)), static=False,
                               out_dir=tmp_path / "live")
@@ -200,3 +238,217 @@ def test_the_report_view_says_in_one_line_why_not():
     floats = load_images(np.full((2, 28, 28, 1), 3.0, np.float32), small)
     found = report_view(small, floats, list(interp.CLASS_NAMES))
     assert found["html"] == "" and "values from 3 to 3" in found["reason"]
+
+
+# ---- the suggestions of the course page, against a numpy forward pass -------------------------
+# The oracle is the course network redone in float64 numpy (sliding windows, einsum), with
+# no Keras and no interp in the loop; the saliency is its logit's finite differences.
+NUMBER = re.compile(r"(?<![\w.])[-\u2212+]?\d+(?:\.\d+)?%?")
+
+
+def _conv(x, kernel, bias):
+    windows = np.lib.stride_tricks.sliding_window_view(x, kernel.shape[:2], axis=(1, 2))
+    return np.einsum("nhwcij,ijck->nhwk", windows, kernel, optimize=True) + bias
+
+
+def _numpy_net(weights, x):
+    """Everything the checks read, for images x (n, 28, 28) in float64."""
+    k1, b1, k2, b2, w, b = (np.asarray(v, np.float64) for v in weights)
+    pre1 = _conv(x[..., np.newaxis], k1, b1)
+    pre2 = _conv(np.maximum(pre1, 0), k2, b2)
+    logits = np.maximum(pre2, 0).reshape(len(x), -1) @ w + b
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return {"before": pre1, "after": np.maximum(pre1, 0), "logits": logits,
+            "probabilities": e / e.sum(axis=1, keepdims=True)}
+
+
+def _peak(weights, image, eps=1e-5):
+    """(row, col, sign) of the largest |d logit(predicted) / d pixel|, by central differences."""
+    target = int(_numpy_net(weights, image[np.newaxis])["logits"][0].argmax())
+    steps = np.eye(image.size).reshape(-1, *image.shape) * eps
+    up = _numpy_net(weights, image + steps)["logits"][:, target]
+    down = _numpy_net(weights, image - steps)["logits"][:, target]
+    grad = ((up - down) / (2 * eps)).reshape(image.shape)
+    r, c = np.unravel_index(int(np.argmax(np.abs(grad))), grad.shape)
+    return int(r), int(c), int(np.sign(grad[r, c]))
+
+
+def _measure(check, suggestion, weights, picks):
+    """The quantities a check's ``says`` states, measured with the numpy network."""
+    kind = check["kind"]
+    edited = [np.array(v, np.float64) for v in weights]
+    if suggestion.kernel is not None and not check.get("trained"):
+        edited[0][..., suggestion.kernel["index"]] = np.reshape(suggestion.kernel["weights"],
+                                                                edited[0].shape[:3])
+    image = picks[check["pick"]] if "pick" in check else suggestion.pixels
+    image = np.asarray(image, np.float64)
+    net = _numpy_net(edited, image[np.newaxis])
+    if kind in ("region", "extreme"):
+        values = net[check["values"]][0, :, :, check["channel"]]
+    if kind == "region":
+        (r0, r1), (c0, c1) = check["rows"], check["cols"]
+        part = values[r0:r1, c0:c1]
+        q = float(part.mean() if check["stat"] == "mean" else np.ptp(part))
+        if "op" in check:
+            assert {">": q > check["value"], "<": q < check["value"],
+                    "<=": q <= check["value"]}[check["op"]], (check, q)
+        return [q]
+    if kind == "probability":
+        p = net["probabilities"][0, check["class"]]
+        return [100 * p if "%" in check["says"] else p]
+    if kind == "predicted":
+        assert int(net["probabilities"][0].argmax()) == check["class"], check
+        return []
+    if kind in ("inspect", "inspected"):
+        r, c, k = check["row"], check["col"], check["channel"]
+        products = image[r:r + 3, c:c + 3] * edited[0][:, :, 0, k]
+        total, bias = products.sum(), edited[1][k]
+        assert abs(net["before"][0, r, c, k] - (total + bias)) < 1e-9
+        found = {"sum": total, "bias": bias, "before": total + bias,
+                 "value": max(total + bias, 0.0)}
+        return [found[check["field"]]] if kind == "inspect" else [k, r, c]
+    if kind == "extreme":
+        pick = np.argmin if check["which"] == "min" else np.argmax
+        at = np.unravel_index(int(pick(values)), values.shape)
+        assert (int(at[0]), int(at[1])) == (check["row"], check["col"]), check
+        return []
+    if kind == "blank_rows":
+        (r0, r1), source = check["rows"], picks[check["source"]]
+        assert np.all(image[r0:r1] == 0) and np.all(source[r0:r1].max(axis=1) > 0.05)
+        assert np.all(source[r1:] <= 0.05)
+        return [r1 - r0, r0, r1 - 1]
+    if kind == "saliency_peak":
+        assert _peak(edited, image) == (check["row"], check["col"], check["sign"])
+        return [check["row"], check["col"]]
+    if kind == "watched":
+        assert suggestion.watch == {"layer": check["layer"], "channel": check["channel"]}
+        return [check["channel"]]
+    pytest.fail(f"unknown check {kind}")
+
+
+@pytest.fixture(scope="module")
+def course(trained, test_set):
+    """The gallery's network (its TensorFlow-trained weights on every backend), page 13's
+    thirty picks and their suggestions."""
+    model, (x_test, y_test) = trained, test_set
+    picked = np.array([i for name in interp.CLASS_NAMES
+                       for i in interp.images_of(y_test, name)[:3]])
+    images, labels = x_test[picked, :, :, 0], y_test[picked]
+    before = [w.copy() for w in model.get_weights()]
+    tries = interp.live_suggestions(model, images, labels)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    return model, images, labels, tries
+
+
+def test_every_number_of_every_suggestion_is_measured_and_true(course):
+    model, images, _, tries = course
+    weights = model.get_weights()
+    assert len(tries) == 6 and all(isinstance(t, interp.LiveSuggestion) for t in tries)
+    for suggestion in tries:
+        text = suggestion.text
+        spans = [(m.start(), m.end()) for check in suggestion.checks if check.get("says")
+                 for m in re.finditer(re.escape(check["says"]), text)]
+        uncovered = [m.group() for m in NUMBER.finditer(text)
+                     if not any(a <= m.start() and m.end() <= b for a, b in spans)]
+        assert uncovered == [], (text, uncovered)
+        for check in suggestion.checks:
+            quantities = _measure(check, suggestion, weights, images)
+            if check.get("says"):
+                assert check["says"] in text
+                stated = NUMBER.findall(check["says"])
+                assert len(stated) == len(quantities), (check, quantities)
+                for token, q in zip(stated, quantities, strict=True):
+                    digits = token.rstrip("%").replace("\u2212", "-")
+                    places = len(digits.split(".")[1]) if "." in digits else 0
+                    assert abs(q - float(digits)) <= 0.5005 * 10.0 ** -places, (text, check, q)
+        assert all(len(line) <= 80 for line in suggestion.evidence), suggestion.evidence
+
+
+def test_the_bar_shows_kernel_3_red_on_the_left_and_blue_on_the_right(course):
+    """The seed's lesson, by the chapter's rule, with a margin: each side's mean is at
+    least three times the rule's 10%, and the verdicts hold for every other bar tried."""
+    _, _, _, tries = course
+    bar = tries[0]
+    n = bar.numbers
+    assert n["kernel"] == 3 and bar.modes == {"conv1": "before"}
+    assert n["left"] > 3 * n["limit"] and n["right"] < -3 * n["limit"]
+    assert n["held"] == n["variants"] >= 20
+    assert bar.text.startswith("Draw a vertical bar and watch conv1 map 3 before the ReLU: "
+                               "red along the bar's left edge")
+    # the bar itself: 4 columns of 1 on 0, away from the image's border
+    assert bar.pixels.sum() == 4 * 20 and set(np.unique(bar.pixels)) == {0.0, 1.0}
+
+
+def test_the_one_pixel_suggestion_shows_the_relu_at_work(course):
+    _, _, _, tries = course
+    pixel = tries[4]
+    assert pixel.numbers["before"] < 0 and pixel.numbers["value"] == 0
+    assert pixel.inspect == {"layer": "conv1", "row": pixel.numbers["row"],
+                             "col": pixel.numbers["col"], "channel": 3}
+
+
+def test_the_suggestions_go_into_the_view(course):
+    model, images, labels, tries = course
+    view = interp.export_live(model, images, labels, list(interp.CLASS_NAMES),
+                              suggestions=tries, static=False)
+    data = view.data
+    assert data["modes"] == {"conv1": "before", "conv2": "after"}
+    assert [s["text"] for s in data["suggestions"]] == [t.text for t in tries]
+    assert data["suggestions"][0]["modes"] == {"conv1": "before"}
+    assert data["suggestions"][2]["kernel"]["weights"] == [0.0] * 9
+    pixels = np.frombuffer(base64.b64decode(data["suggestions"][1]["pixels"]), np.uint8)
+    np.testing.assert_array_equal(pixels, np.round(tries[1].pixels.ravel() * 255))
+
+
+def test_live_suggestions_refuses_what_it_cannot_measure(course):
+    model, images, labels, _ = course
+    no_sneaker = labels != interp.CLASS_NAMES.index("Sneaker")
+    with pytest.raises(ValueError, match=r"^live_suggestions: images must hold at least one "
+                                         r"Sneaker \(label 7\)"):
+        interp.live_suggestions(model, images[no_sneaker], labels[no_sneaker])
+    with pytest.raises(ValueError, match=r"^live_suggestions: labels must give one class in "
+                                         r"0..9 per image \(30\)"):
+        interp.live_suggestions(model, images, labels[:5])
+    with pytest.raises(ValueError, match=r"^live_suggestions: labels must give one class"):
+        interp.live_suggestions(model, images, labels + 0.5)
+    with pytest.raises(ValueError, match=r"^live_suggestions: layer must name a Conv2D layer "
+                                         r"that reads the input image .* got 'conv2'"):
+        interp.live_suggestions(model, images, labels, layer="conv2")
+    with pytest.raises(TypeError, match=r"^live_suggestions: layer must be the name"):
+        interp.live_suggestions(model, images, labels, layer=0)
+    with pytest.raises(ValueError, match=r"^live_suggestions: images must hold pixel values "
+                                         r"in \[0, 1\]"):
+        interp.live_suggestions(model, images * 255, labels)
+    three = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(2, 3, activation="relu"),
+                              L.Flatten(), L.Dense(3, activation="softmax")])
+    with pytest.raises(ValueError, match=r"^live_suggestions: model must give the 10 scores"):
+        interp.live_suggestions(three, images, labels)
+
+
+def test_before_chooses_the_maps_drawn_before_the_relu():
+    model = interp.build_model()
+    images = np.zeros((1, 28, 28))
+    assert interp.export_live(model, images, static=False).data["modes"] == {
+        "conv1": "before", "conv2": "after"}
+    assert interp.export_live(model, images, static=False, before=[]).data["modes"] == {
+        "conv1": "after", "conv2": "after"}
+    assert interp.export_live(model, images, static=False,
+                              before=["conv1", "conv2"]).data["modes"] == {
+        "conv1": "before", "conv2": "before"}
+    with pytest.raises(ValueError, match=r"^export_live: before must name shown layers with "
+                                         r"an activation of their own \(conv1, conv2\), got "
+                                         r"'dense'"):
+        interp.export_live(model, images, static=False, before=["dense"])
+    with pytest.raises(ValueError, match=r"^export_live: suggestions\[0\]\['modes'\] must map "
+                                         r"shown layers"):
+        interp.export_live(model, images, static=False,
+                           suggestions=[{"text": "t", "pixels": np.zeros((28, 28)),
+                                         "modes": {"conv1": "sideways"}}])
+
+
+def test_the_static_figure_says_what_it_shows():
+    view = interp.export_live(interp.build_model(), np.zeros((1, 28, 28)))
+    noscript = re.search(r"<noscript>(.*?)</noscript>", view.html, flags=re.S).group(1)
+    assert ("the maps of conv1, before the ReLU (convolution + bias), conv2, after the ReLU"
+            in noscript)
+    assert 'src="data:image/png;base64,' in noscript

@@ -6,11 +6,14 @@
  * The page's API, window.interpLive (documented on the page "The network, live"):
  *   ready                       a Promise, resolved once the model is decoded and drawn
  *   layers()                    [{name, type, shape}] for every layer, in order
- *   run(pixels)                 {outputs: {name: Float32Array}, probabilities: Float32Array}
+ *   run(pixels)                 {outputs: {name: Float32Array}, before: {name: Float32Array},
+ *                               probabilities: Float32Array}; before: the values of each Conv2D
+ *                               or Dense layer with an activation, before it (sum + bias)
  *   saliency(pixels)            Float32Array(height * width): d logit(predicted) / d input,
  *                               summed over the channels
  *   setKernel(layer, index, weights), resetKernels()
- *   inspect(layer, row, col, kernel)  {patch, products, sum, bias, value} for the last run
+ *   inspect(layer, row, col, kernel)  {patch, products, sum, bias, before, value} for the
+ *                               last run: before = sum + bias, value = the layer's output
  */
 (function () {
   "use strict";
@@ -533,6 +536,17 @@
     return m > 0 ? m : 1;
   }
 
+  // a Conv2D or Dense layer that applies an activation of its own (its values before it are
+  // run().before[name], and its maps can be drawn before or after it)
+  function ownActivation(layer) {
+    return (layer.type === "conv2d" || layer.type === "dense") && (layer.activation || "linear") !== "linear";
+  }
+
+  function activationName(layer) {
+    const act = layer.activation || "linear";
+    return act === "relu" ? "the ReLU" : act === "leaky_relu" ? "the leaky ReLU" : act;
+  }
+
   // ---- the view -------------------------------------------------------------------------------------
   const h = (tag, attrs, ...children) => {
     const node = document.createElement(tag);
@@ -569,6 +583,9 @@
       this.watched = null;
       this.timings = [];
       this.shown = data.shown.map((name) => this.net.byName.get(name));
+      // which values each layer's maps show: "before" or "after" its activation
+      this.modes = new Map(this.shown.filter(ownActivation).map((l) => [l.name, (data.modes || {})[l.name] || "after"]));
+      this.scales = new Map();
       this.build();
       this.load(this.picks.length ? this.picks[0].pixels : null);
     }
@@ -655,7 +672,9 @@
         this.mapCanvases.set(layer.name, canvases);
         const title = `${layer.name}: ${CO} map${CO === 1 ? "" : "s"}` + (drawn < CO ? ` (the first ${drawn} drawn)` : "");
         const card = h("section", { class: "il-card il-layer", "aria-labelledby": id("layer-" + layer.name) },
-          h("h3", { id: id("layer-" + layer.name), text: title }), grid);
+          h("h3", { id: id("layer-" + layer.name), text: title }));
+        if (ownActivation(layer)) card.append(this.modeSwitch(layer));
+        card.append(grid, this.scaleBar(layer));
         if (layer === this.shown[0] && layer.type === "conv2d" && this.editable(layer)) card.append(this.editor(layer));
         ui.append(card);
       }
@@ -675,6 +694,47 @@
       this.root.append(ui);
       this.bindDrawing();
       this.bindDrop(inputCard);
+    }
+
+    // "before the ReLU" / "after the ReLU" for one layer's maps
+    modeSwitch(layer) {
+      const act = activationName(layer);
+      const name = "il-mode-" + layer.name;
+      const choice = (mode, words) => {
+        const radio = h("input", { type: "radio", name, value: mode, id: `${name}-${mode}`, class: "il-mode-radio",
+          "data-layer": layer.name, checked: this.modes.get(layer.name) === mode, onchange: () => this.setMode(layer.name, mode) });
+        return h("label", { for: `${name}-${mode}` }, radio, words);
+      };
+      const sum = layer.type === "conv2d" ? "convolution + bias" : "weighted sum + bias";
+      return h("div", { class: "il-mode", role: "radiogroup", "aria-label": `${layer.name} maps: before or after ${act}` },
+        h("span", { class: "il-mode-title", text: "Maps:" }),
+        choice("before", ` before ${act} (${sum})`), choice("after", ` after ${act} (the layer's output)`));
+    }
+
+    setMode(name, mode) {
+      if (!this.modes.has(name)) return;
+      this.modes.set(name, mode);
+      for (const radio of this.root.querySelectorAll(`input.il-mode-radio[data-layer="${name}"]`)) radio.checked = radio.value === mode;
+      this.update();
+    }
+
+    modeOf(layer) { return this.modes.get(layer.name) || "after"; }
+
+    // the layer's colour scale: the diverging table from -m to +m, with its numbers
+    scaleBar(layer) {
+      const bar = h("canvas", { width: 256, height: 1, class: "il-colorbar", "aria-hidden": "true" });
+      const ctx = bar.getContext("2d");
+      const img = ctx.createImageData(256, 1);
+      for (let i = 0; i < 256; i++) {
+        img.data.set([this.lut[3 * i], this.lut[3 * i + 1], this.lut[3 * i + 2], 255], 4 * i);
+      }
+      ctx.putImageData(img, 0, 0);
+      const low = h("span", { class: "il-scale-low" }), high = h("span", { class: "il-scale-high" });
+      const words = h("span", { class: "il-scale-words" });
+      const box = h("p", { class: "il-scale", "data-layer": layer.name }, low, bar, high, words);
+      this.scaleParts = this.scaleParts || new Map();
+      this.scaleParts.set(layer.name, { low, high, words });
+      return box;
     }
 
     editable(layer) { return layer.kernel_size[0] * layer.kernel_size[1] * this.net.byName.get(layer.inputs[0]).shape[2] <= 48; }
@@ -892,7 +952,8 @@
       const head = h("p", {}, h("strong", { text: `${at.layer}, map ${at.channel}, row ${at.row}, column ${at.col}` }),
         fromImage ? ` \u2014 the ${KH}\u00d7${KW} patch outlined on the input, times the kernel:` : ` \u2014 the ${KH}\u00d7${KW} windows of the ${C} input maps, times the kernel, summed per input map:`);
       lines.push(head);
-      if (C === 1 || (fromImage && KH * KW * C <= 27)) {
+      const tabled = C === 1 || (fromImage && KH * KW * C <= 27);
+      if (tabled) {
         for (let c = 0; c < C; c++) {
           const table = h("table", { class: "il-products" });
           const caption = C > 1 ? h("caption", { text: `channel ${c}` }) : null;
@@ -903,8 +964,8 @@
             for (let q = 0; q < KW; q++) {
               const i = (r * KW + q) * C + c;
               const w = this.kernelOf(layer, at.channel)[i];
-              tr.append(h("td", {}, h("span", { class: "il-patchv", text: found.patch[i].toFixed(3) }), " \u00d7 ",
-                h("span", { class: "il-w", text: fmt(w) }), " = ", h("span", { class: found.products[i] >= 0 ? "il-pos" : "il-neg", text: fmt(found.products[i]) })));
+              tr.append(h("td", {}, h("span", { class: "il-factors" }, h("span", { class: "il-patchv", text: found.patch[i].toFixed(3) }), " \u00d7 ",
+                h("span", { class: "il-w", text: fmt(w) })), h("span", { class: "il-result" }, " = ", h("span", { class: found.products[i] >= 0 ? "il-pos" : "il-neg", text: fmt(found.products[i]) }))));
             }
             body.append(tr);
           }
@@ -921,10 +982,27 @@
         const list = h("p", { class: "il-sums" }, sums.map((s, c) => h("span", { class: s >= 0 ? "il-pos" : "il-neg", text: `in ${c}: ${fmt(s)}` })));
         lines.push(list);
       }
-      const total = found.sum + found.bias;
-      lines.push(h("p", { class: "il-total" },
-        `sum ${fmt(found.sum)}`, h("br"), `+ bias ${fmt(found.bias)} = ${fmt(total)}`, h("br"),
-        `${act === "relu" ? "ReLU" : act} \u2192 `, h("strong", { text: fmt(found.value) }), " on the map"));
+      // sum, + bias, = before the activation, after it; the row the map shows is marked,
+      // with a swatch of its colour on the layer's scale
+      const shownMode = ownActivation(layer) ? this.modeOf(layer) : "after";
+      const m = this.scales.get(layer.name) || 1;
+      const step = (label, value, mode) => {
+        const onMap = mode === shownMode;
+        const t = colourIndex(value, m) * 3;
+        return h("tr", { class: onMap ? "il-step il-shown" : "il-step", "data-mode": mode || null },
+          h("th", { scope: "row", text: label }), h("td", { class: "il-num", text: fmt(value) }),
+          h("td", {}, onMap ? [h("span", { class: "il-swatch", "aria-hidden": "true",
+            style: `background: rgb(${this.lut[t]}, ${this.lut[t + 1]}, ${this.lut[t + 2]})` }), " \u2190 the map shows this"] : ""));
+      };
+      const acted = ownActivation(layer);
+      const what = tabled ? "the products" : `the ${C} sums`;
+      const steps = h("table", { class: "il-steps" }, h("tbody", {},
+        step(`sum of ${what}`, found.sum, null),
+        step("+ bias", found.bias, null),
+        acted ? step(`= before ${activationName(layer)}`, found.before, "before")
+          : step("= sum + bias", found.value, "after"),
+        acted ? step(act === "relu" ? "after the ReLU, max(0, \u00b7)" : `after ${activationName(layer)}`, found.value, "after") : null));
+      lines.push(steps);
       this.panel.replaceChildren(...lines);
     }
 
@@ -938,6 +1016,11 @@
         this.fillEditor();
       }
       this.watched = s.watch || null;
+      for (const [name, mode] of Object.entries(s.modes || {})) {
+        if (!this.modes.has(name)) continue;
+        this.modes.set(name, mode);
+        for (const radio of this.root.querySelectorAll(`input.il-mode-radio[data-layer="${name}"]`)) radio.checked = radio.value === mode;
+      }
       this.load(bytesOf(s.pixels));
       if (s.inspect) this.inspect(s.inspect.layer, s.inspect.row, s.inspect.col, s.inspect.channel);
       this.say(s.text);
@@ -976,11 +1059,20 @@
       const sal = sumChannels(grad, this.C);
       this.paintImage(this.input, this.pixels);
       for (const layer of this.shown) {
-        const values = cache.values.get(layer.name);
+        const mode = this.modeOf(layer);
+        const values = mode === "before" ? cache.pre.get(layer.name) : cache.values.get(layer.name);
         const entries = this.mapCanvases.get(layer.name);
         const CO = layer.shape[2];
         const m = largest(values);
+        this.scales.set(layer.name, m);
+        const parts = this.scaleParts.get(layer.name);
+        parts.low.textContent = fmt(-m, 2);
+        parts.high.textContent = fmt(m, 2);
+        parts.words.textContent = ownActivation(layer)
+          ? ` ${mode} ${activationName(layer)}: one scale for the layer, white at\u00a00`
+          : " one scale for the layer, white at\u00a00";
         entries.forEach((e, k) => {
+          e.canvas.dataset.mode = ownActivation(layer) ? mode : "output";
           this.paintMap(e.canvas, values, k, CO, m);
           e.cell.classList.toggle("il-watched", !!this.watched && this.watched.layer === layer.name && this.watched.channel === k);
         });
@@ -1019,8 +1111,12 @@
       const cache = view.net.forward(pixels);
       view.net.last = { pixels: Float32Array.from(pixels), cache };
       const outputs = {};
-      for (const layer of view.net.layers) if (layer.type !== "input") outputs[layer.name] = cache.values.get(layer.name);
-      return { outputs, probabilities: cache.probabilities };
+      const before = {};
+      for (const layer of view.net.layers) {
+        if (layer.type !== "input") outputs[layer.name] = cache.values.get(layer.name);
+        if (ownActivation(layer)) before[layer.name] = cache.pre.get(layer.name);
+      }
+      return { outputs, before, probabilities: cache.probabilities };
     },
     saliency(pixels) {
       checkPixels("saliency", pixels);
@@ -1061,7 +1157,9 @@
       }
       const bias = layer.bias ? layer.bias[k] : 0;
       const value = view.net.last.cache.values.get(name)[(row * OW + col) * CO + k];
-      return { patch, products, sum, bias, value };
+      const pre = view.net.last.cache.pre.get(name);
+      const before = pre ? pre[(row * OW + col) * CO + k] : value;
+      return { patch, products, sum, bias, before, value };
     },
     // how long the view's last updates took (forward, gradient and every drawing), in ms
     timings() { return view.timings.slice(); },
