@@ -1,12 +1,14 @@
 """The page "The network, live", opened from the file system in headless Chromium.
 
 What the page computes is held to Keras, computed here in the test process on the same
-cached model: every layer's outputs and the probabilities for 20 real test images and 5
+cached model: every layer's outputs, the values before each activation (copies of the
+layers with ``activation=None``) and the probabilities for 20 real test images and 5
 strokes, the saliency against :func:`interp.saliency`, an edited kernel's response against
 :func:`interp.convolve`, the arithmetic under the pointer against numpy. Then the page is
 driven as a reader drives it (a picked image, a stroke drawn with the mouse and with a
-finger, an edited weight, a hovered pixel, an opened PNG and JPEG, every suggestion), and
-in each state the maps drawn on the canvases must be the colours of what ``run`` returns.
+finger, an edited weight, a hovered pixel, the before/after switch, an opened PNG and
+JPEG, every suggestion), and in each state the maps drawn on the canvases must be the
+colours of what ``run`` returns, before or after the ReLU as the switch says.
 Screenshots at 1400 and 390 px go to ``artifacts/screenshots/live-*.png``. Any console
 error or request to another host fails. Run with ``nox -s browser`` after ``nox -s docs``.
 """
@@ -69,8 +71,21 @@ def keras_side():
     _, (x_test, y_test) = interp.load_fashion_mnist()
     batch = np.concatenate([x_test[:20, :, :, 0], strokes()]).astype(np.float32)
     maps = interp.feature_maps(model, batch[..., np.newaxis], LAYERS)
+    # before the activation: each layer copied by Keras with activation=None, run on the
+    # output of the layer before it (the image for conv1)
+    import keras
+
+    before = {}
+    for name, source in (("conv1", batch[..., np.newaxis]), ("conv2", maps["conv1"]),
+                         ("dense", maps["flatten"])):
+        layer = model.get_layer(name)
+        bare = type(layer).from_config({**layer.get_config(), "activation": None})
+        bare.build(source.shape)
+        bare.set_weights(layer.get_weights())
+        before[name] = keras.ops.convert_to_numpy(bare(source))
     return {"interp": interp, "model": model, "x": x_test, "y": y_test, "batch": batch,
-            "maps": maps, "saliency": interp.saliency(model, batch[..., np.newaxis])}
+            "maps": maps, "before": before,
+            "saliency": interp.saliency(model, batch[..., np.newaxis])}
 
 
 # ---- the page ---------------------------------------------------------------------------------------
@@ -100,10 +115,16 @@ class Live:
         return self.page.evaluate(
             """(images) => images.map((image) => {
                 const r = interpLive.run(Float32Array.from(image));
-                const outputs = {};
+                const outputs = {}, before = {};
                 for (const [name, v] of Object.entries(r.outputs)) outputs[name] = Array.from(v);
-                return {outputs, probabilities: Array.from(r.probabilities)};
+                for (const [name, v] of Object.entries(r.before)) before[name] = Array.from(v);
+                return {outputs, before, probabilities: Array.from(r.probabilities)};
             })""", [image.ravel().tolist() for image in images])
+
+    def modes(self) -> dict[str, str]:
+        """What each layer's maps show, as the switch says: "before" or "after"."""
+        return self.page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll(
+            'input.il-mode-radio:checked')).map((r) => [r.dataset.layer, r.value]))""")
 
     def pixels(self) -> np.ndarray:
         """The input as the page holds it: the input canvas, 8-bit gray."""
@@ -178,13 +199,21 @@ def _assert_drawn_as_run(tab: Live, state: str):
     result = tab.run(pixels[np.newaxis])[0]
     drawn = tab.drawn()
     table = colormap().astype(int)
+    modes = tab.modes()
+    assert set(modes) == {"conv1", "conv2"}, modes
     for name, shape in (("conv1", (26, 26, 5)), ("conv2", (24, 24, 15))):
-        values = np.array(result["outputs"][name], np.float64).reshape(shape)
+        which = "before" if modes[name] == "before" else "outputs"
+        values = np.array(result[which][name], np.float64).reshape(shape)
         scale = np.abs(values).max() or 1.0
         _, index = _colours(values, scale)
         index = np.moveaxis(index, -1, 0)
         got = drawn[name]
         assert got.shape == (shape[2], shape[0], shape[1], 3), (state, name, got.shape)
+        # every canvas says what it shows, and the scale under the maps is the layer's
+        assert set(tab.page.eval_on_selector_all(
+            f"canvas[data-layer='{name}']", "cs => cs.map(c => c.dataset.mode)")) == {modes[name]}
+        words = tab.page.locator(f".il-scale[data-layer='{name}']").inner_text()
+        assert f"+{scale:.2f}" in words and f"{modes[name]} the ReLU" in words, (state, words)
         # equal to the colour of the value, allowing the neighbouring entry where a value
         # sits on a rounding boundary
         ok = np.zeros(index.shape, bool)
@@ -214,6 +243,12 @@ def test_every_layer_agrees_with_keras(live, keras_side):
         worst[name] = float(np.abs(got - expected).max())
     probabilities = np.array([r["probabilities"] for r in results])
     worst["probabilities"] = float(np.abs(probabilities - keras_side["maps"]["dense"]).max())
+    # before the activation, against Keras's copies of the layers with activation=None
+    assert all(set(r["before"]) == {"conv1", "conv2", "dense"} for r in results)
+    for name, expected in keras_side["before"].items():
+        got = np.array([r["before"][name] for r in results]).reshape(expected.shape)
+        worst[f"{name} before"] = float(np.abs(got - expected).max())
+    assert keras_side["before"]["conv1"].min() < -0.1, "the test images give negative values"
     print("\nmax |page - Keras| over 20 test images and 5 strokes: " + ", ".join(
         f"{name} {value:.1e}" for name, value in worst.items()))
     assert max(worst.values()) <= 1e-4, worst
@@ -281,20 +316,26 @@ def test_inspect_is_the_arithmetic_in_numpy(live, keras_side):
     k1, b1 = interp.get_kernels(interp.pick_layer(model, "conv1"))
     k2, b2 = interp.get_kernels(interp.pick_layer(model, "conv2"))
     conv1 = np.maximum(interp.convolve(image[..., np.newaxis], k1) + b1, 0)
+    # a pixel where the ReLU acts: the most negative of map 3 before it
+    pre = interp.convolve(image[..., np.newaxis], k1[..., 3]) + b1[3]
+    lowest = np.unravel_index(int(np.argmin(pre)), pre.shape)
+    assert pre[lowest] < -0.1
     for layer, source, kernels, bias, (row, col, k) in (
             ("conv1", image[..., np.newaxis], k1, b1, (9, 13, 3)),
+            ("conv1", image[..., np.newaxis], k1, b1, (*lowest, 3)),
             ("conv1", image[..., np.newaxis], k1, b1, (0, 25, 0)),
             ("conv2", conv1, k2, b2, (12, 7, 10))):
         found = live.page.evaluate(
             f"""() => {{ const r = interpLive.inspect('{layer}', {row}, {col}, {k});
             return {{patch: Array.from(r.patch), products: Array.from(r.products), sum: r.sum,
-                    bias: r.bias, value: r.value}}; }}""")
+                    bias: r.bias, before: r.before, value: r.value}}; }}""")
         patch = source[row:row + 3, col:col + 3, :]
         products = patch * kernels[:, :, :, k]
         assert np.abs(np.array(found["patch"]) - patch.ravel()).max() <= 1e-6
         assert np.abs(np.array(found["products"]) - products.ravel()).max() <= 1e-6
         assert abs(found["sum"] - products.sum()) <= 1e-5
         assert abs(found["bias"] - bias[k]) <= 1e-7
+        assert abs(found["before"] - (products.sum() + bias[k])) <= 1e-5
         assert abs(found["value"] - max(products.sum() + bias[k], 0)) <= 1e-5
         assert abs(found["value"] - keras_side["interp"].feature_maps(
             model, image[np.newaxis, :, :, np.newaxis], layer)[layer][0, row, col, k]) <= 1e-4
@@ -351,27 +392,50 @@ def test_the_reader_drives_the_page(browser, keras_side, width):
     tab.shot("edited")
     page.get_by_role("button", name="Reset to the trained weights").click()
     assert page.locator(".il-kernel input").nth(4).input_value() == f"{round(float(kernels[1, 1, 0, 0]), 3):g}"
-    # 4. a hovered pixel of conv1 map 3, then moved with the arrow keys
+    # 4. a hovered pixel of conv1 map 3 on the first sneaker, one where the ReLU acts: the
+    # panel's steps are inspect()'s numbers, and the step the map shows is marked, with
+    # the colour of that pixel on the map, before the ReLU (the default) and after it
     page.locator("button.il-pick").nth(21).click()
-    page.mouse.move(*_map_point(tab, "conv1", 3, 10, 12))
+    shoe = tab.pixels()
+    pre = interp.convolve(shoe, kernels[:, :, 0, 3]) + bias[3]
+    row, col = (int(v) for v in np.unravel_index(int(np.argmin(pre)), pre.shape))
+    assert pre[row, col] < -0.1
+    page.mouse.move(*_map_point(tab, "conv1", 3, row, col))
     panel = page.locator(".il-inspect")
-    assert "conv1, map 3, row 10, column 12" in panel.inner_text()
-    found = page.evaluate("() => { const r = interpLive.inspect('conv1', 10, 12, 3); "
-                          "return [r.sum, r.bias, r.value]; }")
-    text = panel.inner_text().replace("\u2212", "-")
-    assert f"sum {found[0]:+.3f}" in text and f"{found[2]:+.3f}" in text, text
+    assert f"conv1, map 3, row {row}, column {col}" in panel.inner_text()
+    found = page.evaluate(f"() => {{ const r = interpLive.inspect('conv1', {row}, {col}, 3); "
+                          "return {sum: r.sum, bias: r.bias, before: r.before, value: r.value}; }")
+    assert found["before"] < 0 and found["value"] == 0
     assert len(panel.locator("table.il-products td").all()) == 9
     patch = page.locator(".il-patch")
     assert patch.is_visible()
     box, canvas = patch.bounding_box(), page.locator("canvas.il-input").bounding_box()
-    assert abs(box["x"] - (canvas["x"] + 12 / 28 * canvas["width"])) < 2
+    assert abs(box["x"] - (canvas["x"] + col / 28 * canvas["width"])) < 2
     assert abs(box["width"] - 3 / 28 * canvas["width"]) < 2
-    _assert_drawn_as_run(tab, "hovered")
-    tab.shot("hovered")
+    for mode in ("before", "after"):
+        if mode == "after":
+            page.locator("label[for='il-mode-conv1-after']").click()
+        steps = [(r.locator("th").inner_text(), r.locator("td.il-num").inner_text(),
+                  r.get_attribute("class"), r.get_attribute("data-mode"))
+                 for r in panel.locator("tr.il-step").all()]
+        numbers = [float(number.replace("\u2212", "-")) for _, number, _, _ in steps]
+        expected = [found["sum"], found["bias"], found["before"], found["value"]]
+        assert [f"{v:+.3f}" for v in numbers] == [f"{v:+.3f}" for v in expected], steps
+        marked = [step for step in steps if "il-shown" in step[2]]
+        assert len(marked) == 1 and marked[0][3] == mode, (mode, steps)
+        _, result = _assert_drawn_as_run(tab, f"hovered, {mode} the ReLU")
+        shown = np.array(result["before" if mode == "before" else "outputs"]["conv1"])
+        assert abs(shown.reshape(26, 26, 5)[row, col, 3] - numbers[2 if mode == "before" else 3]) <= 5e-4
+        swatch = panel.locator("tr.il-shown .il-swatch").evaluate(
+            "s => getComputedStyle(s).backgroundColor")
+        on_map = tab.drawn()["conv1"][3, row, col]
+        assert swatch == f"rgb({on_map[0]}, {on_map[1]}, {on_map[2]})", (mode, swatch, on_map)
+        tab.shot("hovered" if mode == "before" else "hovered-after")
+    page.locator("label[for='il-mode-conv1-before']").click()
     page.locator("canvas[data-layer='conv1'][data-channel='3']").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowDown")
-    assert "row 11, column 13" in panel.inner_text()
+    assert f"row {row + 1}, column {col + 1}" in panel.inner_text()
     if width == PHONE:
         # nothing scrolls sideways, and the maps wrap onto several rows
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
@@ -433,51 +497,128 @@ def test_an_opened_png_and_jpeg_are_converted_as_load_images_does(browser, keras
     tab.close()
 
 
+NUMBER = re.compile(r"(?<![\w.])[-\u2212+]?\d+(?:\.\d+)?%?")
+
+
+def _stated(text: str) -> list[tuple[float, float]]:
+    """The numbers written in *text*, each with half a unit of its last digit."""
+    found = []
+    for token in NUMBER.findall(text):
+        digits = token.rstrip("%").replace("\u2212", "-")
+        decimals = len(digits.split(".")[1]) if "." in digits else 0
+        found.append((float(digits), 0.5005 * 10.0 ** -decimals))
+    return found
+
+
+def _uncovered(text: str, checks: list[dict]) -> list[str]:
+    """Numbers of *text* outside every check's ``says``."""
+    spans = [(m.start(), m.end()) for check in checks if check.get("says")
+             for m in re.finditer(re.escape(check["says"]), text)]
+    return [m.group() for m in NUMBER.finditer(text)
+            if not any(a <= m.start() and m.end() <= b for a, b in spans)]
+
+
+def _check_in_page(tab: Live, suggestion: dict, check: dict, picks: np.ndarray, shape: dict):
+    """Measure one claim in the page; return the quantities its ``says`` states."""
+    page, kind = tab.page, check["kind"]
+    if check.get("trained"):
+        page.evaluate("interpLive.resetKernels()")
+    pixels = picks[check["pick"]] if "pick" in check else tab.pixels()
+    result = tab.run(pixels[np.newaxis])[0]
+    if check.get("trained"):
+        kernel = suggestion["kernel"]
+        page.evaluate(f"(w) => interpLive.setKernel('{kernel['layer']}', {kernel['index']}, "
+                      "Float32Array.from(w))", kernel["weights"])
+    if kind in ("region", "extreme"):
+        which = "before" if check["values"] == "before" else "outputs"
+        values = np.array(result[which][check["layer"]]).reshape(shape[check["layer"]])
+        values = values[:, :, check["channel"]]
+    if kind == "region":
+        (r0, r1), (c0, c1) = check["rows"], check["cols"]
+        part = values[r0:r1, c0:c1]
+        q = float(part.mean() if check["stat"] == "mean" else np.ptp(part))
+        if "op" in check:
+            assert {">": q > check["value"], "<": q < check["value"],
+                    "<=": q <= check["value"]}[check["op"]], (check, q)
+        return [q]
+    if kind == "probability":
+        p = result["probabilities"][check["class"]]
+        return [100 * p if check["says"].endswith("%") or "%" in check["says"] else p]
+    if kind == "predicted":
+        assert int(np.argmax(result["probabilities"])) == check["class"], (check, result)
+        return []
+    if kind in ("inspect", "inspected"):
+        found = page.evaluate(
+            f"() => {{ const r = interpLive.inspect('{check['layer']}', {check['row']}, "
+            f"{check['col']}, {check['channel']}); return {{sum: r.sum, bias: r.bias, "
+            "before: r.before, value: r.value}; }")
+        if kind == "inspect":
+            return [found[check["field"]]]
+        panel = page.locator(".il-inspect").inner_text()
+        assert (f"{check['layer']}, map {check['channel']}, row {check['row']}, column "
+                f"{check['col']}") in panel, panel
+        return [check["channel"], check["row"], check["col"]]
+    if kind == "extreme":
+        at = np.unravel_index(int(np.argmin(values) if check["which"] == "min"
+                                  else np.argmax(values)), values.shape)
+        assert tuple(int(v) for v in at) == (check["row"], check["col"]), (check, at)
+        return []
+    if kind == "blank_rows":
+        (r0, r1), source = check["rows"], picks[check["source"]]
+        assert np.all(pixels[r0:r1] == 0) and np.all(source[r0:r1].max(axis=1) > 0.05)
+        assert np.all(source[r1:] <= 0.05), "the erased rows were the lowest of the object"
+        assert np.array_equal(np.delete(pixels, range(r0, r1), 0),
+                              np.delete(source, range(r0, r1), 0))
+        return [r1 - r0, r0, r1 - 1]
+    if kind == "saliency_peak":
+        sal = np.array(page.evaluate("(p) => Array.from(interpLive.saliency(Float32Array.from(p)))",
+                                     pixels.ravel().tolist())).reshape(28, 28)
+        peak = sal[check["row"], check["col"]]
+        assert np.sign(peak) == check["sign"] and abs(peak) >= 0.999 * np.abs(sal).max()
+        return [check["row"], check["col"]]
+    if kind == "watched":
+        cell = page.locator(f"canvas[data-layer='{check['layer']}']"
+                            f"[data-channel='{check['channel']}']")
+        assert "il-watched" in cell.evaluate("c => c.closest('figure').className")
+        return [check["channel"]]
+    pytest.fail(f"unknown check {kind}")
+
+
 def test_every_suggestion_is_true(browser, keras_side):
+    """Each suggestion, clicked, states only numbers the page computes: every number of its
+    sentence is the ``says`` of a check, and each check is measured in the page."""
     tab = Live(browser, WIDE)
     data = json.loads(tab.page.locator("script.interp-live-data").text_content())
     suggestions = data["suggestions"]
-    assert len(suggestions) >= 5
+    picks = np.array([np.frombuffer(base64.b64decode(p["pixels"]), np.uint8)
+                      for p in data["picks"]]).reshape(-1, 28, 28) / np.float32(255)
+    shape = {"conv1": (26, 26, 5), "conv2": (24, 24, 15)}
+    assert len(suggestions) == 6
     checked = 0
     for i, suggestion in enumerate(suggestions):
-        tab.page.locator("button.il-suggestion").nth(i).click()
-        pixels, result = _assert_drawn_as_run(tab, f"suggestion {i}")
-        watch = suggestion.get("watch")
-        if watch:
-            cell = tab.page.locator(f"canvas[data-layer='{watch['layer']}'][data-channel='{watch['channel']}']")
-            assert "il-watched" in cell.evaluate("c => c.closest('figure').className")
-        for check in suggestion.get("checks", []):
-            kind = check["kind"]
-            if kind == "region":
-                shape = (26, 26, 5) if check["layer"] == "conv1" else (24, 24, 15)
-                values = np.array(result["outputs"][check["layer"]]).reshape(shape)
-                (r0, r1), (c0, c1) = check["rows"], check["cols"]
-                mean = values[r0:r1, c0:c1, check["channel"]].mean()
-                ok = {">": mean > check["value"], "<": mean < check["value"],
-                      "==": abs(mean - check["value"]) <= 1e-5}[check["op"]]
-            elif kind == "probability":
-                ok = result["probabilities"][check["class"]] > check["value"]
-            elif kind == "predicted":
-                ok = int(np.argmax(result["probabilities"])) == check["class"]
-            elif kind == "inspect":
-                found = tab.page.evaluate(
-                    f"() => {{ const r = interpLive.inspect('{check['layer']}', {check['row']}, "
-                    f"{check['col']}, {check['channel']}); return [r.sum, r.value]; }}")
-                ok = abs(found[0] - check["sum"]) <= 1e-4 and abs(found[1] - check["value"]) <= 1e-4
-                assert f"row {check['row']}, column {check['col']}" in tab.page.locator(".il-inspect").inner_text()
-            elif kind == "saliency_peak":
-                sal = np.array(tab.page.evaluate(
-                    "(p) => Array.from(interpLive.saliency(Float32Array.from(p)))",
-                    pixels.ravel().tolist())).reshape(28, 28)
-                peak = sal[check["row"], check["col"]]
-                ok = np.sign(peak) == check["sign"] and abs(peak) >= 0.99 * np.abs(sal).max()
-            else:
-                pytest.fail(f"unknown check {kind}")
-            assert ok, (suggestion["text"], check, result["probabilities"])
+        button = tab.page.locator("button.il-suggestion").nth(i)
+        assert button.inner_text() == suggestion["text"]
+        button.click()
+        _assert_drawn_as_run(tab, f"suggestion {i}")
+        modes = tab.modes()
+        assert all(modes[name] == mode for name, mode in suggestion.get("modes", {}).items())
+        assert _uncovered(suggestion["text"], suggestion["checks"]) == [], suggestion["text"]
+        for check in suggestion["checks"]:
+            quantities = _check_in_page(tab, suggestion, check, picks, shape)
+            if check.get("says"):
+                assert check["says"] in suggestion["text"], check
+                stated = _stated(check["says"])
+                assert len(stated) == len(quantities), (check, stated, quantities)
+                for (number, half), q in zip(stated, quantities, strict=True):
+                    assert abs(q - number) <= half, (suggestion["text"], check, q)
             checked += 1
         if i == 0:
             tab.shot("suggestion")
-    assert checked >= 6
+            tab.page.set_viewport_size({"width": PHONE, "height": 900})
+            tab.shot("suggestion")
+            tab.page.set_viewport_size({"width": WIDE, "height": 900})
+    print(f"\n{checked} claims of {len(suggestions)} suggestions checked in the page")
+    assert checked >= 24
     tab.close()
 
 
