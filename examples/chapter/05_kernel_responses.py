@@ -150,8 +150,6 @@ plt.show()  # shows the figures when run as a script
 # %%
 # What to try next
 # ----------------
-# :doc:`06_second_kernel` looks for a kernel that answers horizontal edges. On
-# :doc:`../inside/13_network_live` the network runs in your browser: draw a vertical bar
-# and watch which kernel answers which edge.
+# Next, :doc:`06_second_kernel`; or draw edges yourself in :doc:`../inside/13_network_live`.
 
 # sphinx_gallery_thumbnail_number = 3

@@ -151,7 +151,7 @@ plt.show()  # shows the figures when run as a script
 # What to try next
 # ----------------
 # Train with another seed -- ``interp.trained_model(seed=1)`` -- and compare: do the
-# same kinds of kernels appear? Then watch the trained network at work, live in your
-# browser: :doc:`13_network_live`.
+# same kinds of kernels appear? Then turn to why the network picks a class:
+# :doc:`../why/20_saliency`.
 
 # sphinx_gallery_thumbnail_number = 2
