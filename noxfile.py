@@ -43,18 +43,25 @@ def _install_backend(session: nox.Session, backend: str, *extras: str) -> None:
     session.install("-e", f".[{','.join([*extras, *BACKENDS[backend]])}]")
 
 
+# The tests that depend on the backend (marked `backend` by tests/conftest.py); the rest
+# run under TensorFlow in `nox -s tests`. `nox -s tests-jax -- -m ""` runs every test.
+BACKEND_TESTS = ["-m", "backend"]
+
+
 @nox.session(name="tests-jax")
 def tests_jax(session: nox.Session) -> None:
-    """Run the tests with KERAS_BACKEND=jax (TensorFlow is installed too, as the oracle)."""
+    """Run the backend's tests with KERAS_BACKEND=jax (TensorFlow too, as the oracle)."""
     _install_backend(session, "jax", "test")
-    session.run("pytest", *session.posargs, env={**ENV, "KERAS_BACKEND": "jax"})
+    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+                env={**ENV, "KERAS_BACKEND": "jax"})
 
 
 @nox.session(name="tests-torch")
 def tests_torch(session: nox.Session) -> None:
-    """Run the tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
+    """Run the backend's tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
     _install_backend(session, "torch", "test")
-    session.run("pytest", *session.posargs, env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
+    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+                env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
 
 
 @nox.session
@@ -97,6 +104,23 @@ def docs_example(session: nox.Session) -> None:
     _build_docs(session, session.posargs[0])
 
 
+@nox.session(name="docs-checks")
+def docs_checks(session: nox.Session) -> None:
+    """Check what a contributor and a reader do with the sources and the built site.
+
+    - A contributor's first builds, ``nox -s docs -- NN`` from a fresh clone: in a copy of
+      docs/ and examples/ with nothing generated, a page made from the template and an
+      existing page are each built alone, twice, strictly (tests/docs/test_partial_build.py).
+    - A reader's downloaded notebooks of pages 05, 22 and 28 run top to bottom with
+      nbclient and print what the pages printed (tests/docs/test_notebooks.py; run
+      ``nox -s docs`` first).
+    - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).
+    """
+    session.install("-e", ".[docs]", "pytest>=8", "nbclient>=0.10", "ipykernel>=6.29")
+    session.run("pytest", "tests/docs", "--confcutdir", "tests/docs", "-p", "no:cacheprovider",
+                "-s", *session.posargs, env={**ENV, "INTERP_DOCS_TESTS": "1"})
+
+
 @nox.session(name="docs-live")
 def docs_live(session: nox.Session) -> None:
     """Serve the site and rebuild it whenever docs/, examples/ or interp/ change."""
@@ -125,7 +149,10 @@ def browser(session: nox.Session) -> None:
     # pytest and the Playwright driver, which launches the system Chromium by path; and
     # interp itself (with TensorFlow): the live page's test computes what it must show
     # with Keras, in the test process. --confcutdir keeps tests/conftest.py out.
-    session.install("-e", ".", "pytest>=8", "playwright>=1.45")
+    # axe-playwright-python brings axe-core's script (4.12.1 in 0.1.8, MPL-2.0) for the
+    # accessibility audit, read from the disk: no network, and the built site does not
+    # ship it. Pinned: a new axe-core may add rules.
+    session.install("-e", ".", "pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
     session.run("pytest", "tests/browser", "--confcutdir", "tests/browser",
                 "-p", "no:cacheprovider", *session.posargs,
                 env={**ENV, "INTERP_BROWSER_TESTS": "1"})

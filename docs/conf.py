@@ -22,7 +22,12 @@ release = version = interp.__version__
 REPOSITORY = "https://github.com/interp-dev/interp"
 # Where the site is published (.github/workflows/docs.yml): canonical links, and the
 # address the downloadable notebooks link to.
-html_baseurl = "https://interp-dev.github.io/interp/"
+SITE = "https://interp-dev.github.io/interp/"
+# Which version this build is: "dev" from main, the release number from a tag (set by
+# .github/workflows/docs.yml). Each is published in its own folder of the site, and the
+# version switcher marks it.
+DOCS_VERSION = os.environ.get("INTERP_DOCS_VERSION", "dev")
+html_baseurl = f"{SITE}{DOCS_VERSION}/"
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -82,7 +87,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
     "reset_modules": ("matplotlib", "interp_gallery.gif_writer_pillow",
-                      "interp_gallery.reset_keras"),
+                      "interp_gallery.colour_blind_cycle", "interp_gallery.reset_keras"),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "write_computation_times": True,
@@ -93,6 +98,21 @@ sphinx_gallery_conf = {
     "image_srcset": ["2x"],  # sharp figures on high-DPI screens
     "thumbnail_size": (768, 512),  # shown at up to 384 px wide, so 2x for high DPI
     "matplotlib_animations": (True, "jshtml"),  # no video encoder needed
+    # one test case per example run, a failing one with its traceback (CI reads it);
+    # relative to the HTML folder: docs/_build/test-results/sphinx-gallery/junit.xml
+    "junit": "../test-results/sphinx-gallery/junit.xml",
+    # matplotlib's scraper, after a check that every figure has a title (its alt text) and
+    # every heat map a colorbar or its values written on it
+    "image_scrapers": (interp_gallery.HouseRuleScraper(),),
+    "recommender": {"enable": True, "n_examples": 4, "rubric_header": "Related pages"},
+}
+
+# The landing page shows page 08's figure. A partial build (nox -s docs -- 13) does not
+# run page 08, so the committed copy stands in for it (interp_gallery.fill_missing_figures).
+interp_figure_fallbacks = {
+    f"auto_examples/chapter/images/sphx_glr_08_taken_together_001{suffix}.png":
+        "_static/first-layer.png"
+    for suffix in ("", "_2_00x")
 }
 
 # ---- theme ----------------------------------------------------------------------------------
@@ -106,11 +126,18 @@ html_theme_options = {
     "icon_links": [
         {"name": "Source code", "url": REPOSITORY, "icon": "fa-brands fa-github"},
     ],
-    "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    "navbar_end": ["version-switcher", "theme-switcher", "navbar-icon-links"],
+    # The versions are read from the built site itself (no request to another host):
+    # _static/versions.json lists dev and every release, with their addresses on the
+    # published site; the Pages workflow writes the current list into every version's
+    # folder (.ci/versions.py). This build is the one named by INTERP_DOCS_VERSION.
+    "switcher": {"json_url": "_static/versions.json", "version_match": DOCS_VERSION},
+    "check_switcher": True,
     # a search button, not a search field: the header stays on one row at every width
     "navbar_persistent": ["search-button"],
-    # four links, the rest under "More": six no longer fit on one row at 1024 px
-    "header_links_before_dropdown": 4,
+    # three links, the rest under "More": with the version switcher, four no longer fit
+    # on one row at 1024 px
+    "header_links_before_dropdown": 3,
     "show_toc_level": 2,
     # the download links render only on gallery pages
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],

@@ -39,7 +39,7 @@ _EXPORTS = {
         "ReceptiveField", "crop_patches",
     ),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
-                 "plot_attributions", "plot_feature_maps"),
+                 "plot_attributions", "plot_feature_maps", "OKABE_ITO"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -114,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .models import TrainingInfo, build_model, trained_model
     from .plotting import (
+        OKABE_ITO,
         plot_attributions,
         plot_feature_maps,
         plot_images,

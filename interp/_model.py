@@ -15,15 +15,27 @@ Every public function that takes a ``model`` goes through :class:`Runner`, which
 - picks one output of a multi-output model (``output=``);
 - turns ``target`` into one class per image;
 - takes gradients through the one function :meth:`Runner.gradient`, compiled once per
-  model, layer and mode, for batches of any size.
+  model, layer and mode, for batches of any size; a compiled function is made again when
+  the model changes in a way its trace depends on (a layer's activation, its config, the
+  layer list: :func:`model_state`);
+- runs a model that computes in float16 or bfloat16 (mixed precision) as a float32 copy
+  holding the same weights (:func:`float32_copy`), since float16 gradients underflow to
+  zero.
+
+Copies of a model or a layer that interp makes keep every variable and leave the user's
+random state (Python's, numpy's and Keras's) as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
 import numbers
+import operator
+import random
+import re
 import threading
 import warnings
 import weakref
@@ -575,9 +587,10 @@ def _bare_twin(layer: keras.layers.Layer) -> keras.layers.Layer | None:
 
     The copy's variables never hold the weights that count: every compiled function runs
     inside a ``keras.StatelessScope`` that maps them to the layer's own variables
-    (:func:`twin_pairs`), so a copy can never go stale when the user's weights change. It
-    gets a copy of the current weights when it is made all the same. ``None`` if the
-    layer cannot be rebuilt from its config.
+    (:meth:`Runner.copy_pairs`), so a copy can never go stale when the user's weights
+    change. It gets a copy of the current weights when it is made all the same. ``None``
+    if the layer cannot be rebuilt from its config. :func:`forget` drops the copies of a
+    model's layers when the model changes (their config may have changed with it).
     """
     with _TWIN_LOCK:
         twin = _TWINS.get(layer)
@@ -585,35 +598,116 @@ def _bare_twin(layer: keras.layers.Layer) -> keras.layers.Layer | None:
             try:
                 config = {**layer.get_config(), "activation": "linear"}
                 config.pop("name", None)
-                twin = type(layer).from_config(config)
-                twin.build(**layer._build_shapes_dict)
+                with keep_random_state():
+                    twin = type(layer).from_config(config)
+                    twin.build(**layer._build_shapes_dict)
             except Exception:  # a custom layer that cannot be rebuilt from its config
                 return None
             if len(twin.weights) != len(layer.weights) or any(
                     tuple(t.shape) != tuple(o.shape)
                     for t, o in zip(twin.weights, layer.weights, strict=True)):
                 return None  # pragma: no cover - defensive
-            twin.set_weights(layer.get_weights())
+            copy_weights(layer, twin)
             _TWINS[layer] = twin
         return twin
 
 
-def twin_pairs(model: keras.Model) -> list[tuple[keras.Variable, keras.Variable]]:
-    """Return ``(copy's variable, layer's variable)`` for every bare copy of *model*'s layers."""
-    pairs = []
-    for _, layer in walk(model):
-        twin = _TWINS.get(layer)
-        if twin is not None:
-            pairs.extend(zip(twin.weights, layer.weights, strict=True))
-    return pairs
+# ---- the user's random state, and copies that hold every variable -------------------------
+
+@contextlib.contextmanager
+def keep_random_state() -> Iterator[None]:
+    """Leave Python's, numpy's and Keras's global random state as they were.
+
+    Making a layer draws from them: Keras seeds a new layer's ``SeedGenerator`` and
+    unseeded initializers from Python's ``random``, and draws a new weight's first value
+    from its global ``SeedGenerator``. interp makes layers of its own (copies of a model or
+    of a layer), and a user's seeded run must not depend on whether it did. (PyTorch's
+    global generator is kept too, where Keras runs on it.)
+    """
+    from keras.src.backend.common import global_state
+
+    key = "global_seed_generator"  # keras.src.random.seed_generator.GLOBAL_SEED_GENERATOR
+    # numpy's legacy global generator is the user's state to keep, so it is read here
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    generator = global_state.get_global_attribute(key)
+    seed_state = (None if generator is None
+                  else np.array(keras.ops.convert_to_numpy(generator.state.value), copy=True))
+    torch_state = None
+    if backend() == "torch":
+        import torch
+
+        torch_state = torch.random.get_rng_state()
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        global_state.set_global_attribute(key, generator)
+        if generator is not None:
+            generator.state.assign(seed_state)
+        if torch_state is not None:
+            import torch
+
+            torch.random.set_rng_state(torch_state)
+
+
+def finalize(layer: keras.layers.Layer) -> None:
+    """Let *layer* and the layers inside it recompute what they derive from their variables.
+
+    An adapted ``Normalization`` layer computes with tensors its ``finalize_state`` made from
+    its ``mean`` and ``variance`` variables; ``set_weights`` changes the variables only.
+    """
+    for inner in layer._flatten_layers(include_self=True, recursive=True):
+        method = getattr(inner, "finalize_state", None)
+        if callable(method) and getattr(inner, "built", False):
+            method()
+
+
+def copy_weights(source: keras.layers.Layer, target: keras.layers.Layer) -> None:
+    """Give *target* (a copy of *source*) every variable value of *source*, then finalize it."""
+    target.set_weights(source.get_weights())
+    finalize(target)
 
 
 # ---- the forward walk --------------------------------------------------------------------
 
+#: The names TensorFlow accepts for a name scope (its op-name pattern, the stricter one).
+TF_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
+
+
 def _call(op: object, *args, **kwargs):
-    if isinstance(op, keras.layers.Layer) and getattr(op, "_call_has_training_arg", False):
+    if not isinstance(op, keras.layers.Layer):
+        return op(*args, **kwargs)
+    if getattr(op, "_call_has_training_arg", False):
         kwargs.setdefault("training", False)
-    return op(*args, **kwargs)
+    if TF_NAME.match(op.name) or backend() != "tensorflow":
+        return op(*args, **kwargs)
+    # Keras opens a TensorFlow name scope named after the layer, and TensorFlow refuses
+    # names outside TF_NAME (non-ASCII letters, spaces, '<') while it traces. Keras does
+    # not open a layer's scope again inside a scope of the same layer and name, so a scope
+    # of Keras's own (which touches no TensorFlow scope) is opened first.
+    from keras.src.backend.common.name_scope import name_scope
+
+    with name_scope(op.name, caller=op):
+        return op(*args, **kwargs)
+
+
+_SCOPE_ERROR = re.compile(r"'(.*?)' is not a valid (?:root )?scope name")
+
+
+def _explain_scope_error(func: str, err: Exception) -> Exception | None:
+    """Return a clear error for TensorFlow's refusal of a layer name in a trace, or ``None``."""
+    found = _SCOPE_ERROR.search(str(err))
+    if found is None:
+        return None
+    return ValueError(
+        f"{func}: TensorFlow cannot run the layer named {found.group(1)!r} inside a "
+        "compiled function: it takes a layer's name as a name scope and allows only ASCII "
+        "letters, digits and the characters _ . - / \\ > (starting with a letter, a digit "
+        "or '.'). interp runs such layers of a Sequential or Functional model itself, but "
+        "not those inside a subclassed model or layer; rename the layer (e.g. rebuild it "
+        "with name='conv_1')"
+    )
 
 
 def forward(
@@ -692,7 +786,208 @@ class Head:
         return 2 if self.binary else self.units
 
 
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# ---- what interp keeps per model: compiled functions, a float32 copy -------------------
+
+#: Compute dtypes whose gradients interp takes on a float32 copy instead.
+LOW_PRECISION = frozenset({"float16", "bfloat16"})
+
+
+def _operations(model: keras.Model) -> list:
+    """Every layer of *model* (nested and inner layers too) and every op of its graphs."""
+    found: dict[int, object] = {}
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        found.setdefault(id(layer), layer)
+        if isinstance(layer, keras.Model):
+            for op in getattr(layer, "_operations", ()):
+                found.setdefault(id(op), op)
+    for op in getattr(model, "_operations", ()):
+        found.setdefault(id(op), op)
+    return list(found.values())
+
+
+def _dependencies(model: keras.Model, ops: list) -> list:
+    """Return what a trace of *model* depends on, beyond its variables' values.
+
+    The model and its layer list, and every attribute of every layer or op (its activation
+    function, strides, padding, dtype policy, trainable flag, the tensors an adapted
+    ``Normalization`` computes with, ...), each as the object it is bound to. Keras binds
+    a new object when such a setting changes (``layer.activation = ...``), and leaves them
+    alone when it runs, predicts or trains a model; a model's own attributes (its
+    ``predict_function``, its optimizer) are left out.
+    """
+    items: list = [model, *ops]
+    for op in ops:
+        if not isinstance(op, keras.Model):
+            items.extend(vars(op).values())
+    return items
+
+
+def _low_precision(model: keras.Model, ops: list | None = None) -> list[keras.layers.Layer]:
+    """Return the layers of *model* that compute in float16 or bfloat16.
+
+    A subclassed model's own policy counts too (its ``__call__`` casts its input to it);
+    a graph model's does not (interp runs its layers one by one).
+    """
+    ops = _operations(model) if ops is None else ops
+    candidates = ops if is_graph(model) else [model, *ops]
+    return [op for op in candidates if isinstance(op, keras.layers.Layer)
+            and not isinstance(op, keras.layers.InputLayer)
+            and getattr(op, "compute_dtype", None) in LOW_PRECISION]
+
+
+class ModelState:
+    """What interp keeps for one model: compiled functions and a float32 copy.
+
+    Valid while the model's :func:`_dependencies` are the same objects; :func:`model_state`
+    makes a new one when they are not.
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        self.ops = _operations(model)
+        self.held = _dependencies(model, self.ops)
+        self.compiled: dict = {}
+        self.low = _low_precision(model, self.ops)
+        self.net: keras.Model | None = None  # the float32 copy, made when first needed
+        self.net_pairs: list[tuple[keras.Variable, keras.Variable]] = []
+        self.net_layers: dict[int, keras.layers.Layer] = {}
+        self.lock = threading.Lock()
+
+    def current(self, model: keras.Model) -> bool:
+        """Whether *model* is still what this state was made for."""
+        now = _dependencies(model, _operations(model))
+        return len(now) == len(self.held) and all(map(operator.is_, now, self.held))
+
+    # A copy or a pickle of the model starts without interp's state (compiled functions
+    # can be neither copied nor pickled): the attribute reads None there.
+    def __deepcopy__(self, memo: dict) -> None:
+        return None
+
+    def __copy__(self) -> None:
+        return None
+
+    def __reduce__(self):
+        return type(None), ()
+
+
+#: The model's attribute that holds its :class:`ModelState`. The state holds the model
+#: (its compiled functions run it), so a table of states outside the model would keep
+#: every model interp has seen alive for good; on the model, the two are freed together.
+#: It is set past Keras's attribute tracking (``object.__setattr__``): the model's
+#: config, weights, layers, saving and ``clone_model`` do not see it.
+_STATE_ATTRIBUTE = "_interp_state"
+_STATE_LOCK = threading.Lock()
+
+
+def model_state(model: keras.Model) -> ModelState:
+    """Return what interp keeps for *model*, made again if the model changed since.
+
+    Compiled functions bake in what they traced: a layer's activation function, its
+    config, the layer list. When any of those is no longer the object it was (e.g.
+    ``model.layers[-1].activation = keras.activations.sigmoid``), every compiled function,
+    the float32 copy and the bare copies of the model's layers are dropped and made again
+    when next needed. Changed *weights* need none of that: compiled functions read the
+    variables when they run. The check compares every layer attribute by identity: about
+    20 microseconds per call for the course's four-layer network, under 1 ms for a
+    ResNet50 (177 layers), on two shared CPU cores.
+    """
+    with _STATE_LOCK:
+        state = vars(model).get(_STATE_ATTRIBUTE)
+        if state is not None and state.current(model):
+            return state
+        if state is not None:
+            forget(model)
+        state = ModelState(model)
+        object.__setattr__(model, _STATE_ATTRIBUTE, state)
+        return state
+
+
+def forget(model: keras.Model) -> None:
+    """Drop what interp keeps for *model* (its compiled functions, copies of its layers)."""
+    state = vars(model).pop(_STATE_ATTRIBUTE, None)
+    if state is None:
+        return
+    with _TWIN_LOCK:
+        for op in state.ops:
+            if isinstance(op, keras.layers.Layer):
+                _TWINS.pop(op, None)
+
+
+@contextlib.contextmanager
+def _global_policy(name: str) -> Iterator[None]:
+    """Make new layers compute in *name* in this thread (Keras's policy is per thread)."""
+    from keras.src.backend.common import global_state
+
+    before = global_state.get_global_attribute("dtype_policy")
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute("dtype_policy", before)
+
+
+def _describe_low(layers: Sequence[keras.layers.Layer]) -> str:
+    names = [f"{layer.name!r} ({layer.compute_dtype})" for layer in layers[:3]]
+    more = f" and {len(layers) - 3} more" if len(layers) > 3 else ""
+    return ", ".join(names) + more
+
+
+def float32_copy(func: str, model: keras.Model, spec: InputSpec) -> tuple[
+        keras.Model, list[tuple[keras.Variable, keras.Variable]]]:
+    """Return a copy of *model* that computes in float32, and its variables' sources.
+
+    Every layer whose dtype policy computes in float16 or bfloat16 (``mixed_float16``,
+    ``mixed_bfloat16``, ``float16``...) is rebuilt from its config with the ``float32``
+    policy; the copy holds the model's weights, cast up. The second result pairs each of
+    the copy's variables with the model's variable it stands for: compiled functions read
+    the model's current values through them, so the copy never goes stale. The user's
+    model is not changed. A clear ``TypeError`` if the copy cannot be made.
+    """
+    low = _low_precision(model)
+
+    def float32_layer(layer):
+        config = layer.get_config()
+        policy = getattr(layer, "dtype_policy", None)
+        if policy is not None and (policy.compute_dtype in LOW_PRECISION
+                                   or policy.variable_dtype in LOW_PRECISION):
+            config["dtype"] = "float32"
+        return type(layer).from_config(config)
+
+    def refuse(why: str, err: Exception | None = None) -> TypeError:
+        cause = f": {type(err).__name__}: {err}" if err is not None else ""
+        return TypeError(
+            f"{func}: model {model.name!r} computes in low precision (layers "
+            f"{_describe_low(low)}), whose gradients underflow to zero, so interp takes "
+            f"them on a float32 copy of it; {why}{cause}. Build the model under the "
+            "float32 policy (keras.config.set_dtype_policy('float32')) and copy the "
+            "weights into it with set_weights"
+        )
+
+    with keep_random_state(), _global_policy("float32"):
+        try:
+            if is_graph(model):
+                copy = keras.models.clone_model(model, clone_function=float32_layer,
+                                                recursive=True)
+            else:  # rebuilt from its config: its layers take the float32 policy
+                config = keras.saving.serialize_keras_object(model)
+                if isinstance(config.get("config"), dict) and "dtype" in config["config"]:
+                    config["config"]["dtype"] = "float32"
+                copy = keras.saving.deserialize_keras_object(
+                    config, custom_objects={type(model).__name__: type(model)})
+                copy(keras.KerasTensor((1, *[1 if d is None else d for d in spec.shape])))
+        except Exception as err:
+            raise refuse("the copy could not be made", err) from err
+    left = _low_precision(copy)
+    if left:
+        raise refuse(f"layers {_describe_low(left)} of the copy still compute in low "
+                     "precision (their code sets their dtype)")
+    ours, theirs = copy.weights, model.weights
+    if len(ours) != len(theirs) or any(
+            a.name != b.name or tuple(a.shape) != tuple(b.shape)
+            for a, b in zip(ours, theirs, strict=True)):
+        raise refuse("the copy's variables do not match the model's")
+    copy_weights(model, copy)
+    return copy, list(zip(ours, theirs, strict=True))
+
 
 #: A target that stands for "the class this image's own forward pass predicts".
 PREDICTED = -1
@@ -790,18 +1085,19 @@ class _JaxCompiled:
     """``jax.jit`` of a forward or gradient function, weights passed in on every call.
 
     Inside the jitted function a ``keras.StatelessScope`` maps every variable of the model
-    (and of interp's bare copies of its layers, see :func:`twin_pairs`) to values given as
+    (and of interp's copies, *pairs*: see :meth:`Runner.copy_pairs`) to values given as
     arguments, so no weight is baked in as a constant: a cached function stays right
     when the weights change (training, ``set_weights``). Batches are padded to
     :func:`bucket` sizes, so a short last batch does not compile anew.
     """
 
-    def __init__(self, fn: Callable, model: keras.Model) -> None:
+    def __init__(self, fn: Callable, model: keras.Model,
+                 pairs: Sequence[tuple[keras.Variable, keras.Variable]]) -> None:
         import jax
 
         self.variables = _model_variables(model)
         index = {id(v): i for i, v in enumerate(self.variables)}
-        pairs = [(copy, index[id(source)]) for copy, source in twin_pairs(model)
+        pairs = [(copy, index[id(source)]) for copy, source in pairs
                  if id(source) in index]
 
         def pure(values, *args):
@@ -827,9 +1123,9 @@ class _JaxCompiled:
         return jax.tree.map(lambda t: t[:n], out)
 
 
-def _scoped(fn: Callable, model: keras.Model) -> Callable:
-    """Run *fn* with interp's bare layer copies reading their layers' current variables."""
-    pairs = twin_pairs(model)
+def _scoped(fn: Callable, pairs: Sequence[tuple[keras.Variable, keras.Variable]]) -> Callable:
+    """Run *fn* with interp's copies reading the current values of the variables they copy."""
+    pairs = list(pairs)
     if not pairs:
         return fn
 
@@ -852,6 +1148,32 @@ def _torch_compiled(fn: Callable, *, differentiates: bool) -> Callable:
             return fn(*args)
         with torch.no_grad():
             return fn(*args)
+
+    return call
+
+
+def _clear_errors(func: str, fn: Callable) -> Callable:
+    """Run *fn*, turning TensorFlow's refusal of a layer name into a clear error.
+
+    A name scope that fails to open stays on Keras's own stack of scopes (it is pushed
+    before TensorFlow checks the name), and every variable made later in the thread
+    would be named under it; the stack is put back as it was when *fn* fails.
+    """
+    from keras.src.backend.common import global_state
+
+    def call(*args):
+        stack = global_state.get_global_attribute("name_scope_stack")
+        depth = len(stack) if isinstance(stack, list) else 0
+        try:
+            return fn(*args)
+        except BaseException as err:
+            stack = global_state.get_global_attribute("name_scope_stack")
+            if isinstance(stack, list):
+                del stack[depth:]
+            clear = _explain_scope_error(func, err) if isinstance(err, ValueError) else None
+            if clear is None:
+                raise
+            raise clear from None
 
     return call
 
@@ -927,6 +1249,9 @@ class Runner:
         Whether the caller needs to reach layers inside the model (refused clearly for
         subclassed models).
 
+    Forward and backward passes run :attr:`net`: the model itself, or a float32 copy of
+    it when it computes in float16 or bfloat16 (see :func:`float32_copy`).
+
     """
 
     def __init__(self, func: str, model: object, *, output: object = None,
@@ -942,6 +1267,50 @@ class Runner:
         self.spec = input_spec(func, self.model)
         self.output = resolve_output(func, self.model, output)
         self._head: Head | None = None
+        self._state = model_state(self.model)  # made again if the model changed
+
+    @property
+    def net(self) -> keras.Model:
+        """The model the passes run: the user's, or its float32 copy (low precision)."""
+        state = self._state
+        if not state.low:
+            return self.model
+        with state.lock:
+            if state.net is None:
+                net, pairs = float32_copy(self.func, self.model, self.spec)
+                mine, theirs = walk(self.model), walk(net)  # the same layers, in order
+                if [type(a) for _, a in mine] != [type(b) for _, b in theirs]:
+                    raise TypeError(  # pragma: no cover - clone_model keeps the structure
+                        f"{self.func}: the float32 copy of model {self.model.name!r} does "
+                        "not have its layers")
+                state.net_layers = {id(a): b for (_, a), (_, b)
+                                    in zip(mine, theirs, strict=True)}
+                state.net_pairs = pairs
+                state.net = net
+        return state.net
+
+    def on_net(self, layer: keras.layers.Layer) -> keras.layers.Layer:
+        """Return the layer of :attr:`net` that stands for *layer* of the user's model."""
+        if self.net is self.model:
+            return layer
+        return self._state.net_layers.get(id(layer), layer)
+
+    def copy_pairs(self) -> list[tuple[keras.Variable, keras.Variable]]:
+        """``(variable of one of interp's copies, the user's variable it stands for)``.
+
+        The float32 copy's variables and those of the bare copies of :attr:`net`'s layers
+        (whose own variables may be the float32 copy's: then the user's variable behind
+        it). Compiled functions map each copy's variable to its source's current value.
+        """
+        net = self.net
+        pairs = list(self._state.net_pairs) if net is not self.model else []
+        source = {id(mine): theirs for mine, theirs in pairs}
+        for _, layer in walk(net):
+            twin = _TWINS.get(layer)
+            if twin is not None:
+                pairs.extend((mine, source.get(id(theirs), theirs)) for mine, theirs
+                             in zip(twin.weights, layer.weights, strict=True))
+        return pairs
 
     # -- images and targets --
     def images(self, images: object, name: str = "images") -> np.ndarray:
@@ -965,7 +1334,7 @@ class Runner:
         return self._head
 
     def _find_head(self) -> Head:
-        model = self.model
+        model = self.net
         units = self._units()
         if not is_graph(model):
             return Head(None, units, {}, stripped=False)
@@ -1053,21 +1422,19 @@ class Runner:
         batches of every size share one trace. JAX: ``jax.jit`` with the weights passed
         in, batches padded to powers of two (:class:`_JaxCompiled`). PyTorch: run
         eagerly, under ``torch.no_grad`` unless it *differentiates*. Every backend runs
-        it in a ``keras.StatelessScope`` that points interp's bare layer copies at the
-        layers' own variables.
+        it in a ``keras.StatelessScope`` that points interp's copies (the bare layer
+        copies, the float32 copy) at the user's variables (:meth:`copy_pairs`). The cache
+        is the model's :class:`ModelState`, made again when the model changes.
         """
-        try:
-            cache = _COMPILED.setdefault(self.model, {})
-        except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
-            cache = {}
+        cache = self._state.compiled
         full = (key, self.spec.shape, self.output)
         if full not in cache:
             name = require_backend(self.func, "compiled functions")
             fn = build()  # makes the bare layer copies it uses, before the pairs are read
             if name == "jax":
-                fn = _JaxCompiled(fn, self.model)
+                fn = _JaxCompiled(fn, self.model, self.copy_pairs())
             else:
-                fn = _scoped(fn, self.model)
+                fn = _scoped(fn, self.copy_pairs())
             if name == "tensorflow":
                 import tensorflow as tf
 
@@ -1079,7 +1446,7 @@ class Runner:
                     jit_compile=_needs_xla(self.spec.data_format)))
             elif name == "torch":
                 fn = _torch_compiled(fn, differentiates=differentiates)
-            cache[full] = fn
+            cache[full] = _clear_errors(self.func, fn)
         return cache[full]
 
     def _logits_tensor(self, x, replace: dict[int, Callable] | None = None,
@@ -1087,7 +1454,7 @@ class Runner:
         head = self.head
         swap = dict(head.replacement)
         swap.update(replace or {})
-        out = forward(self.model, x, taps=taps, replace=swap, output=self.output, found=found)
+        out = forward(self.net, x, taps=taps, replace=swap, output=self.output, found=found)
         if head.binary:
             out = keras.ops.concatenate([-out, out], axis=1)
         return out
@@ -1105,7 +1472,7 @@ class Runner:
 
             def fn(x):
                 if kind == "output":
-                    return forward(self.model, x, output=self.output)
+                    return forward(self.net, x, output=self.output)
                 logits = self._logits_tensor(x)
                 if kind == "logits":
                     return logits
@@ -1131,12 +1498,13 @@ class Runner:
 
     def layer_outputs_fn(self, layers: Sequence[keras.layers.Layer]) -> Callable:
         """Return a compiled ``x -> [output of each layer]``, stopping a Sequential early."""
-        layers = list(layers)
+        layers = [self.on_net(layer) for layer in layers]
+        net = self.net
 
         def build():
             def fn(x):
                 found: dict[int, object] = {}
-                forward(self.model, x, taps=layers, found=found, stop_early=True,
+                forward(net, x, taps=layers, found=found, stop_early=True,
                         output=self.output)
                 return [found[id(layer)] for layer in layers]
 
@@ -1170,6 +1538,7 @@ class Runner:
         runs on.
         """
         name = require_backend(self.func)
+        layer = self.on_net(layer) if layer is not None else None
         replace = self._guided_replacements() if guided else {}
         key = ("gradient", of, id(layer) if layer is not None else None, guided)
         fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of),
@@ -1192,7 +1561,7 @@ class Runner:
         def total(x, targets, found, nudge=None):
             """Sum over the batch of each image's chosen score (its gradient is per image)."""
             if of == "activation":
-                forward(self.model, x, taps=taps, found=found, stop_early=True,
+                forward(self.net, x, taps=taps, found=found, stop_early=True,
                         output=self.output)
                 acts = found[id(layer)]
                 rank = len(acts.shape)
@@ -1232,7 +1601,7 @@ class Runner:
                 # JAX differentiates with respect to inputs only, so a zero is added to
                 # the layer's output and the gradient taken with respect to that zero.
                 probe: dict[int, object] = {}
-                forward(self.model, x, taps=taps, found=probe, replace=swap,
+                forward(self.net, x, taps=taps, found=probe, replace=swap,
                         stop_early=True, output=self.output)  # its shape; XLA drops the rest
                 zero = jnp.zeros(probe[id(layer)].shape, probe[id(layer)].dtype)
 
@@ -1261,7 +1630,7 @@ class Runner:
     def _guided_replacements(self) -> dict[int, Callable]:
         relu = guided_relu(self.func)
         replace: dict[int, Callable] = {}
-        for _, layer in walk(self.model):
+        for _, layer in walk(self.net):
             if _activation_of(layer) != "relu" or id(layer) in self.head.replacement:
                 continue
             if _whole_op(layer):
@@ -1274,7 +1643,7 @@ class Runner:
                     "without it, so guided backpropagation cannot reach it"
                 )
             replace[id(layer)] = (lambda t: lambda *a, **k: relu(_call(t, *a, **k)))(twin)
-        for op in getattr(self.model, "_operations", []):
+        for op in getattr(self.net, "_operations", []):
             if not isinstance(op, keras.layers.Layer) and _activation_of(op) == "relu":
                 replace[id(op)] = lambda x, *a, **k: relu(x)
         return replace
@@ -1362,42 +1731,142 @@ def draw_initial(initializer: object, shape: Sequence[int],
     return np.asarray(keras.ops.convert_to_numpy(init(shape, dtype="float32")))
 
 
+def redrawable(layer: keras.layers.Layer) -> list[tuple[int, keras.Variable, object]]:
+    """``(index in layer.weights, variable, initializer)`` of each variable that can be redrawn.
+
+    A variable can be drawn afresh when its layer has an initializer attribute for it:
+    ``kernel_initializer`` for the kernel, ``moving_mean_initializer`` for a
+    BatchNormalization's moving mean, and so on. Statistics such as an adapted
+    ``Normalization``'s mean and variance have none; neither has a custom layer's weight
+    unless the layer keeps its initializer as ``<name>_initializer``.
+    """
+    found = []
+    for i, variable in enumerate(layer.weights):
+        initializer = getattr(layer, f"{variable.name.split('/')[-1]}_initializer", None)
+        if initializer is not None:
+            found.append((i, variable, initializer))
+    return found
+
+
 def reinitialize(layer: keras.layers.Layer, seed: int | Sequence[int]) -> list[str]:
     """Draw every variable of *layer* afresh from the layer's own initializer, seeded.
 
     A kernel gets its ``kernel_initializer``, a bias its ``bias_initializer``, a
     BatchNormalization's scale its ``gamma_initializer`` (ones) and its moving variance
-    ``moving_variance_initializer`` (ones), and so on, each with its own seed derived from
-    *seed*, drawn by :func:`draw_initial` (so the same on every backend). Returns the
-    names of variables that have no initializer attribute and were left as they are.
+    ``moving_variance_initializer`` (ones), and so on (:func:`redrawable`), each with its
+    own seed derived from *seed*, drawn by :func:`draw_initial` (so the same on every
+    backend). The other variables keep their values, and the layer is finalized
+    (:func:`finalize`). Returns the paths of the *trainable* variables kept: learned
+    weights that were not redrawn. (Non-trainable ones without an initializer are state,
+    such as statistics, and kept as they are.) The global random state is left alone.
     """
     parts = [seed] if isinstance(seed, numbers.Integral) else list(seed)
-    kept = []
-    for i, variable in enumerate(layer.weights):
-        name = variable.name.split("/")[-1]
-        initializer = getattr(layer, f"{name}_initializer", None)
-        if initializer is None:
-            kept.append(variable.path)
-            continue
-        fresh = draw_initial(initializer, tuple(variable.shape), _seed(*parts, i))
-        variable.assign(np.asarray(fresh, dtype=keras.backend.standardize_dtype(
-            variable.dtype)))
-    return kept
+    drawn = {i for i, _, _ in redrawable(layer)}
+    with keep_random_state():
+        for i, variable, initializer in redrawable(layer):
+            fresh = draw_initial(initializer, tuple(variable.shape), _seed(*parts, i))
+            variable.assign(np.asarray(fresh, dtype=keras.backend.standardize_dtype(
+                variable.dtype)))
+    if drawn:
+        finalize(layer)
+    return [variable.path for i, variable in enumerate(layer.weights)
+            if i not in drawn and variable.trainable]
 
 
-def clone(func: str, model: keras.Model, spec: InputSpec) -> keras.Model:
-    """Return a built copy of *model* with its own variables, holding the same values."""
+#: How many of the user's images a copy of the model must reproduce (see :func:`clone`).
+PROBE_IMAGES = 16
+
+
+def clone(func: str, model: keras.Model, spec: InputSpec, images: np.ndarray | None = None,
+          output: int = 0) -> keras.Model:
+    """Return a built copy of *model* with its own variables, holding the same values.
+
+    The copy is made from the layers' configs (``keras.models.clone_model``) and given
+    every variable, trainable or not (BatchNormalization's moving statistics, an adapted
+    ``Normalization``'s mean and variance, a custom layer's state variables); then every
+    layer's ``finalize_state`` runs, so a ``Normalization`` computes with the copied
+    statistics. With *images*, the copy must predict what the model predicts on the first
+    :data:`PROBE_IMAGES` of them (output *output*, through interp's own passes), or a
+    ``TypeError`` says that it cannot be copied and names the first layer whose output
+    differs. The user's random state is left as it was (:func:`keep_random_state`).
+    """
     try:
-        copy = keras.models.clone_model(model)
-        if not copy.built:
-            copy.build((None, *spec.shape))
-        copy.set_weights(model.get_weights())
+        with keep_random_state():
+            copy = keras.models.clone_model(model)
+            if not copy.built:
+                copy.build((None, *spec.shape))
+        copy_weights(model, copy)
     except Exception as err:
         raise TypeError(
             f"{func}: cannot copy model {model.name!r} ({type(model).__name__}) to randomize "
             f"its weights without changing yours: {type(err).__name__}: {err}"
         ) from err
+    if images is not None:
+        _check_copy(func, model, copy, np.asarray(images[:PROBE_IMAGES]), output)
     return copy
+
+
+def _check_copy(func: str, model: keras.Model, copy: keras.Model, images: np.ndarray,
+                output: int) -> None:
+    """Raise a clear ``TypeError`` unless *copy* predicts what *model* predicts on *images*."""
+    theirs = _outputs(func, model, images, output)
+    ours = _outputs(func, copy, images, output)
+    scale = float(np.nanmax(np.abs(theirs), initial=0.0))
+    if np.allclose(ours, theirs, rtol=0.0, atol=1e-5 * max(1.0, scale), equal_nan=True):
+        return
+    forget(copy)
+    largest = float(np.nanmax(np.abs(ours - theirs)))
+    where = _first_difference(model, copy, images)
+    raise TypeError(
+        f"{func}: cannot copy model {model.name!r} to randomize its weights without "
+        f"changing yours: a copy holding all its weights predicts differently (largest "
+        f"difference {largest:.3g}, outputs up to {scale:.3g}){where}. "
+        "interp copies a model from its layers' configs (get_config) and variables "
+        "(get_weights, finalize_state); a layer that keeps other state, such as a Python "
+        "attribute set after it was made, or an argument its get_config leaves out, "
+        "cannot be copied. Keep such state in a variable (add_weight(trainable=False)) or "
+        "return it from get_config"
+    )
+
+
+def _outputs(func: str, model: keras.Model, images: np.ndarray, output: int) -> np.ndarray:
+    """Output *output* of *model* on a few *images*: eagerly, or compiled where that fails.
+
+    Eagerly costs milliseconds where a compiled function costs a trace; TensorFlow cannot
+    run a ``channels_first`` model eagerly on every CPU (see :func:`_needs_xla`).
+    """
+    try:
+        x = keras.ops.convert_to_tensor(np.asarray(images, np.float32))
+        out = forward(model, x, output=output)
+        return np.asarray(keras.ops.convert_to_numpy(out), np.float64)
+    except Exception:  # run it as every interp function does
+        return Runner(func, model, output=output).predict(images, kind="output")
+
+
+def _first_difference(model: keras.Model, copy: keras.Model, images: np.ndarray) -> str:
+    """``"; the first layer whose output differs is 'path' (Class)"``, or ``""``."""
+    pairs = [(path, mine, theirs)
+             for (path, mine), (_, theirs) in zip(walk(model), walk(copy), strict=False)
+             if not isinstance(mine, keras.Model)]
+    try:
+        x = keras.ops.convert_to_tensor(np.asarray(images, np.float32))
+        found_model: dict[int, object] = {}
+        found_copy: dict[int, object] = {}
+        forward(model, x, taps=[mine for _, mine, _ in pairs], found=found_model)
+        forward(copy, x, taps=[theirs for _, _, theirs in pairs], found=found_copy)
+        for path, mine, theirs in pairs:
+            if id(mine) not in found_model or id(theirs) not in found_copy:
+                continue
+            a = np.asarray(keras.ops.convert_to_numpy(found_model[id(mine)]), np.float64)
+            b = np.asarray(keras.ops.convert_to_numpy(found_copy[id(theirs)]), np.float64)
+            size = max(1.0, float(np.nanmax(np.abs(a), initial=0.0)))
+            if a.shape != b.shape or not np.allclose(a, b, rtol=0.0, atol=1e-5 * size,
+                                                     equal_nan=True):
+                return (f"; the first layer whose output differs is {path!r} "
+                        f"({type(mine).__name__})")
+    except Exception:  # pragma: no cover - the message goes without the layer
+        return ""
+    return ""
 
 
 def check_batch_size(func: str, batch_size: object) -> int:

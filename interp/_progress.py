@@ -14,14 +14,17 @@ def progress(iterable: Iterable[T], *, desc: str, unit: str = "it", total: int |
     """Yield from *iterable*, drawing a bar on stderr when it is a terminal and not *quiet*.
 
     With *scale*, each item advances the bar by ``len(item)`` (batches counted in images)
-    when *scale* is 0, else by *scale*.
+    when *scale* is 0, else by *scale*. Control characters in *desc* (a layer's name) are
+    shown as escapes.
     """
     if quiet or not sys.stderr.isatty():
         yield from iterable
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr,
+    from ._text import printable
+
+    with tqdm(total=total, desc=printable(desc), unit=unit, leave=False, file=sys.stderr,
               dynamic_ncols=True) as bar:
         for item in iterable:
             yield item

@@ -13,11 +13,11 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from ._field import Tracer
 from ._model import (
     Runner,
     check_batch_size,
     conv_layers,
-    forward,
     is_conv,
     is_stream,
     layer_path,
@@ -212,45 +212,77 @@ def top_activating(
     n_kernels = conv.filters
     if kernel is not None:
         kernel = check_index(func, "kernel", kernel, n_kernels, "kernels")
-    first = conv.data_format == "channels_first"
-
-    best_values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
-    best_indices = np.zeros((n_kernels, 0), dtype=np.int64)
-    best_flat = np.zeros((n_kernels, 0), dtype=np.int64)
-    width, seen = 1, 0
-    for start, (maps,) in _layer_outputs(runner, images, [conv], batch_size):
-        seen = start + len(maps)
-        if first:
-            maps = np.moveaxis(maps, 1, -1)
-        n, h, w, _ = maps.shape
-        width = w
-        flat = maps.reshape(n, h * w, n_kernels)
-        where = flat.argmax(axis=1)  # (n, n_kernels): first maximum, row-major
-        peak = np.take_along_axis(flat, where[:, np.newaxis, :], axis=1)[:, 0, :]
-        values = np.concatenate([best_values, peak.T], axis=1)
-        indices = np.concatenate(
-            [best_indices, np.broadcast_to(np.arange(start, start + n), (n_kernels, n))], axis=1
-        )
-        flats = np.concatenate([best_flat, where.T], axis=1)
-        order = np.lexsort((indices, -values), axis=1)[:, :k]  # value desc, then index asc
-        best_values = np.take_along_axis(values, order, axis=1)
-        best_indices = np.take_along_axis(indices, order, axis=1)
-        best_flat = np.take_along_axis(flats, order, axis=1)
-    if seen < k:
-        raise ValueError(f"{func}: k must be at most the number of images ({seen}), got {k}")
-    positions = np.stack([best_flat // width, best_flat % width], axis=-1)
-    result = TopActivations(best_indices, best_values, positions)
+    [result] = _top_many(runner, [conv], images, k, batch_size)
     if kernel is not None:
         result = TopActivations(*(part[kernel] for part in result))
     return result
+
+
+class _RunningTop:
+    """The running top *k* images of every kernel of one 2-D convolution layer."""
+
+    def __init__(self, conv: keras.layers.Layer, k: int) -> None:
+        self.k = k
+        self.first = conv.data_format == "channels_first"
+        n_kernels = conv.filters
+        self.values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
+        self.indices = np.zeros((n_kernels, 0), dtype=np.int64)
+        self.flat = np.zeros((n_kernels, 0), dtype=np.int64)
+        self.width = 1
+
+    def add(self, start: int, maps: np.ndarray) -> None:
+        """Merge the feature maps of images ``start, start + 1, ...`` into the top *k*."""
+        if self.first:
+            maps = np.moveaxis(maps, 1, -1)
+        n, h, w, n_kernels = maps.shape
+        self.width = w
+        flat = maps.reshape(n, h * w, n_kernels)
+        where = flat.argmax(axis=1)  # (n, n_kernels): first maximum, row-major
+        peak = np.take_along_axis(flat, where[:, np.newaxis, :], axis=1)[:, 0, :]
+        values = np.concatenate([self.values, peak.T], axis=1)
+        indices = np.concatenate(
+            [self.indices, np.broadcast_to(np.arange(start, start + n), (n_kernels, n))], axis=1
+        )
+        flats = np.concatenate([self.flat, where.T], axis=1)
+        order = np.lexsort((indices, -values), axis=1)[:, :self.k]  # value desc, index asc
+        self.values = np.take_along_axis(values, order, axis=1)
+        self.indices = np.take_along_axis(indices, order, axis=1)
+        self.flat = np.take_along_axis(flats, order, axis=1)
+
+    def result(self) -> TopActivations:
+        positions = np.stack([self.flat // self.width, self.flat % self.width], axis=-1)
+        return TopActivations(self.indices, self.values, positions)
+
+
+def _top_many(runner: Runner, convs: list, images: object, k: int,
+             batch_size: int) -> list[TopActivations]:
+    """:func:`top_activating` for several 2-D convolution layers in one streamed pass.
+
+    *convs* are layers of ``runner.model`` (checked by the caller); *images* an array
+    checked by ``runner.images`` or an iterable of batches. Every batch goes through the
+    model once, to the deepest of the layers, and each layer keeps its running top *k*.
+    """
+    func = runner.func
+    tops = [_RunningTop(conv, k) for conv in convs]
+    seen = 0
+    for start, outputs in _layer_outputs(runner, images, list(convs), batch_size):
+        seen = start + len(outputs[0])
+        for top, maps in zip(tops, outputs, strict=True):
+            top.add(start, maps)
+    if seen < k:
+        raise ValueError(f"{func}: k must be at most the number of images ({seen}), got {k}")
+    return [top.result() for top in tops]
 
 
 class ReceptiveField(NamedTuple):
     """Which input pixels one position of a layer's output sees.
 
     Output position ``(r, c)`` sees input rows ``offset[0] + r * stride[0]`` up to
-    ``size[0]`` pixels further (and likewise for columns). A negative offset means the
-    field starts in the zero padding.
+    ``size[0]`` pixels further (and likewise for columns): the bounding box of the pixels
+    it depends on. A negative offset, or a box reaching past the last row, means the field
+    runs into zero padding. A stride of 0 means every position sees the same pixels (after
+    global pooling, ``Flatten``, or a squeeze-and-excitation gate); that box is cut to the
+    image, and ``((h, w), (0, 0), (0, 0))`` is the whole image.
     """
 
     size: tuple[int, int]
@@ -258,142 +290,118 @@ class ReceptiveField(NamedTuple):
     offset: tuple[int, int]
 
 
-_SPATIAL_NEUTRAL = (
-    keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU,
-    keras.layers.BatchNormalization, keras.layers.Dropout, keras.layers.SpatialDropout2D,
-    keras.layers.LayerNormalization, keras.layers.GaussianNoise, keras.layers.Rescaling,
-)
-_POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
-
-
-def _trace_chain(func: str, runner: Runner, target: keras.layers.Layer) -> list[tuple]:
-    """Run one image through the model, recording every operation's input tensors.
-
-    Returns ``[(operation, input spatial size), ...]`` from the model input to *target*,
-    or raises if that path is not a single chain (a branch joins on the way).
-    """
-    shape = (1, *(32 if d is None else d for d in runner.spec.shape))
-    producer: dict[int, tuple[object, list]] = {}
-    keep: list[object] = []  # keep tensors alive so their ids stay unique
-
-    def observe(op, args, out):
-        tensors = [a for a in keras.tree.flatten(args) if keras.ops.is_tensor(a)]
-        keep.extend(tensors)
-        keep.append(out)
-        if any(out is t for t in tensors):
-            return  # an identity step (e.g. Dropout at inference) passes the tensor on
-        producer[id(out)] = (op, tensors)
-
-    found: dict[int, object] = {}
-
-    def trace(x):
-        keep.append(x)
-        forward(runner.model, x, taps=[target], found=found, observe=observe)
-        return x
-
-    if keras.backend.backend() == "tensorflow":
-        # Only the shapes are needed: trace the graph without running it. TensorFlow's
-        # CPU kernels cannot run a channels_first model everywhere (see _model._needs_xla).
-        import tensorflow as tf
-
-        tf.function(trace, autograph=False).get_concrete_function(
-            tf.TensorSpec(shape, tf.float32))
-    else:
-        trace(keras.ops.zeros(shape))
-    x = keep[0]
-    current = found[id(target)]
-    chain = []
-    while id(current) in producer:
-        op, inputs = producer[id(current)]
-        fed = [t for t in inputs if _depends_on_input(t, producer, x)]
-        if len(fed) > 1:
-            name = getattr(op, "name", type(op).__name__)
-            raise ValueError(
-                f"{func}: the path to {target.name!r} is not a chain: {name!r} joins "
-                f"{len(fed)} branches, and their receptive fields differ"
-            )
-        chain.append((op, fed[0] if fed else None))
-        if not fed:
-            break
-        current = fed[0]
-    return chain[::-1]
-
-
-def _depends_on_input(tensor, producer, x) -> bool:
-    seen = set()
-    stack = [tensor]
-    while stack:
-        current = stack.pop()
-        if current is x:
-            return True
-        if id(current) in seen or id(current) not in producer:
-            continue
-        seen.add(id(current))
-        stack.extend(producer[id(current)][1])
-    return False
-
-
 def receptive_field(model: keras.Model, layer: object) -> ReceptiveField:
     """Compute the receptive field of a layer's output, following the model's real graph.
+
+    The field is followed from the input through every operation on the way to *layer*:
+
+    - convolutions (``Conv2D``, ``DepthwiseConv2D``, ``SeparableConv2D``, dilated or
+      strided) and pooling windows (``MaxPooling2D``, ``AveragePooling2D``) widen it;
+      ``"same"`` padding is placed as the backends place it for the model's input size
+      (``total // 2`` before the first row);
+    - ``ZeroPadding2D`` and ``Cropping2D`` (and ``keras.ops.pad`` with zeros) move it;
+    - element-wise layers keep it: activations, ``BatchNormalization`` and
+      ``Normalization`` (fixed statistics at inference), ``Rescaling``, dropout and noise,
+      ``LayerNormalization`` over the channels, and the augmentation layers that are the
+      identity at inference (``RandomFlip``, ``RandomRotation``...);
+    - where branches merge (``Add``, ``Subtract``, ``Multiply``, ``Average``,
+      ``Maximum``, ``Minimum``, ``Concatenate`` on the channel axis, or the same
+      ``keras.ops`` functions) the field is the bounding box of the branches' fields,
+      which is exact when they move by the same stride;
+    - layers that mix all positions (global pooling, ``Flatten``, then ``Dense``) give
+      every output the same field: the whole image (stride 0).
+
+    Nested models and Sequential models are followed the same way. Nothing is computed:
+    the shapes come from the layers' output specs.
 
     Parameters
     ----------
     model : keras.Model
-        A model in which the path from the input to *layer* is a chain of operations
-        (branches elsewhere in the graph do not matter).
+        A Sequential (built) or Functional model taking 2-D images, possibly with nested
+        models; branches may split and join anywhere.
     layer : int, str, layer class or layer
         The layer, as :func:`interp.pick_layer` accepts it.
 
     Returns
     -------
     ReceptiveField
-        For the course network: 3 x 3 for ``conv1``, 5 x 5 for ``conv2``. ``"same"``
-        padding is placed as TensorFlow places it for the model's input size.
+        ``size``, ``stride`` and ``offset`` per (row, column) axis. For the course
+        network: 3 x 3 for ``conv1``, 5 x 5 for ``conv2``, the whole 28 x 28 image with
+        stride 0 for ``dense``. For a model that takes images of any size (``None``),
+        each ``"same"`` layer is taken to receive a length that is a multiple of its
+        stride (e.g. 224 pixels for a ResNet), which places its padding as
+        ``(kernel - stride) // 2`` before the first row.
 
     Raises
     ------
     ValueError
-        If the path to *layer* joins branches, or a layer on the way changes the image
-        in a way this function does not model (anything but 2-D convolutions, pooling
-        and layers that keep the spatial layout).
+        If a layer on the way moves positions in a way this function does not model
+        (``UpSampling2D``, ``Conv2DTranspose``, a ``Reshape`` of the rows and columns, a
+        ``Lambda``...); if a ``Concatenate`` on the way joins along a spatial axis, or a
+        merge joins branches whose fields move by different strides (no one box describes
+        that); if every position of *layer* sees the whole of an image axis whose length
+        the model leaves open (``None``); or if the model does not take 2-D images.
+    TypeError
+        For a subclassed model, whose layers cannot be reached.
+
+    Notes
+    -----
+    Padding is counted as more positions of the map, so the box is what a position would
+    see if the zeros that padding adds were pixels further out, cut to the image. Where
+    those zeros stand for pixels outside the image, that is the exact bounding box of the
+    pixels the position depends on: at every convolution of ResNet50, MobileNetV2 and
+    EfficientNetB0, for example (the tests check it by differentiation). Where a branch
+    pads or crops a map inside the network (a ``"valid"`` convolution padded back to
+    size), or a dilated window steps over a map's first rows, a position at the border
+    can see fewer pixels than its box, or none; never more.
 
     Examples
     --------
+    >>> import keras
     >>> import interp
     >>> interp.receptive_field(interp.build_model(), "conv2")
     ReceptiveField(size=(5, 5), stride=(1, 1), offset=(0, 0))
 
+    A residual block: the shortcut passes on the stem's 3 x 3 field, two 3 x 3
+    convolutions on the stem's half-resolution map widen it to 11 x 11, and the sum sees
+    the bounding box of both. After global pooling every output sees the whole image.
+
+    >>> inputs = keras.Input((32, 32, 3))
+    >>> stem = keras.layers.Conv2D(8, 3, 2, "same", name="stem")(inputs)
+    >>> main = keras.layers.Conv2D(8, 3, padding="same")(stem)
+    >>> main = keras.layers.Conv2D(8, 3, padding="same")(main)
+    >>> joined = keras.layers.Add(name="join")([stem, main])
+    >>> pooled = keras.layers.GlobalAveragePooling2D(name="pool")(joined)
+    >>> model = keras.Model(inputs, pooled)
+    >>> interp.receptive_field(model, "stem")
+    ReceptiveField(size=(3, 3), stride=(2, 2), offset=(0, 0))
+    >>> interp.receptive_field(model, "join")
+    ReceptiveField(size=(11, 11), stride=(2, 2), offset=(-4, -4))
+    >>> interp.receptive_field(model, "pool")
+    ReceptiveField(size=(32, 32), stride=(0, 0), offset=(0, 0))
+
     """
     func = "receptive_field"
-    runner = Runner(func, model, graph=True)
+    runner = Runner(func, model, output=0, graph=True)  # any output: only layers matter
     target = pick(func, runner.model, layer)
-    size, jump, start = [1, 1], [1, 1], [0, 0]
-    for op, source in _trace_chain(func, runner, target):
-        if isinstance(op, (*_SPATIAL_NEUTRAL, keras.layers.InputLayer)):
-            continue
-        if (is_conv(op) and op.rank == 2) or isinstance(op, (
-                keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D, *_POOLING)):
-            if isinstance(op, _POOLING):
-                kernel_size, strides, dilation = op.pool_size, op.strides, (1, 1)
-            else:
-                kernel_size, strides, dilation = op.kernel_size, op.strides, op.dilation_rate
-            axes = (2, 3) if op.data_format == "channels_first" else (1, 2)
-            for axis in (0, 1):
-                effective = (kernel_size[axis] - 1) * dilation[axis] + 1
-                if op.padding == "same":
-                    length = int(source.shape[axes[axis]])
-                    out = -(-length // strides[axis])
-                    total = max((out - 1) * strides[axis] + effective - length, 0)
-                    start[axis] -= (total // 2) * jump[axis]
-                size[axis] += (effective - 1) * jump[axis]
-                jump[axis] *= strides[axis]
-            continue
-        name = getattr(op, "name", type(op).__name__)
+    if len(runner.spec.map_shape) != 2:
         raise ValueError(
-            f"{func}: cannot follow the receptive field through {type(op).__name__} "
-            f"{name!r} on the way to {target.name!r}"
+            f"{func}: model {runner.model.name!r} takes inputs shaped {runner.spec.batch()}, "
+            "not 2-D images; receptive fields are followed over rows and columns"
         )
-    return ReceptiveField(tuple(size), tuple(jump), tuple(start))
+    field = Tracer(func, runner.model, runner.spec, target).field()
+    if field is None:
+        raise ValueError(f"{func}: the output of {target.name!r} does not depend on the "
+                         "input image")
+    for axis, (size, _, _) in zip(("rows", "columns"), field, strict=True):
+        if size is None:
+            raise ValueError(
+                f"{func}: every position of {target.name!r} sees all the image's {axis}, "
+                f"and model {runner.model.name!r} takes images of any size along them "
+                f"({runner.spec.batch()}), so the field has no size; build the model for "
+                "one image size to measure it"
+            )
+    return ReceptiveField(*(tuple(int(span[k]) for span in field) for k in range(3)))
 
 
 def crop_patches(
@@ -413,8 +421,12 @@ def crop_patches(
     Returns
     -------
     numpy.ndarray
-        ``top.indices.shape + (size_h, size_w, c)``; pixels outside the image (in the
-        padding of a ``"same"`` layer) are 0.
+        ``top.indices.shape + (size_h, size_w, c)``: the field's box around each top
+        position, pixels outside the image (in the padding of a ``"same"`` layer) set to
+        0. A field taller or wider than the image (deep layers, or stride 0) is cut to
+        the image along that axis: the patch then holds the image's ``h`` rows in place,
+        those outside the position's field set to 0, so a patch is never larger than an
+        image.
 
     Raises
     ------
@@ -451,13 +463,31 @@ def crop_patches(
             f"{func}: top names image {int(top.indices.max())}, but images holds only "
             f"{len(images)}; pass the same images top_activating searched"
         )
-    (fh, fw), (sh, sw), (oh, ow) = field
-    pad = max(fh, fw)
-    out = np.zeros((*top.indices.shape, fh, fw, images.shape[-1]), dtype=images.dtype)
-    rows = pad + oh + top.positions[..., 0] * sh
-    cols = pad + ow + top.positions[..., 1] * sw
+    n_rows, n_cols = images.shape[1:3]
+    spans = [_patch_span(field.size[0], field.stride[0], field.offset[0],
+                         top.positions[..., 0], n_rows),
+             _patch_span(field.size[1], field.stride[1], field.offset[1],
+                         top.positions[..., 1], n_cols)]
+    (height, rows), (width, cols) = spans
+    out = np.zeros((*top.indices.shape, height, width, images.shape[-1]), dtype=images.dtype)
     for where in np.ndindex(top.indices.shape):
-        padded = np.pad(images[top.indices[where]], ((pad, pad), (pad, pad), (0, 0)))
-        r, c = rows[where], cols[where]
-        out[where] = padded[r:r + fh, c:c + fw]
+        (r0, r1, rp), (c0, c1, cp) = rows[where], cols[where]
+        if r0 < r1 and c0 < c1:
+            out[where][rp:rp + r1 - r0, cp:cp + c1 - c0] = images[top.indices[where], r0:r1, c0:c1]
     return out
+
+
+def _patch_span(size: int, stride: int, offset: int, positions: np.ndarray,
+                length: int) -> tuple[int, np.ndarray]:
+    """Return the patch length along one axis, and ``(first, end, place)`` per position.
+
+    The image pixels ``first:end`` are those the field sees; they go from ``place`` on in
+    the patch.
+    """
+    starts = offset + np.asarray(positions, dtype=np.int64) * stride
+    first = np.clip(starts, 0, length)
+    end = np.clip(starts + size, 0, length)
+    end = np.maximum(end, first)
+    if size <= length:  # the patch is the field's box
+        return size, np.stack([first, end, first - starts], axis=-1)
+    return length, np.stack([first, end, first], axis=-1)  # the patch is the image's axis

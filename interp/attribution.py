@@ -18,6 +18,11 @@ A model with one sigmoid unit has two classes: 1 (logit ``z``) and 0 (logit ``-z
 Occlusion needs no gradient and measures the drop of the target's *probability*, the
 softmax of the logits.
 
+A model that computes in float16 or bfloat16 (``mixed_float16``, ``mixed_bfloat16``...)
+is run as a float32 copy holding its weights, for every method here: float16 gradients
+underflow to zero (below 6e-8) and lose three decimal digits above. The maps are those of
+the float32 model; the user's model is not changed.
+
 Memory is bounded by ``batch_size``: every costly axis (images, noisy samples, path
 points, occluded copies) is streamed through the model in batches of that many inputs.
 """

@@ -20,6 +20,9 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import _interrupt
+from ._text import printable
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -100,15 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[shared], formatter_class=_Formatter,
         help="write an offline HTML report on a model and your images",
-        description="Write DIR/index.html and its figures: the model's layers, every conv "
-                    "layer's kernels, feature maps, top-activating patches over all the "
-                    "images, and attribution maps with the measures of which to trust. The "
+        description="Write DIR/index.html and its figures: the model's layers, the conv "
+                    "layers' kernels, feature maps, top-activating patches over all the "
+                    "images, and attribution maps with the measures of which to trust, "
+                    "planned by the model's measured cost to fit in --budget. The "
                     "page loads nothing from other hosts; open it from the file system. It "
-                    "is written to a temporary folder and renamed into place at the end, so "
-                    "an interrupted run leaves nothing half-written.",
+                    "is written to a temporary folder beside DIR and moved in at the end, so "
+                    "an interrupted run (Ctrl-C: exit status 130) leaves DIR as it was.",
         epilog="The images are converted to what the model takes: to grayscale or RGB, "
-               "resized to its input size, and scaled (0-255 becomes 0-1 unless --scale "
-               "says otherwise); the report states what was done. A .npy array is "
+               "resized to its input size, and scaled: the range of the pixels' type "
+               "(0-255 for 8 bits, 0-65535 for 16) becomes 0-1 unless --scale says "
+               "otherwise; the report states what was done. A .npy array is "
                "memory-mapped and every section reads the images a batch at a time, so "
                "100,000 images run in flat memory.",
     )
@@ -122,11 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use the course's network and Fashion-MNIST instead of MODEL "
                              "and --images: its 10,000 test images (default) or 60,000 "
                              "training images")
-    source.add_argument("--scale", metavar="LOW,HIGH",
-                        help="the range pixel values 0-255 become (default 0,1; e.g. -1,1). "
-                             "Float arrays are used as they are unless this is given")
+    source.add_argument("--scale", metavar="[FROM_LOW,FROM_HIGH:]LOW,HIGH",
+                        help="what the pixel values become, linearly: LOW,HIGH for the range "
+                             "of their type (0-255 for 8-bit files and uint8, 0-65535 for "
+                             "16-bit PNGs and uint16; default 0,1; e.g. -1,1), or "
+                             "FROM_LOW,FROM_HIGH:LOW,HIGH for other values (0,4095:0,1 for "
+                             "12-bit data). Arrays of other integer types (int16, int32, "
+                             "...) are refused without FROM_LOW,FROM_HIGH; float arrays are "
+                             "used as they are unless this is given")
     source.add_argument("--max-images", type=_positive, metavar="N",
                         help="use only the first N images (default: all)")
+    source.add_argument("--max-pixels", type=_positive, metavar="N", default=None,
+                        help="refuse images larger than N pixels (height x width), before "
+                             "decoding them (default 64000000: 8000 x 8000)")
     source.add_argument("--key", metavar="NAME",
                         help="the array of a .npz that holds the images (default: its only "
                              "array, or 'images', 'x' or 'x_test')")
@@ -134,12 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="class names: a text file with one name per line, or the names "
                              "separated by commas (default: class 0, class 1, ...)")
     shown = report.add_argument_group("what the report shows")
-    shown.add_argument("--limit", type=_positive, default=6, metavar="N",
-                       help="images whose attribution maps are drawn (default 6; feature "
-                            "maps: 3 of them)")
+    shown.add_argument("--limit", type=_limit, default=6, metavar="N",
+                       help="images whose attribution maps are drawn (default 6, at most "
+                            f"{MAX_LIMIT}; feature maps: 3 of them)")
     shown.add_argument("--layers", action="append", metavar="PATHS",
-                       help="only these conv layers, comma-separated paths as `interp "
-                            "layers` prints them (default: all); may be repeated")
+                       help="these conv layers, comma-separated paths as `interp layers` "
+                            "prints them (default: all of them if there are at most 6; else "
+                            "the first and the deepest of each feature-map size); may be "
+                            "repeated")
+    shown.add_argument("--kernels", type=_positive, default=16, metavar="N",
+                       help="kernels drawn per layer: those whose activation peaks highest "
+                            "over the images (default 16)")
     shown.add_argument("--methods", metavar="NAMES",
                        help="attribution methods, comma-separated, among saliency, "
                             "smoothgrad, integrated_gradients, grad_cam, occlusion, "
@@ -150,10 +168,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="images on which the measures of which map to trust are taken "
                             "(deletion, insertion, cascading randomization; default 32; 0 "
                             "skips them)")
+    shown.add_argument("--budget", type=_seconds, default=150.0, metavar="SECONDS",
+                       help="the time the report aims to take (default 150): the attribution "
+                            "maps and the measures of which to trust are planned by the "
+                            "model's measured cost to fit, and the page says what was cut; "
+                            "0 runs them in full, however long that takes")
     output = report.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", default="interp-report",
-                        help="the folder to write (default: interp-report); an earlier "
-                             "report there is replaced, other files are never touched")
+                        help="the folder to write (default: interp-report). In a folder "
+                             "that holds an earlier report, only the files that report "
+                             "wrote, and only if unchanged, are replaced; other files are "
+                             "never touched, and a file the report would overwrite that "
+                             "is not one of them stops the run. A folder of other files "
+                             "without a report is refused")
     output.add_argument("--batch-size", type=_positive, default=256, metavar="N",
                         help="images per forward pass (default 256)")
     output.add_argument("--quiet", action="store_true",
@@ -172,6 +199,30 @@ def _count(text: str) -> int:
     return value
 
 
+#: The most images whose attribution maps the report draws (interp.report.MAX_LIMIT).
+MAX_LIMIT = 32
+
+
+def _limit(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_LIMIT} (the images whose attribution maps are drawn), got "
+            f"{text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}") \
+            from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -184,16 +235,21 @@ def _positive(text: str) -> int:
 
 # ---- loading -----------------------------------------------------------------------------
 
-def _quiet_tensorflow(debug: bool = False) -> None:
+def _quiet_tensorflow(debug: bool = False, *, tensorflow: bool = False) -> None:
     """Import Keras (and TensorFlow) without their start-up chatter on stderr.
 
     TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are written before its log
     level is read, so stderr is pointed at the null device while it loads; with *debug*
-    they are shown. A Python error while importing is raised as usual.
+    they are shown. A Python error while importing is raised as usual. With *tensorflow*,
+    TensorFlow is imported too on another backend, if it is installed: Keras imports it
+    there anyway the first time it serializes a layer (the report clones the model to
+    randomize it), and would print those lines in the middle of the run.
     """
+    import importlib.util
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if debug or "keras" in sys.modules:
+    if debug or ("keras" in sys.modules and (not tensorflow or "tensorflow" in sys.modules)):
         import keras
         return
     sys.stderr.flush()
@@ -203,7 +259,8 @@ def _quiet_tensorflow(debug: bool = False) -> None:
     try:
         import keras
 
-        if keras.backend.backend() == "tensorflow":
+        if keras.backend.backend() == "tensorflow" or (
+                tensorflow and importlib.util.find_spec("tensorflow") is not None):
             import tensorflow as tf
 
             tf.config.list_physical_devices()  # probes for GPUs now, quietly
@@ -263,18 +320,22 @@ def run_layers(args: argparse.Namespace) -> int:
     from . import layer_table
     from ._model import input_spec
 
+    _interrupt.check()  # a Ctrl-C lost while the model loaded
+    # Names come from the model file: control characters in them are shown as escapes
+    # (printable), never sent to the terminal.
     rows = [("PATH", "TYPE", "OUTPUT SHAPE", "KERNEL", "PARAMS")]
     for row in layer_table(model):
-        rows.append((row.path, row.type, _format_shape(row.output_shape),
+        rows.append((printable(row.path), printable(row.type), _format_shape(row.output_shape),
                      _format_shape(row.kernel_shape) if row.kernel_shape else "",
                      f"{row.params:,}"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    print(f"{model.name} ({type(model).__name__}), {model.count_params():,} parameters")
+    print(printable(f"{model.name} ({type(model).__name__}), {model.count_params():,} "
+                    "parameters"))
     try:
         spec = input_spec(command, model)
         print(f"input: {_format_shape(spec.shape)} per image, {spec.data_format}")
     except ValueError as err:
-        print(f"input: {err}".replace(f"{command}: ", ""))
+        print(printable(f"input: {err}".replace(f"{command}: ", "")))
     print()
     for r in rows:
         print("  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
@@ -336,16 +397,20 @@ def run_report(args: argparse.Namespace) -> int:
     scale = parse_scale(command, "--scale", args.scale)
     class_names = _class_names(command, args.classes) if args.classes else None
     source = None
+    from .images import MAX_PIXELS
+
+    max_pixels = args.max_pixels or MAX_PIXELS
     if args.images:  # refuse what is not images before loading a model for a minute
         source = read_source(command, "--images", args.images, max_images=args.max_images,
-                             key=args.key, quiet=args.quiet, exclude=[out.expanduser()])
+                             key=args.key, quiet=args.quiet, exclude=[out.expanduser()],
+                             max_pixels=max_pixels)
 
     from .images import Numbered, convert, open_images
     from .report import write_report
 
     labels = None
     if args.course:
-        _quiet_tensorflow(args.debug)
+        _quiet_tensorflow(args.debug, tensorflow=True)
         import contextlib
 
         import interp
@@ -361,11 +426,14 @@ def run_report(args: argparse.Namespace) -> int:
         images = open_images(command, "--images", x, input_spec(command, model),
                              scale=scale, described=f"of the Fashion-MNIST {args.course} set "
                                                     "(interp.load_fashion_mnist, pixels 0-1)",
-                             origin=f"the Fashion-MNIST {args.course} set")
+                             origin=f"the Fashion-MNIST {args.course} set",
+                             max_pixels=max_pixels)
         images.names = Numbered(len(x), prefix=f"{args.course} #")
         labels = y
         class_names = class_names or list(interp.CLASS_NAMES)
     else:
+        # the trust measures clone the model: Keras imports TensorFlow then, if it can
+        _quiet_tensorflow(args.debug, tensorflow=args.trust > 0)
         model = load_model(command, args.model, unsafe=args.unsafe, debug=args.debug)
         from ._model import input_spec
 
@@ -374,13 +442,14 @@ def run_report(args: argparse.Namespace) -> int:
     methods = _split([args.methods]) if args.methods else None
     page = write_report(
         model, images, out, class_names=class_names, labels=labels, limit=args.limit,
-        layers=_split(args.layers), top_k=args.top, trust=args.trust,
-        batch_size=args.batch_size,
+        layers=_split(args.layers), top_k=args.top, trust=args.trust, kernels=args.kernels,
+        budget=args.budget or None, batch_size=args.batch_size,
         command=_command_line(args.argv), quiet=args.quiet, func=command,
         **({"methods": methods} if methods is not None else {}),
     )
+    # the report is in place (interp._interrupt.settle): a late Ctrl-C changes nothing
     if not args.quiet:
-        print(f"{command}: wrote {page}", file=sys.stderr)
+        print(printable(f"{command}: wrote {page}"), file=sys.stderr)
     print(page)
     return 0
 
@@ -391,13 +460,9 @@ def _command_line(argv: Sequence[str]) -> str:
 
 # ---- main ----------------------------------------------------------------------------------
 
-def _interrupt(signum, frame):  # pragma: no cover - exercised through a subprocess
-    raise KeyboardInterrupt
-
-
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-    print(f"interp: warning: {text}", file=sys.stderr)
+    print(printable(f"interp: warning: {text}"), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -414,14 +479,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     shown = warnings.showwarning
     if not args.debug:
         warnings.showwarning = _show_warning
+    # Ctrl-C and SIGTERM raise KeyboardInterrupt, and leave a flag that the report checks
+    # between its steps, figures and batches: one lost in a garbage-collection callback
+    # (JAX's) still stops the run (interp._interrupt). One raised inside Python code that a
+    # library calls from C++, and turned into another error there, is still an interrupt.
     try:
-        if args.command == "layers":
-            return run_layers(args)
-        return run_report(args)
+        with _interrupt.catching((signal.SIGINT, signal.SIGTERM)):
+            try:
+                if args.command == "layers":
+                    return run_layers(args)
+                return run_report(args)
+            except Exception as err:
+                if _interrupt.pending():
+                    raise KeyboardInterrupt from err
+                raise
     except KeyboardInterrupt:
         print(f"interp {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -435,17 +509,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(err) or type(err).__name__
         if not message.startswith("interp"):
             message = f"interp {args.command}: {message}"
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
         return EXIT_USAGE if isinstance(err, UsageError) else EXIT_ERROR
     except Exception as err:
         if args.debug:
             raise
-        print(f"interp {args.command}: unexpected {type(err).__name__}: {err} (run again with "
-              "--debug for the traceback, and please report it)", file=sys.stderr)
+        print(printable(f"interp {args.command}: unexpected {type(err).__name__}: {err} (run "
+                        "again with --debug for the traceback, and please report it)"),
+              file=sys.stderr)
         return EXIT_ERROR
     finally:
         warnings.showwarning = shown
-        signal.signal(signal.SIGTERM, previous)
 
 
 def entry_point() -> None:

@@ -32,7 +32,10 @@ from ._model import (
     Runner,
     check_batch_size,
     clone,
+    copy_weights,
+    forget,
     pick_many,
+    redrawable,
     reinitialize,
     walk,
 )
@@ -73,7 +76,7 @@ class LayerRandomization(NamedTuple):
     Attributes
     ----------
     layers : tuple of str
-        The layers with weights, from the output down (their paths, see
+        The layers with weights to draw afresh, from the output down (their paths, see
         :func:`interp.layer_paths`). Step ``j`` randomized ``layers[:j + 1]``
         (cascading) or ``layers[j]`` alone (independent).
     trained : numpy.ndarray, shape (n, ...)
@@ -258,9 +261,15 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def randomized_copy(func: str, model: keras.Model, runner: Runner, seed: int) -> keras.Model:
-    """Return a copy of *model* with every layer's variables drawn afresh, seeded."""
-    copy = clone(func, model, runner.spec)
+def randomized_copy(func: str, model: keras.Model, runner: Runner, seed: int,
+                    images: np.ndarray | None = None) -> keras.Model:
+    """Return a copy of *model* with every layer's variables drawn afresh, seeded.
+
+    With *images*, the copy is first checked to predict what *model* predicts on them
+    (see :func:`interp._model.clone`). Variables without an initializer keep their values;
+    a warning names the trainable ones.
+    """
+    copy = clone(func, model, runner.spec, images, runner.output)
     kept = []
     for index, (_, layer) in enumerate(walk(copy)):
         if not isinstance(layer, keras.Model):
@@ -349,6 +358,12 @@ def model_randomization(
     learned. The user's model is not changed. It is the last step of
     :func:`cascading_randomization`, with the same random weights for the same *seed*.
 
+    Variables without an initializer keep their values: an adapted ``Normalization``'s
+    mean and variance, a custom layer's state. The copy is checked first: before any
+    weight is drawn it must predict what the model predicts on the first 16 images, or
+    a ``TypeError`` says which layer it cannot copy. Python's, numpy's and Keras's global
+    random state are left as they were.
+
     Parameters
     ----------
     model : keras.Model
@@ -375,11 +390,19 @@ def model_randomization(
         ``trained``, ``randomized`` and their per-image rank correlations ``similarity``
         (signed maps) and ``similarity_abs`` (absolute maps).
 
+    Raises
+    ------
+    ValueError
+        If the model has no layer with weights to draw afresh.
+    TypeError
+        For a subclassed model, or one whose copy does not predict what it predicts (a
+        layer keeps state that neither its config nor its variables carry).
+
     Warns
     -----
     InterpWarning
-        When a variable has no initializer to draw from (a custom layer) and keeps its
-        trained value.
+        When a trainable variable has no initializer to draw from (a custom layer) and
+        keeps its trained value.
 
     Examples
     --------
@@ -394,9 +417,13 @@ def model_randomization(
     func = "model_randomization"
     method, runner, images, targets, seed, options = _prepare(
         func, model, images, target, method, seed, output, batch_size, options)
-    randomized = randomized_copy(func, model, runner, seed)
-    trained_maps = _maps(func, method, model, images, targets, options)
-    random_maps = _maps(func, method, randomized, images, targets, options)
+    _weighted_layers(func, model, None)  # refuses a model with nothing to redraw
+    randomized = randomized_copy(func, model, runner, seed, images)
+    try:
+        trained_maps = _maps(func, method, model, images, targets, options)
+        random_maps = _maps(func, method, randomized, images, targets, options)
+    finally:
+        forget(randomized)  # its compiled functions go with it
     return RandomizationCheck(trained_maps, random_maps,
                               *_similarities(trained_maps, random_maps, batch_size))
 
@@ -404,20 +431,33 @@ def model_randomization(
 def _weighted_layers(func: str, model: keras.Model, layers: object) -> list[tuple[int, str]]:
     """``(walk index, path)`` of the layers to randomize, from the output down.
 
-    Every layer with variables, or those among *layers* (a nested model stands for its
-    layers).
+    Every layer with a variable to draw afresh (see :func:`interp._model.redrawable`), or
+    those among *layers* (a nested model stands for its layers). A layer whose variables
+    have no initializer (an adapted Normalization's statistics) is no step; naming one
+    is an error.
     """
     walked = walk(model)
     found = [(index, path) for index, (path, layer) in enumerate(walked)
-             if not isinstance(layer, keras.Model) and layer.weights]
+             if not isinstance(layer, keras.Model) and redrawable(layer)]
     if layers is not None:
         picked = pick_many(func, model, layers)
         paths = {path for path, layer in walked if any(layer is p for p in picked)}
         for path, layer in walked:
-            if path in paths and not layer.weights:
+            if path not in paths or isinstance(layer, keras.Model):
+                continue
+            if not layer.weights:
                 raise ValueError(
                     f"{func}: layers must name layers with weights; {path!r} has none. "
                     f"Layers with weights: {[p for _, p in found]}"
+                )
+            if not redrawable(layer):
+                names = [v.name.split("/")[-1] for v in layer.weights]
+                raise ValueError(
+                    f"{func}: layers must name layers with weights to draw afresh; {path!r} "
+                    f"({type(layer).__name__}) has nothing to redraw: its variables {names} "
+                    "have no initializer (statistics such as a Normalization's mean and "
+                    "variance are kept as they are, not learned). Layers that can be "
+                    f"randomized: {[p for _, p in found]}"
                 )
         found = [(index, path) for index, path in found
                  if path in paths or any(path.startswith(f"{p}/") for p in paths)]
@@ -433,24 +473,27 @@ def _layer_randomization(func: str, model: object, images: object, target: objec
     method, runner, images, targets, seed, options = _prepare(
         func, model, images, target, method, seed, output, batch_size, options)
     chosen = _weighted_layers(func, model, layers)
-    copy = clone(func, model, runner.spec)
-    copy_layers = [layer for _, layer in walk(copy)]
-    originals = [layer for _, layer in walk(model)]
-    trained = _maps(func, method, model, images, targets, options)
-    maps = np.empty((len(chosen), *trained.shape), dtype=trained.dtype)
-    kept: list[str] = []
-    for step, (index, _) in enumerate(chosen):
-        if not cascade and step > 0:  # put the previous layer back as trained
-            previous = chosen[step - 1][0]
-            copy_layers[previous].set_weights(originals[previous].get_weights())
-        kept += reinitialize(copy_layers[index], (seed, index))
-        randomized = _maps(func, method, copy, images, targets, options)
-        if randomized.shape != trained.shape:
-            raise TypeError(
-                f"{func}: method returned maps shaped {randomized.shape} for the randomized "
-                f"model but {trained.shape} for the trained one"
-            )
-        maps[step] = randomized
+    copy = clone(func, model, runner.spec, images, runner.output)
+    try:
+        copy_layers = [layer for _, layer in walk(copy)]
+        originals = [layer for _, layer in walk(model)]
+        trained = _maps(func, method, model, images, targets, options)
+        maps = np.empty((len(chosen), *trained.shape), dtype=trained.dtype)
+        kept: list[str] = []
+        for step, (index, _) in enumerate(chosen):
+            if not cascade and step > 0:  # put the previous layer back as trained
+                previous = chosen[step - 1][0]
+                copy_weights(originals[previous], copy_layers[previous])
+            kept += reinitialize(copy_layers[index], (seed, index))
+            randomized = _maps(func, method, copy, images, targets, options)
+            if randomized.shape != trained.shape:
+                raise TypeError(
+                    f"{func}: method returned maps shaped {randomized.shape} for the "
+                    f"randomized model but {trained.shape} for the trained one"
+                )
+            maps[step] = randomized
+    finally:
+        forget(copy)  # its compiled functions go with it
     if kept:
         warnings.warn(
             f"{func}: these variables have no initializer to draw from and keep their "
@@ -486,8 +529,11 @@ def cascading_randomization(
     with the trained model's by Spearman's rank correlation. A method that explains the
     network should lose its similarity at the first step already, as the class scores it
     explains are then those of a random layer. The user's model is not changed: a copy
-    is randomized. Layer ``k`` gets the same random weights as in
+    is randomized, checked first to predict what the model predicts (see
+    :func:`model_randomization`). Layer ``k`` gets the same random weights as in
     :func:`independent_randomization` and :func:`model_randomization` for the same *seed*.
+    Layers with nothing to draw afresh (no variable with an initializer, such as an
+    adapted ``Normalization`` or a ``Rescaling``) are skipped: they are no step.
 
     Parameters
     ----------
@@ -503,7 +549,10 @@ def cascading_randomization(
     layers : optional
         Randomize only these layers (names, paths, positions, classes or layers, as
         :func:`interp.pick_layer` accepts them, or a list; a nested model stands for its
-        layers), still from the output down; default every layer with weights.
+        layers), still from the output down; default every layer with weights to draw
+        afresh. A layer with nothing to draw afresh is no step, and naming one is an
+        error: ``Rescaling`` and ``Flatten`` have no variables, an adapted
+        ``Normalization`` only statistics without an initializer (kept as they are).
     seed : int, default 0
         Seeds the re-initialization.
     output : None, int or str, optional
@@ -524,15 +573,18 @@ def cascading_randomization(
     Raises
     ------
     ValueError
-        If the model has no layer with weights, or *layers* names one without.
+        If the model has no layer with weights to draw afresh, or *layers* names one
+        without.
     TypeError
-        For a subclassed model (its layers cannot be reached), or a *method* that does
-        not return one map per image.
+        For a subclassed model (its layers cannot be reached), a model whose copy does
+        not predict what it predicts (see :func:`model_randomization`), or a *method*
+        that does not return one map per image.
 
     Warns
     -----
     InterpWarning
-        When a variable has no initializer to draw from and keeps its trained value.
+        When a trainable variable of a randomized layer has no initializer to draw from
+        and keeps its trained value.
 
     See Also
     --------

@@ -10,17 +10,24 @@ The conversion to what the model takes, in order, each step only when needed:
 1. **channels**: to grayscale (Pillow's ``L``: ``0.299 R + 0.587 G + 0.114 B``) or to RGB
    (a gray image repeated in the three channels); an alpha channel is dropped;
 2. **size**: resized bilinearly (Pillow) to the model's input height and width;
-3. **scale**: 8-bit pixels 0-255 become ``low``-``high`` linearly, by default 0-1.
-   Float arrays are taken as already scaled and used as they are, unless a scale is given;
+3. **scale**: the range of the pixels' type becomes ``low``-``high`` linearly, by default
+   0-1: 0-255 for 8-bit files and ``uint8`` arrays, 0-65535 for 16-bit PNG files and
+   ``uint16`` arrays. Other integer arrays (signed, or wider than 16 bits: 12-bit
+   microscope data in ``int32``, say) have no such range and are refused unless the scale
+   says which values become what, ``((from_low, from_high), (low, high))``. Float arrays
+   are taken as already scaled and used as they are, unless a scale is given;
 4. **layout**: channels last or first, as the model's layers read them, or no channel axis
    when the model's input has none.
 
 An array already shaped exactly as the model takes it skips steps 1, 2 and 4. What was done
-is written out in :attr:`ImageSet.conversion`.
+is written out in :attr:`ImageSet.conversion`, and the scaling rule used in
+:attr:`ImageSet.scaling`. Images larger than ``max_pixels`` (height x width, default
+:data:`MAX_PIXELS`) are refused, by name, from their header, before they are decoded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import numbers
 import zipfile
@@ -29,12 +36,18 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _interrupt
 from ._validate import check_int, describe
 
 #: File name endings read as images (any case).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 #: The weights of Pillow's ``convert("L")``, used for arrays too.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+#: The largest image (height x width) read by default: 64 million pixels, 8000 x 8000.
+#: Decoding one takes 4 to 12 bytes a pixel for a moment (0.3 to 0.8 GB at the limit).
+MAX_PIXELS = 64_000_000
+#: Integer types scaled by their own range when no scale says otherwise.
+TYPE_RANGES = {np.dtype(np.uint8): (0.0, 255.0), np.dtype(np.uint16): (0.0, 65535.0)}
 
 
 class ImageError(ValueError):
@@ -67,26 +80,103 @@ def _target(func: str, spec) -> Target | None:
     return Target(shape, spatial[0], spatial[1], int(channels), layout)
 
 
-def parse_scale(func: str, name: str, scale: object) -> tuple[float, float] | None:
-    """Return *scale* as ``(low, high)``, or ``None``; a string is ``"LOW,HIGH"``."""
+def _option(func: str, name: str) -> str:
+    """How an argument is spelled for the caller: ``--max-pixels`` for the command, else as is."""
+    return f"--{name.replace('_', '-')}" if func.startswith("interp ") else name
+
+
+Range = tuple[float, float]
+
+
+def parse_scale(func: str, name: str, scale: object) -> tuple[Range | None, Range] | None:
+    """Return *scale* as ``(source, target)``, or ``None``.
+
+    *target* ``(low, high)`` is what the values become; *source* ``(from_low, from_high)``
+    the values that become them, or ``None`` for the range of the pixels' type. A string is
+    ``"LOW,HIGH"`` or ``"FROM_LOW,FROM_HIGH:LOW,HIGH"``; a pair is ``(low, high)`` or
+    ``((from_low, from_high), (low, high))``.
+    """
     if scale is None:
         return None
     if isinstance(scale, str):
-        parts = scale.replace(" ", "").split(",")
+        parts = scale.replace(" ", "").split(":")
         try:
-            values = tuple(float(part) for part in parts)
+            pairs = [tuple(float(v) for v in part.split(",")) for part in parts]
         except ValueError:
-            values = ()
-    elif isinstance(scale, (tuple, list)) and all(
+            pairs = []
+        if len(pairs) == 1:
+            pairs = [None, pairs[0]]
+    elif isinstance(scale, (tuple, list)) and len(scale) == 2 and all(
             isinstance(v, numbers.Real) and not isinstance(v, bool) for v in scale):
-        values = tuple(float(v) for v in scale)
+        pairs = [None, tuple(float(v) for v in scale)]
+    elif isinstance(scale, (tuple, list)) and len(scale) == 2 and all(
+            (part is None and i == 0) or (isinstance(part, (tuple, list)) and all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in part))
+            for i, part in enumerate(scale)):
+        pairs = [None if part is None else tuple(float(v) for v in part) for part in scale]
     else:
-        raise TypeError(f"{func}: {name} must be a pair (low, high), e.g. (0, 1), got "
-                        f"{describe(scale)}")
-    if len(values) != 2 or not all(np.isfinite(values)) or values[0] == values[1]:
+        raise TypeError(f"{func}: {name} must be a pair (low, high), e.g. (0, 1), or a pair of "
+                        f"pairs ((from_low, from_high), (low, high)), got {describe(scale)}")
+    valid = (len(pairs) == 2 and all(p is None or (len(p) == 2 and all(np.isfinite(p)))
+                                     for p in pairs)
+             and pairs[1] is not None and pairs[1][0] != pairs[1][1]
+             and (pairs[0] is None or pairs[0][0] < pairs[0][1]))
+    if not valid:
         raise ImageError(f"{func}: {name} must be two different finite numbers LOW,HIGH that "
-                         f"the pixel values 0-255 become, e.g. 0,1 or -1,1; got {scale!r}")
-    return values
+                         "the range of the pixels' type becomes (0-255 for 8 bits, 0-65535 "
+                         "for 16), e.g. 0,1 or -1,1; or FROM_LOW,FROM_HIGH:LOW,HIGH, the "
+                         "values FROM_LOW < FROM_HIGH and what they become, e.g. 0,4095:0,1; "
+                         f"got {scale!r}")
+    return pairs[0], pairs[1]
+
+
+def _scale_words(func: str, scale: tuple[Range | None, Range]) -> str:
+    """*scale* as the caller spelled it: ``--scale 0,4095:0,1`` or ``scale=((0, 4095), (0, 1))``."""
+    source, target = scale
+    if func.startswith("interp "):
+        text = ",".join(_fmt(v) for v in target)
+        if source is not None:
+            text = ",".join(_fmt(v) for v in source) + ":" + text
+        return f"--scale {text}"
+    pair = f"({_fmt(target[0])}, {_fmt(target[1])})"
+    if source is not None:
+        pair = f"(({_fmt(source[0])}, {_fmt(source[1])}), {pair})"
+    return f"scale={pair}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    """How the pixel values became the model's input values: the rule, in numbers and words.
+
+    Attributes
+    ----------
+    rule : str
+        ``"type"``: the range of the pixels' type (0-255 for 8-bit files and ``uint8``,
+        0-65535 for 16-bit PNG files and ``uint16``) became *target*. ``"given"``: the
+        values *source* given with the scale became *target*. ``"float 0-255"``: float
+        values 0-255 became *target* (a scale of two numbers given for float pixels).
+        ``"as is"``: float values used unchanged.
+    source : (float, float) or None
+        The values that became *target* (``None`` for ``"as is"``).
+    target : (float, float) or None
+        What they became, linearly.
+    text : str
+        The rule in words, as the report and :attr:`ImageSet.conversion` state it.
+
+    """
+
+    rule: str
+    source: Range | None
+    target: Range | None
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _linear(source: Range, target: Range) -> str:
+    return (f"{_fmt(source[0])}-{_fmt(source[1])} scaled linearly to "
+            f"{_fmt(target[0])}-{_fmt(target[1])}")
 
 
 def _fmt(value: float) -> str:
@@ -113,10 +203,12 @@ class ImageSet:
         The shape of the whole converted set, ``(n, *one image)``.
     conversion : tuple of str
         What was done to the images, in words.
+    scaling : Scaling
+        The scaling rule used: which values became which, and why.
 
     """
 
-    def __init__(self, *, source, kind, names, read, target, model_shape, scale, source_max,
+    def __init__(self, *, source, kind, names, read, target, model_shape, scaling,
                  conversion, as_is=False, origin=None) -> None:
         self.source = source
         self.origin = origin or (str(source) if source is not None else "an array in memory")
@@ -125,10 +217,11 @@ class ImageSet:
         self._read = read  # indices -> raw pixels (n, h, w) or (n, h, w, c), channels last
         self._target = target
         self._model_shape = tuple(model_shape)
-        self._scale = scale  # (low, high) for 0..source_max, or None: as they are
-        self._source_max = source_max
+        self.scaling = scaling
         self._as_is = as_is
         self.conversion = tuple(conversion)
+        self._kept: dict[int, np.ndarray] | None = None  # see _keeping
+        self._keep = 0
 
     def __len__(self) -> int:
         return len(self.names)
@@ -154,9 +247,31 @@ class ImageSet:
             raise IndexError(f"ImageSet: index out of range for {len(self)} images")
         return array % len(self) if array.size else array.astype(np.int64)
 
+    def _keeping(self, n: int) -> ImageSet:
+        """Return a copy that keeps the first *n* images once read (the report's few).
+
+        The report reads its first images in every section; image files among them are
+        then decoded once, not once per section. Memory: *n* converted images.
+        """
+        copy = object.__new__(ImageSet)
+        copy.__dict__.update(self.__dict__)
+        copy._kept, copy._keep = {}, n
+        return copy
+
     def pixels(self, index: object) -> np.ndarray:
         """Return converted images before scaling and layout: float32, channels last or gray."""
-        return self._read(self._indices(index))
+        indices = self._indices(index)
+        if self._kept is None or not len(indices) or indices.min() >= self._keep:
+            return self._read(indices)
+        missing = np.array(sorted({int(i) for i in indices if int(i) not in self._kept}),
+                           dtype=np.int64)
+        fresh = dict(zip(missing.tolist(), self._read(missing), strict=True)) \
+            if len(missing) else {}
+        for i, pixels in fresh.items():
+            if i < self._keep:
+                self._kept[i] = pixels
+        return np.stack([self._kept[i] if i in self._kept else fresh[i]
+                         for i in indices.tolist()])
 
     def __getitem__(self, index: object) -> np.ndarray:
         if isinstance(index, numbers.Integral) and not isinstance(index, bool):
@@ -164,9 +279,12 @@ class ImageSet:
         return self._to_model(self.pixels(index))
 
     def _to_model(self, pixels: np.ndarray) -> np.ndarray:
-        if self._scale is not None:
-            low, high = self._scale
-            pixels = pixels * np.float32((high - low) / self._source_max) + np.float32(low)
+        source, target = self.scaling.source, self.scaling.target
+        if source is not None and target is not None:
+            factor = (target[1] - target[0]) / (source[1] - source[0])
+            if source[0] != 0:
+                pixels = pixels - np.float32(source[0])
+            pixels = pixels * np.float32(factor) + np.float32(target[0])
         pixels = pixels.astype(np.float32, copy=False)
         if self._as_is:
             return pixels
@@ -181,8 +299,10 @@ class ImageSet:
     def display(self, index: object) -> np.ndarray:
         """Images for drawing: 0 black, 1 white, channels last, ``(n, h, w)`` or ``(n, h, w, 3)``.
 
-        For images used as they are, this is the model's input itself, moved to channels
-        last.
+        Scaled images are drawn with the start of the scaled range (the type's 0, or the
+        given *from_low*) black and its end white; float images used as they are, as they
+        are. For images used without conversion, this is the model's input itself, moved
+        to channels last.
         """
         pixels = self.pixels(index)
         if self._as_is:
@@ -191,13 +311,17 @@ class ImageSet:
             if pixels.ndim == 4 and pixels.shape[-1] == 1:
                 pixels = pixels[..., 0]
             return pixels
-        return pixels / np.float32(self._source_max)
+        source = self.scaling.source
+        if source is None:
+            return pixels
+        return (pixels - np.float32(source[0])) / np.float32(source[1] - source[0])
 
     def batches(self, batch_size: int = 256, stop: int | None = None) -> Iterator[np.ndarray]:
         """Yield the images (the first *stop*, or all) in batches shaped as the model takes them."""
         check_int("ImageSet.batches", "batch_size", batch_size, minimum=1)
         end = len(self) if stop is None else min(stop, len(self))
         for start in range(0, end, batch_size):
+            _interrupt.check()  # a Ctrl-C lost in a garbage-collection callback stops here
             yield self[start:min(start + batch_size, end)]
 
 
@@ -269,9 +393,55 @@ def _channels(pixels: np.ndarray, want: int) -> np.ndarray:
     return pixels
 
 
+def _array_scaling(func: str, name: str, array: np.ndarray, scale, described: str) -> Scaling:
+    """Return the scaling rule for *array*'s type, or raise an :class:`ImageError` if none fits."""
+    dtype = array.dtype
+    if scale is not None and scale[0] is not None:
+        return Scaling("given", scale[0], scale[1],
+                       f"{dtype} pixel values {_linear(*scale)} (as given: "
+                       f"{_scale_words(func, scale)})")
+    target = (0.0, 1.0) if scale is None else scale[1]
+    if dtype.kind == "f":
+        if scale is None:
+            return Scaling("as is", None, None,
+                           f"{dtype} values used as they are (float arrays are taken as "
+                           f"already scaled, unless a scale is given: {_option(func, 'scale')})")
+        return Scaling("float 0-255", (0.0, 255.0), target,
+                       f"{dtype} pixel values {_linear((0.0, 255.0), target)} (a scale of two "
+                       "numbers takes float pixels to run 0-255; give FROM_LOW,FROM_HIGH:"
+                       "LOW,HIGH for another range)")
+    if dtype in TYPE_RANGES:
+        source = TYPE_RANGES[dtype]
+        hint = (f"; for 12-bit data say so, e.g. {_scale_words(func, ((0, 4095), target))}"
+                if dtype == np.uint16 else "")
+        return Scaling("type", source, target,
+                       f"{dtype} pixel values {_linear(source, target)} (the range of "
+                       f"{dtype}{hint})")
+    low, high = (np.min(array), np.max(array)) if array.size else (0, 0)
+    own = _scale_words(func, ((float(low), float(high) if high > low else float(low) + 1),
+                              target))
+    kind = "signed integers" if dtype.kind == "i" else "integers wider than 16 bits"
+    raise ImageError(
+        f"{func}: {name} holds {dtype} pixels ({described}; values {low} to {high}), and "
+        f"{kind} have no range that says what is black and what is white: interp scales "
+        "uint8 (0-255) and uint16 (0-65535) pixels by their type's range, and other types "
+        f"only as told. Say which values become what: {_scale_words(func, ((0, 4095), target))} "
+        f"for 12-bit data, say, or {own} for these values' own range")
+
+
+def _check_pixels(func: str, name: str, height: int, width: int, max_pixels: int,
+                  what: str) -> None:
+    if height * width > max_pixels:
+        raise ImageError(
+            f"{func}: {name}: {what} is {width}x{height} pixels (width x height, "
+            f"{height * width / 1e6:.1f} million), more than {_option(func, 'max_pixels')} "
+            f"allows ({max_pixels:,}); shrink it, or raise the limit if this machine has the "
+            "memory to decode it")
+
+
 def _array_images(func: str, name: str, array: np.ndarray, source: Path | None, kind: str,
                   target: Target | None, spec, scale, described: str,
-                  origin: str | None = None) -> ImageSet:
+                  origin: str | None = None, max_pixels: int = MAX_PIXELS) -> ImageSet:
     if array.dtype.kind not in "iuf" or array.ndim < 2:
         raise ImageError(f"{func}: {name} must be an array of images (integer or float "
                          f"pixels, one image per row), got {described}: "
@@ -280,25 +450,22 @@ def _array_images(func: str, name: str, array: np.ndarray, source: Path | None, 
     if n == 0:
         raise ImageError(f"{func}: {name} holds no images: {describe(array)}")
     item = tuple(int(d) for d in array.shape[1:])
-    integer = array.dtype.kind in "iu"
-    source_max = 65535.0 if array.dtype == np.uint16 else 255.0
-    if scale is None and integer:
-        scale = (0.0, 1.0)
+    scaling = _array_scaling(func, name, array, scale, described)
     names = Numbered(n)
-    if scale is None:
-        scaling = (f"{array.dtype} values used as they are (float arrays are taken as "
-                   "already scaled, unless a scale is given: --scale)")
-    else:
-        scaling = (f"pixel values 0-{source_max:g} scaled linearly to "
-                   f"{_fmt(scale[0])}-{_fmt(scale[1])}")
     if _matches(item, spec.shape):
+        spatial = [d for i, d in enumerate(item) if i != spec.channel_axis] \
+            if spec.channel_axis is not None else list(item)
+        if len(spatial) >= 2:
+            _check_pixels(func, name, spatial[0], int(np.prod(spatial[1:])), max_pixels,
+                          f"each image ({described})")
+
         def read(indices: np.ndarray) -> np.ndarray:
             return _take(array, indices).astype(np.float32)
 
         conversion = [f"{n:,} images {described}, already shaped {item} as the model takes "
-                      "them: used without conversion", scaling]
+                      "them: used without conversion", scaling.text]
         return ImageSet(source=source, kind=kind, names=names, read=read, target=target,
-                        model_shape=spec.shape, scale=scale, source_max=source_max,
+                        model_shape=spec.shape, scaling=scaling,
                         conversion=conversion, as_is=True, origin=origin)
     layout = _array_layout(item)
     if target is None or layout is None:
@@ -310,6 +477,8 @@ def _array_images(func: str, name: str, array: np.ndarray, source: Path | None, 
             "grayscale or RGB images; otherwise pass an array shaped exactly as the model "
             "takes it"
         )
+    h0, w0 = (item[1], item[2]) if layout == "first" else (item[0], item[1])
+    _check_pixels(func, name, h0, w0, max_pixels, f"each image ({described})")
     height = target.height if target.height is not None else (
         item[1] if layout == "first" else item[0])
     width = target.width if target.width is not None else (
@@ -322,15 +491,14 @@ def _array_images(func: str, name: str, array: np.ndarray, source: Path | None, 
         pixels = _channels(pixels, target.channels)
         return _resize(pixels, height, width)
 
-    h0, w0 = (item[1], item[2]) if layout == "first" else (item[0], item[1])
     c0 = 1 if layout == "gray" else (item[0] if layout == "first" else item[2])
     conversion = [f"{n:,} images {described}, each {item} "
                   f"({_layout_words(layout, c0)})"]
     conversion += _steps(c0, target.channels, (h0, w0), (height, width), target)
-    conversion.append(scaling)
+    conversion.append(scaling.text)
     return ImageSet(source=source, kind=kind, names=names, read=read, target=target,
-                    model_shape=_model_shape(target, height, width), scale=scale,
-                    source_max=source_max, conversion=conversion, origin=origin)
+                    model_shape=_model_shape(target, height, width), scaling=scaling,
+                    conversion=conversion, origin=origin)
 
 
 def _take(array: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -390,40 +558,73 @@ def _image_files(folder: Path, exclude: Sequence[Path] = ()) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def _scan(func: str, name: str, files: list[Path], quiet: bool) -> list[tuple[int, int, str]]:
-    """Read every file's header: (width, height, mode); refuse files that are not images."""
+@contextlib.contextmanager
+def _opened(func: str, name: str, path: Path, max_pixels: int):
+    """Open an image file, refusing it by name if its header says it is above *max_pixels*.
+
+    ``Image.open`` reads only the header. Pillow's own guard (an error above twice
+    ``Image.MAX_IMAGE_PIXELS``, 179 million pixels, a warning above it) is turned off while
+    it does, because interp checks against *max_pixels* instead, before any decoding.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        image = Image.open(path)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+        raise ImageError(f"{func}: {name}: {str(path)!r} is not an image Pillow can read "
+                         f"({type(err).__name__}: {err})") from err
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    with image:
+        _check_pixels(func, name, image.size[1], image.size[0], max_pixels, repr(str(path)))
+        yield image
+
+
+def _scan(func: str, name: str, files: list[Path], quiet: bool,
+          max_pixels: int = MAX_PIXELS) -> list[tuple[int, int, str]]:
+    """Read every file's header: (width, height, mode); refuse files that are not images."""
     from ._progress import progress
 
     found = []
     for path in progress(files, desc="checking images", unit="file", total=len(files),
                          quiet=quiet):
-        try:
-            with Image.open(path) as image:
-                found.append((image.size[0], image.size[1], image.mode))
-        except (UnidentifiedImageError, OSError, ValueError) as err:
-            raise ImageError(f"{func}: {name}: {str(path)!r} is not an image Pillow can read "
-                             f"({type(err).__name__}: {err})") from err
+        with _opened(func, name, path, max_pixels) as image:
+            found.append((image.size[0], image.size[1], image.mode))
     return found
 
 
-def _decode(func: str, name: str, path: Path, channels: int, size: tuple[int, int]) -> np.ndarray:
-    """Read one image file as float pixels 0-255, (h, w) or (h, w, 3), resized to *size*."""
+def _wide(mode: str) -> bool:
+    """Whether Pillow's *mode* holds more than 8 bits a pixel (a 16-bit PNG: ``I;16``, ``I``)."""
+    return mode.startswith("I")
+
+
+def _decode(func: str, name: str, path: Path, channels: int, size: tuple[int, int],
+            max_pixels: int = MAX_PIXELS, wide: bool = False) -> np.ndarray:
+    """Read one image file as float pixels, (h, w) or (h, w, 3), resized to *size*.
+
+    The values are the file's own: 0-255 for 8 bits, 0-65535 for 16 (never rounded to 8
+    bits). With *wide*, 8-bit values are multiplied by 257, to 0-65535 as well.
+    """
     from PIL import Image, UnidentifiedImageError
 
     height, width = size
     try:
-        with Image.open(path) as image:
-            if image.mode.startswith("I"):  # 16- or 32-bit integer pixels: to 8 bits
-                wide = np.asarray(image, dtype=np.float32)
-                top = 65535.0 if image.mode.startswith("I;16") or wide.max() > 255 else 255.0
-                image = Image.fromarray(np.clip(wide * (255.0 / top), 0, 255).astype(np.uint8))
+        with _opened(func, name, path, max_pixels) as image:
+            if _wide(image.mode):  # 16-bit pixels: kept as floats
+                pixels = np.asarray(image, dtype=np.float32)
+                if channels == 3:
+                    pixels = np.repeat(pixels[..., np.newaxis], 3, axis=-1)
+                return _resize(pixels[np.newaxis], height, width)[0]
             image = image.convert("L" if channels == 1 else "RGB")
             if image.size != (width, height):
                 image = image.resize((width, height), Image.Resampling.BILINEAR)
-            return np.asarray(image, dtype=np.float32)
+            pixels = np.asarray(image, dtype=np.float32)
+            return pixels * np.float32(257) if wide else pixels
     except (UnidentifiedImageError, OSError, ValueError) as err:
+        if isinstance(err, ImageError):
+            raise
         raise ImageError(f"{func}: {name}: {str(path)!r} is not an image Pillow can read "
                          f"({type(err).__name__}: {err})") from err
 
@@ -432,20 +633,44 @@ _MODE_CHANNELS = {"1": 1, "L": 1, "P": 3, "LA": 4, "PA": 4, "RGB": 3, "RGBA": 4,
                   "CMYK": 4, "YCbCr": 3, "LAB": 3, "HSV": 3}
 
 
+def _file_scaling(func: str, modes: list[str], scale) -> Scaling:
+    wide = any(_wide(mode) for mode in modes)
+    narrow = not all(_wide(mode) for mode in modes)
+    if scale is not None and scale[0] is not None:
+        bits = "16-bit" if wide else "8-bit"
+        mixed = "; the 8-bit files' values multiplied by 257 first" if wide and narrow else ""
+        return Scaling("given", scale[0], scale[1],
+                       f"{bits} pixel values {_linear(*scale)} (as given: "
+                       f"{_scale_words(func, scale)}{mixed})")
+    target = (0.0, 1.0) if scale is None else scale[1]
+    if not wide:
+        return Scaling("type", (0.0, 255.0), target,
+                       f"8-bit pixel values {_linear((0.0, 255.0), target)} (the range of 8-bit "
+                       "PNG and JPEG files)")
+    mixed = ("; the 8-bit files' values multiplied by 257 to the same range" if narrow
+             else "")
+    return Scaling("type", (0.0, 65535.0), target,
+                   f"16-bit pixel values {_linear((0.0, 65535.0), target)} (the range of 16-bit "
+                   f"PNG files{mixed}; for 12-bit data say so, e.g. "
+                   f"{_scale_words(func, ((0, 4095), target))})")
+
+
 def _file_images(func: str, name: str, source: Source, target: Target, scale) -> ImageSet:
     root, files, kind, headers = source.root, source.files, source.kind, source.headers
+    max_pixels = source.max_pixels
     sizes = {(h, w) for w, h, _ in headers}
     modes = sorted({mode for _, _, mode in headers})
     first_h, first_w = headers[0][1], headers[0][0]
     height = target.height if target.height is not None else first_h
     width = target.width if target.width is not None else first_w
-    if scale is None:
-        scale = (0.0, 1.0)
+    scaling = _file_scaling(func, modes, scale)
+    wide = any(_wide(mode) for mode in modes)
     folder = root if kind == "folder" else root.parent
     names = [p.relative_to(folder).as_posix() for p in files]
 
     def read(indices: np.ndarray) -> np.ndarray:
-        return np.stack([_decode(func, name, files[i], target.channels, (height, width))
+        return np.stack([_decode(func, name, files[i], target.channels, (height, width),
+                                 max_pixels, wide)
                          for i in indices]) if len(indices) else np.zeros(
             (0, height, width, *(() if target.channels == 1 else (3,))), np.float32)
 
@@ -462,8 +687,6 @@ def _file_images(func: str, name: str, source: Source, target: Target, scale) ->
     channel_counts = {_MODE_CHANNELS.get(mode, 1) for mode in modes}
     for count in sorted(channel_counts):
         conversion += _steps(count, target.channels, (0, 0), (0, 0), target)[:-1]
-    if any(mode.startswith("I") for mode in modes):
-        conversion.append("16-bit pixels reduced to 8 bits (0-65535 to 0-255)")
     for size in sorted(sizes):
         if size != (height, width):
             conversion.append(f"resized bilinearly to {height}x{width} (height x width; "
@@ -475,11 +698,10 @@ def _file_images(func: str, name: str, source: Source, target: Target, scale) ->
                           "size of the first")
     conversion.append(f"laid out as the model takes them: "
                       f"{_model_shape(target, height, width)}")
-    conversion.append(f"pixel values 0-255 scaled linearly to "
-                      f"{_fmt(scale[0])}-{_fmt(scale[1])}")
+    conversion.append(scaling.text)
     return ImageSet(source=root, kind=kind, names=names, read=read, target=target,
-                    model_shape=_model_shape(target, height, width), scale=scale,
-                    source_max=255.0, conversion=_unique(conversion), origin=source.origin)
+                    model_shape=_model_shape(target, height, width), scaling=scaling,
+                    conversion=_unique(conversion), origin=source.origin)
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -503,6 +725,7 @@ class Source:
     files: list[Path] = dataclasses.field(default_factory=list)
     headers: list[tuple[int, int, str]] = dataclasses.field(default_factory=list)
     origin: str | None = None
+    max_pixels: int = MAX_PIXELS
 
     def __len__(self) -> int:
         return len(self.array) if self.array is not None else len(self.files)
@@ -510,21 +733,23 @@ class Source:
 
 def read_source(func: str, name: str, path: object, *, max_images: int | None = None,
                 key: str | None = None, quiet: bool = True, described: str = "given as an array",
-                origin: str | None = None, exclude: Sequence[Path] = ()) -> Source:
+                origin: str | None = None, exclude: Sequence[Path] = (),
+                max_pixels: int = MAX_PIXELS) -> Source:
     """Find the images at *path* and check that they are images, without a model.
 
-    Image files have their headers read (so a file that is not an image is refused
-    before any work); a ``.npy`` is memory-mapped, a ``.npz`` array read. Hidden files
-    and folders in a folder are skipped, and so is anything under *exclude* (the report
-    being written, when it lies inside the folder of images). *func* and *name* appear in
-    the messages.
+    Image files have their headers read (so a file that is not an image, or one larger
+    than *max_pixels*, is refused before any work); a ``.npy`` is memory-mapped, a ``.npz``
+    array read. Hidden files and folders in a folder are skipped, and so is anything under
+    *exclude* (the report being written, when it lies inside the folder of images). *func*
+    and *name* appear in the messages.
     """
     if max_images is not None:
-        max_images = check_int(func, "max_images", max_images, minimum=1)
+        max_images = check_int(func, _option(func, "max_images"), max_images, minimum=1)
+    max_pixels = check_int(func, _option(func, "max_pixels"), max_pixels, minimum=1)
     if isinstance(path, np.ndarray):
         array = path[:max_images] if max_images else path
         return Source("array", None, described, array=_check_array(func, name, array, described),
-                      origin=origin)
+                      origin=origin, max_pixels=max_pixels)
     if not isinstance(path, (str, Path)):
         raise TypeError(f"{func}: {name} must be a path to a folder of images or a .npy/.npz "
                         f"file, or an array, got {describe(path)}")
@@ -540,8 +765,9 @@ def read_source(func: str, name: str, path: object, *, max_images: int | None = 
                              "too)")
         files = files[:max_images] if max_images else files
         kind = "folder" if root.is_dir() else "image"
-        headers = _scan(func, name, files, quiet)
-        return Source(kind, root, "", files=files, headers=headers, origin=origin)
+        headers = _scan(func, name, files, quiet, max_pixels)
+        return Source(kind, root, "", files=files, headers=headers, origin=origin,
+                      max_pixels=max_pixels)
     if suffix == ".npy":
         try:
             array = np.load(root, mmap_mode="r", allow_pickle=False)
@@ -551,7 +777,7 @@ def read_source(func: str, name: str, path: object, *, max_images: int | None = 
         array = array[:max_images] if max_images else array
         text = f"from {root.name} (memory-mapped)"
         return Source("npy", root, text, array=_check_array(func, name, array, text),
-                      origin=origin)
+                      origin=origin, max_pixels=max_pixels)
     if suffix == ".npz":
         try:
             archive = np.load(root, allow_pickle=False)
@@ -568,7 +794,9 @@ def read_source(func: str, name: str, path: object, *, max_images: int | None = 
                     key = chosen[0]
                 else:
                     raise ImageError(f"{func}: {name}: {str(root)!r} holds several arrays "
-                                     f"{keys}; say which one holds the images (key)")
+                                     f"{keys}; say which one holds the images: "
+                                     f"{_option(func, 'key')}"
+                                     f"{' NAME' if func.startswith('interp ') else '=NAME'}")
             if key not in keys:
                 raise ImageError(f"{func}: {name}: {str(root)!r} has no array {key!r}; it "
                                  f"holds {keys}")
@@ -596,11 +824,12 @@ def _check_array(func: str, name: str, array: np.ndarray, described: str) -> np.
 
 def convert(func: str, name: str, source: Source, spec, *, scale: object = None) -> ImageSet:
     """Return the images of *source* as an :class:`ImageSet` converted for *spec*."""
-    scale = parse_scale(func, "scale", scale)
+    scale = parse_scale(func, _option(func, "scale"), scale)
     target = _target(func, spec)
     if source.array is not None:
         return _array_images(func, name, source.array, source.root, source.kind, target, spec,
-                             scale, source.described, origin=source.origin)
+                             scale, source.described, origin=source.origin,
+                             max_pixels=source.max_pixels)
     if target is None:
         raise ImageError(
             f"{func}: {name}: image files cannot be converted to what this model takes, "
@@ -613,15 +842,15 @@ def convert(func: str, name: str, source: Source, spec, *, scale: object = None)
 def open_images(func: str, name: str, path: object, spec, *, scale: object = None,
                 max_images: int | None = None, key: str | None = None,
                 quiet: bool = True, described: str = "given as an array",
-                origin: str | None = None) -> ImageSet:
+                origin: str | None = None, max_pixels: int = MAX_PIXELS) -> ImageSet:
     """:func:`load_images` for any caller: *func* and *name* appear in the messages.
 
     *described* says where an array passed in memory comes from, for the conversion text,
     and *origin* names it in a few words.
     """
-    scale = parse_scale(func, "scale", scale)
+    scale = parse_scale(func, _option(func, "scale"), scale)
     source = read_source(func, name, path, max_images=max_images, key=key, quiet=quiet,
-                         described=described, origin=origin)
+                         described=described, origin=origin, max_pixels=max_pixels)
     return convert(func, name, source, spec, scale=scale)
 
 
@@ -629,9 +858,10 @@ def load_images(
     path: str | Path | np.ndarray,
     model: object,
     *,
-    scale: Sequence[float] | str | None = None,
+    scale: Sequence[float] | Sequence[Sequence[float]] | str | None = None,
     max_images: int | None = None,
     key: str | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> ImageSet:
     """Read images from a folder or an array file, converted to what *model* takes.
 
@@ -643,30 +873,49 @@ def load_images(
     model : keras.Model
         The model the images are for: its input spec decides the channels (grayscale or
         RGB), size and layout.
-    scale : (low, high) or "low,high", optional
-        What the pixel values 0-255 become, linearly. Default (0, 1) for 8-bit images and
-        integer arrays; float arrays are used as they are unless *scale* is given.
+    scale : (low, high), ((from_low, from_high), (low, high)), or the same as a string
+        How the pixel values become the model's input, linearly. The rule, stated in
+        ``images.scaling`` and ``images.conversion``:
+
+        - default: the range of the pixels' type becomes 0-1. That is 0-255 for 8-bit
+          files and ``uint8`` arrays, 0-65535 for 16-bit PNG files and ``uint16`` arrays
+          (12-bit data in 16 bits then runs 0-0.0625: say ``((0, 4095), (0, 1))``);
+        - ``(low, high)`` (``"low,high"``): that range becomes *low*-*high* instead;
+        - ``((from_low, from_high), (low, high))`` (``"from_low,from_high:low,high"``):
+          the values *from_low*-*from_high* become *low*-*high*;
+        - float arrays are used as they are, unless a scale is given (then ``(low,
+          high)`` takes them to run 0-255);
+        - other integer arrays (signed, or ``uint32``/``uint64``: 12-bit data in
+          ``int32``, say) have no range that says what is black and white, and are refused
+          unless the scale gives *from_low* and *from_high*. The refusal names the data's
+          smallest and largest values.
     max_images : int, optional
         Use only the first this many images.
     key : str, optional
         Which array of a ``.npz`` archive; default its only array, or the one named
         ``images``, ``x`` or ``x_test``.
+    max_pixels : int, default MAX_PIXELS (64,000,000)
+        The largest image read, in pixels (height x width). A file whose header says it
+        is larger is refused, by name, before it is decoded (and so is an array of
+        larger images).
 
     Returns
     -------
     ImageSet
         A lazy sequence: ``images[a:b]`` is a float32 batch shaped as the model takes it,
         ``images.batches(256)`` streams them all, ``images.conversion`` says what was
-        done. Pass ``images.batches(...)`` to :func:`interp.top_activating` or an
-        attribution method to stream a large set through it.
+        done and ``images.scaling`` which scaling rule was used. Pass
+        ``images.batches(...)`` to :func:`interp.top_activating` or an attribution method
+        to stream a large set through it.
 
     Raises
     ------
     ValueError
-        If the path does not exist or holds no images, a file is not an image, an array
-        is not images, or the images cannot be converted to what the model takes (a
-        model that does not take 2-D grayscale or RGB images, when the array is not
-        already shaped as it takes them).
+        If the path does not exist or holds no images, a file is not an image or is
+        larger than *max_pixels*, an array is not images, an integer array has no range
+        of its own and no scale says which values become what, or the images cannot be
+        converted to what the model takes (a model that does not take 2-D grayscale or
+        RGB images, when the array is not already shaped as it takes them).
     TypeError
         If *path* or *scale* is of the wrong kind.
 
@@ -685,11 +934,18 @@ def load_images(
     RGB converted to grayscale (0.299 R + 0.587 G + 0.114 B, as Pillow's L)
     resized bilinearly from 56x56 to 28x28 (height x width)
     laid out as the model takes them: (28, 28, 1), channels last
-    pixel values 0-255 scaled linearly to 0-1
+    uint8 pixel values 0-255 scaled linearly to 0-1 (the range of uint8)
+    >>> images.scaling.rule, images.scaling.source, images.scaling.target
+    ('type', (0.0, 255.0), (0.0, 1.0))
+    >>> twelve_bit = np.full((2, 28, 28), 4095, np.int32)     # 12-bit data in int32
+    >>> images = load_images(twelve_bit, model, scale=((0, 4095), (0, 1)))
+    >>> float(images[0:1].max()), images.scaling.rule
+    (1.0, 'given')
 
     """
     from ._model import input_spec
 
     func = "load_images"
     spec = input_spec(func, model)
-    return open_images(func, "path", path, spec, scale=scale, max_images=max_images, key=key)
+    return open_images(func, "path", path, spec, scale=scale, max_images=max_images, key=key,
+                       max_pixels=max_pixels)

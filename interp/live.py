@@ -696,7 +696,10 @@ def _export(model, images, labels, class_names, out_dir, *, names, suggestions, 
                  "weights": hashlib.sha256(weight_bytes).hexdigest()}
     noscript = _static_figure(model, pixels[:1] / 255.0, spec, class_names, shown, modes) \
         if static and pixels is not None and len(pixels) else ""
-    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # <, > and & as JSON escapes: no user text (a file named "<!--<script>") can end the
+    # script element or change how the HTML parser reads it
+    text = (json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
     view_html = (
         f'<div class="interp-live" data-format="{FORMAT}" '
         f'data-runtime-sha256="{checksums["interp-live.js"]}" '
@@ -821,15 +824,17 @@ def report_view(model, images, class_names: Sequence[str], labels=None,
     if reason is not None:
         return {"html": "", "reason": reason.removeprefix("the live view: ")}
     n = min(len(images), max_images)
-    pixels = images.display(slice(0, n))
-    scale = getattr(images, "_scale", None)
-    if scale is None:  # a float array used as it is: the page draws pixels 0-1
-        low, high = float(pixels.min()), float(pixels.max())
-        if low < 0 or high > 1:
-            return {"html": "", "reason": f"the images are used as they are, with values "
-                                          f"from {low:g} to {high:g}; the page draws pixel "
-                                          f"values 0-1 (give --scale to say what 0-255 become)"}
-        scale = (0.0, 1.0)
+    x = np.asarray(images[0:n], dtype=np.float64)  # the model's input, channels last
+    target = images.scaling.target
+    low, high = (0.0, 1.0) if target is None else (float(target[0]), float(target[1]))
+    pixels = (x - low) / (high - low)
+    if pixels.size and (pixels.min() < -1e-6 or pixels.max() > 1 + 1e-6):
+        found = f"{float(x.min()):g} to {float(x.max()):g}"
+        return {"html": "", "reason": f"the model's inputs run from {found}, outside "
+                                      f"{low:g}-{high:g}, what the page's black and white "
+                                      "become (give --scale to say what 0-255 become)"}
+    pixels = np.clip(pixels, 0.0, 1.0)
+    scale = (low, high)
     view = _export(model, pixels, None if labels is None else np.asarray(labels)[:n],
                    list(class_names), None, names=[str(name) for name in images.names[:n]],
                    suggestions=(), scale=scale, shown=None, before=None, static=False,

@@ -30,10 +30,21 @@ from ._validate import (
 )
 
 DIVERGING = "RdBu_r"
+#: Categorical colours, safe for colour-blind readers (Okabe and Ito, 2008): orange, sky
+#: blue, bluish green, blue, vermillion, reddish purple, black and, last because it is
+#: faint on white, yellow. The site draws its categorical colours ("C0" to "C7") from
+#: this cycle.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+             "#F0E442")
 #: Non-negative maps (Grad-CAM): white at 0, like the diverging map's centre.
 SEQUENTIAL = "Reds"
 #: Kernels with at most this many cells get their values written in.
 ANNOTATE_MAX_CELLS = 49
+#: The largest side of a :func:`plot_patches` figure, in inches.
+PATCH_FIGURE_INCHES = 14.0
+#: How every text a caller gives (titles, names, labels) is drawn: literally. Matplotlib would
+#: read "price_$5_$6.png" as a formula (and fail), or pass it to LaTeX with text.usetex on.
+_LITERAL = {"parse_math": False, "usetex": False}
 
 
 def _symmetric_limit(*arrays: np.ndarray) -> float:
@@ -132,7 +143,7 @@ def plot_kernel(
         _annotate(ax, kern, limit)
     _bare(ax)
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, **_LITERAL)
     if colorbar:
         ax.figure.colorbar(shown, ax=ax, shrink=0.8, label="weight")
     return ax
@@ -215,7 +226,8 @@ def plot_kernels(
                 _annotate(ax, kernels[:, :, c, k], limit)
             _bare(ax)
             if c == 0:
-                ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10)
+                ax.set_title(kernel_names[k] if kernel_names else f"kernel {k}", fontsize=10,
+                             **_LITERAL)
             if k == 0 and n_channels > 1:
                 ax.set_ylabel(f"channel {c}", fontsize=10)
     bar = fig.add_axes((
@@ -223,7 +235,7 @@ def plot_kernels(
     ))
     fig.colorbar(shown, cax=bar, label="weight")
     if title:
-        fig.suptitle(title, y=1 - 0.2 / height)
+        fig.suptitle(title, y=1 - 0.2 / height, **_LITERAL)
     return fig
 
 
@@ -279,12 +291,12 @@ def plot_response(
     )
     axes[0].imshow(img, cmap="gray")
     _bare(axes[0])
-    axes[0].set_title(titles[0])
+    axes[0].set_title(titles[0], **_LITERAL)
     plot_kernel(kern, ax=axes[1], title=titles[1], colorbar=False)
     limit = _symmetric_limit(response)
     shown = axes[2].imshow(response, cmap=DIVERGING, vmin=-limit, vmax=limit)
     _bare(axes[2])
-    axes[2].set_title(titles[2])
+    axes[2].set_title(titles[2], **_LITERAL)
     fig.colorbar(shown, ax=axes[2], shrink=0.85, label="response")
     return fig
 
@@ -365,7 +377,7 @@ def plot_images(
             continue
         _show_image(ax, array[i])
         if labels is not None:
-            ax.set_title(names[int(labels[i])], fontsize=9)
+            ax.set_title(names[int(labels[i])], fontsize=9, **_LITERAL)
     return fig
 
 
@@ -378,7 +390,9 @@ def plot_patches(
 ) -> Figure:
     """Draw a grid of small patches as one image, e.g. top-activating crops.
 
-    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast.
+    Drawing one picture instead of one axes per patch keeps a 15 × 9 grid fast. The
+    figure is at most ``PATCH_FIGURE_INCHES`` (14) inches on a side: a large grid, or one
+    of large patches, gets smaller patches rather than a larger figure.
 
     Parameters
     ----------
@@ -419,6 +433,11 @@ def plot_patches(
     if row_labels is not None:
         row_labels = check_labels(func, "row_labels", row_labels, rows)
     vmax = check_number(func, "vmax", vmax, minimum=0.0, strict_minimum=True)
+    labels = row_labels if row_labels is not None else [str(r) for r in range(rows)]
+    # margins in inches: the row labels (about 0.075 inch a character at 10 points) on the
+    # left, the title on top, and room at the bottom for column labels a caller may add
+    left = 0.3 + 0.075 * max(len(label) for label in labels)
+    right, bottom, top = 0.15, 0.35, 0.45 if title else 0.15
     inches = 0.6 + 0.035 * w  # per patch: bigger patches get more room
     zoom = max(1, 15 // max(h, w))  # small patches are enlarged so a 1-pixel gap is thin
     array = array.repeat(zoom, axis=2).repeat(zoom, axis=3)
@@ -429,7 +448,14 @@ def plot_patches(
     for r in range(rows):
         for c in range(cols):
             mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = array[r, c]
-    fig, ax = plt.subplots(figsize=(inches * cols + 0.8, inches * rows * h / w + 0.7))
+    # inches per mosaic pixel, so that the figure stays within its bounds; the axes are
+    # placed by hand, to the mosaic's own shape, with no layout engine to fit
+    scale = min(inches / (w + gap), (PATCH_FIGURE_INCHES - left - right) / size[1],
+                (PATCH_FIGURE_INCHES - bottom - top) / size[0])
+    mosaic_w, mosaic_h = scale * size[1], scale * size[0]
+    width, height = left + mosaic_w + right, bottom + mosaic_h + top
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((left / width, bottom / height, mosaic_w / width, mosaic_h / height))
     if rgb:
         mosaic = np.clip(mosaic / vmax, 0.0, 1.0)
         mosaic[np.isnan(mosaic).any(axis=-1)] = gap_color
@@ -439,13 +465,12 @@ def plot_patches(
         ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([r * (h + gap) + (h - 1) / 2 for r in range(rows)])
-    ax.set_yticklabels(row_labels if row_labels is not None else [str(r) for r in range(rows)])
+    ax.set_yticklabels(labels, **_LITERAL)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     if title:
-        ax.set_title(title)
-    fig.tight_layout()
+        ax.set_title(title, **_LITERAL)
     return fig
 
 
@@ -567,12 +592,13 @@ def plot_feature_maps(
                                       clip_on=False))
     for k, (top, left) in enumerate(corners):
         name = channel_names[k] if channel_names else f"channel {k}"
-        ax.text(left + w / 2 - 0.5, top - 0.9, name, ha="center", va="bottom", fontsize=8)
+        ax.text(left + w / 2 - 0.5, top - 0.9, name, ha="center", va="bottom", fontsize=8,
+                **_LITERAL)
     bar = fig.add_axes(((x0 + mosaic_w + 0.2) / width, (height - top_in - mosaic_h) / height,
                         0.13 / width, mosaic_h / height))
     fig.colorbar(shown, cax=bar, label="activation")
     if title:
-        fig.suptitle(title, y=1 - 0.08 / height, va="top", fontsize=11)
+        fig.suptitle(title, y=1 - 0.08 / height, va="top", fontsize=11, **_LITERAL)
     return fig
 
 
@@ -683,7 +709,7 @@ def plot_attributions(
         axes[0].imshow(img, cmap="gray")
     else:
         _show_image(axes[0], img)
-    axes[0].set_title(title or "image", fontsize=10)
+    axes[0].set_title(title or "image", fontsize=10, **_LITERAL)
     _bare(axes[0])
     for ax, (name, array) in zip(axes[1:], arrays.items(), strict=True):
         is_signed = kinds[name]
@@ -693,7 +719,7 @@ def plot_attributions(
             shown = ax.imshow(array, cmap=DIVERGING, vmin=-limit, vmax=limit)
         else:
             shown = ax.imshow(array, cmap=SEQUENTIAL, vmin=0.0, vmax=limit)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(name, fontsize=10, **_LITERAL)
         _bare(ax)
         if peak == 0:
             ax.text(0.5, 0.5, "all zero", transform=ax.transAxes, ha="center", va="center",

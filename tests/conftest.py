@@ -33,6 +33,40 @@ collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
 
 BACKEND = keras.backend.backend()
 
+# ---- which tests run under every backend ------------------------------------------------
+# `nox -s tests` runs every test under TensorFlow. `nox -s tests-jax` and `tests-torch` run
+# those marked `backend`: the tests of code that runs a model on the backend (compiled
+# functions, gradients, copies of models, training), the agreement test and the fuzzing of
+# every public function. Code that is numpy only (convolve, kernels, measures, describe),
+# files and data, plots, the docs, and the checks of the gallery's claims (made on the
+# TensorFlow-trained network the site is built with) do not depend on the backend.
+BACKEND_MODULES = {
+    "test_activations", "test_any_model", "test_attribution", "test_attribution_oracles",
+    "test_backends", "test_callbacks", "test_evaluate", "test_fuzz", "test_layers",
+    "test_live", "test_randomization_contract", "test_receptive_field_graphs",
+    "test_receptive_fields", "test_small_contracts",
+}
+#: Tests of other modules that run a model on the backend (by name, or a name's start).
+BACKEND_TESTS = (
+    "test_one_epoch_trains_on_this_backend",      # test_models: training itself
+    "test_report_on_a_channels_first_rgb_model",  # test_cli_units: a whole report
+    "test_ctrl_c",                                # the interrupt, wherever it lands
+)
+#: Tests of backend modules that check the gallery's claims (TensorFlow's, as the site).
+TENSORFLOW_ONLY = ("test_the_verdicts_the_pages_print",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that run under every backend (see BACKEND_MODULES)."""
+    for item in items:
+        module = getattr(item, "module", None)  # a doctest has none: TensorFlow only
+        module = module.__name__.rsplit(".", 1)[-1] if module else ""
+        name = getattr(item, "originalname", None) or item.name
+        if name.startswith(TENSORFLOW_ONLY):
+            continue
+        if module in BACKEND_MODULES or name.startswith(BACKEND_TESTS):
+            item.add_marker(pytest.mark.backend)
+
 
 def input_gradient(fn, images):
     """d sum(fn(x)) / dx at *images*, by the backend's own automatic differentiation.

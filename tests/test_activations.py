@@ -113,8 +113,8 @@ def test_receptive_fields_and_patches(trained):
                                keras.layers.MaxPooling2D(2), keras.layers.Conv2D(2, 3, padding="same")])
     # 3 -> pool 2 (jump 2) -> 4 -> conv 3 at jump 2 -> 8; 'same' shifts the start by 1*2
     assert interp.receptive_field(pooled, -1) == ((8, 8), (2, 2), (-2, -2))
-    with pytest.raises(ValueError, match="receptive_field: cannot follow"):
-        interp.receptive_field(trained, "dense")
+    # after Flatten every unit of the dense layer sees the whole 28 x 28 image: stride 0
+    assert interp.receptive_field(trained, "dense") == ((28, 28), (0, 0), (0, 0))
 
 
 def test_patch_is_what_the_position_sees(trained, test_set):

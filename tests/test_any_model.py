@@ -132,8 +132,9 @@ def test_receptive_field_follows_the_branch_that_reaches_the_layer():
     model = keras.Model(inputs, L.Conv2D(1, 3, name="after")(joined))
     assert interp.receptive_field(model, "cb2") == ((3, 3), (1, 1), (-1, -1))
     assert interp.receptive_field(model, "ca").size == (5, 5)
-    with pytest.raises(ValueError, match="receptive_field: the path to 'after' is not a chain"):
-        interp.receptive_field(model, "after")
+    # the join: cb2's 3 x 3 from -1, cropped by 2 (so from 1), and ca's 5 x 5 from 0 lie in
+    # one 5 x 5 box from 0; "after", a valid 3 x 3, reaches two pixels further
+    assert interp.receptive_field(model, "after") == ((7, 7), (1, 1), (0, 0))
 
 
 def test_receptive_field_same_padding_with_stride_on_odd_sizes():
@@ -512,3 +513,479 @@ def test_methods_take_an_iterable_of_batches(model_kinds):
         interp.top_activating(model, "c2", iter([x[:2]]), k=3)
     with pytest.raises(ValueError, match="saliency: target must have one class per image"):
         interp.saliency(model, iter([x[:3], x[3:6]]), target=np.zeros(4, int))
+
+
+# ---- 15. copies of the model keep every variable (issue #17) --------------------------------
+
+class Offset(L.Layer):
+    """A custom layer with a non-trainable state variable (no initializer attribute)."""
+
+    def build(self, input_shape):
+        self.offset = self.add_weight(name="offset", shape=(input_shape[-1],),
+                                      initializer="zeros", trainable=False)
+
+    def call(self, x):
+        return x + self.offset
+
+
+class Gain(L.Layer):
+    """A custom layer whose state is a Python attribute: a copy cannot know it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gain = 1.0
+
+    def call(self, x):
+        return x * self.gain
+
+
+PIXELS = (np.random.default_rng(12).random((6, 10, 10, 1)) * 255).astype(np.float32)
+
+
+def _stateful_model(kind):
+    """Conv -> dense model behind a layer that holds state, with that state made non-trivial."""
+    keras.utils.set_random_seed(13)
+    front = {
+        "normalization (adapted)": lambda: L.Normalization(name="state"),
+        "normalization (given)": lambda: L.Normalization(mean=127.0, variance=5400.0,
+                                                         name="state"),
+        "batch normalization": lambda: L.BatchNormalization(name="state"),
+        "custom non-trainable": lambda: Offset(name="state"),
+        "rescaling": lambda: L.Rescaling(1 / 255, offset=-0.5, name="state"),
+    }[kind]()
+    if kind == "normalization (adapted)":
+        front.adapt(PIXELS)
+    inputs = keras.Input((10, 10, 1))
+    h = L.Conv2D(3, 3, activation="relu", name="conv")(front(inputs))
+    model = keras.Model(inputs, L.Dense(4, name="dense")(L.Flatten()(h)))
+    if kind == "batch normalization":
+        front.set_weights([np.array([1.5]), np.array([0.2]), np.array([120.0]),
+                           np.array([4000.0])])
+    if kind == "custom non-trainable":
+        front.set_weights([np.array([-100.0])])
+    return model
+
+
+STATEFUL = ["normalization (adapted)", "normalization (given)", "batch normalization",
+            "custom non-trainable", "rescaling"]
+
+
+@pytest.mark.parametrize("kind", STATEFUL)
+def test_the_randomization_copy_predicts_what_the_model_predicts(kind):
+    """Before any weight is redrawn, interp's copy is the model: Keras's own call says so."""
+    from interp._model import Runner, clone
+
+    model = _stateful_model(kind)
+    expected = keras.ops.convert_to_numpy(model(PIXELS, training=False))
+    copy = clone("test", model, Runner("test", model).spec)
+    got = keras.ops.convert_to_numpy(copy(PIXELS, training=False))
+    assert np.abs(expected).max() > 1e-3
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_randomization_keeps_the_normalization_statistics():
+    """Step 1 of the cascade redraws the dense layer only: the maps are the gradient of a
+    model with the same Normalization (mean and variance given to it) and convolution, and
+    the dense layer's fresh draw (read from the copy the method gets)."""
+    model = _stateful_model("normalization (adapted)")
+    norm = model.get_layer("state")
+    mean, variance = (w.reshape(-1) for w in norm.get_weights()[:2])
+    seen = []
+
+    def method(m, images, target=None):
+        seen.append([w.copy() for w in m.get_layer("dense").get_weights()])
+        return interp.saliency(m, images, target=target)
+
+    x = PIXELS[:4]
+    targets = np.array([0, 1, 2, 3])
+    result = interp.cascading_randomization(model, x, targets, method=method, seed=2)
+    assert result.layers == ("dense", "conv")  # the Normalization has nothing to redraw
+    oracle = keras.Sequential([keras.Input((10, 10, 1)), L.Normalization(mean=mean,
+                                                                          variance=variance),
+                               L.Conv2D(3, 3, activation="relu"), L.Flatten(), L.Dense(4)])
+    oracle.layers[1].set_weights(model.get_layer("conv").get_weights())
+    oracle.layers[3].set_weights(seen[1])  # the copy's dense layer after step 1
+    for i, t in enumerate(targets):
+        expected = _input_gradient(oracle, x[i:i + 1], t)[0, ..., 0]
+        np.testing.assert_allclose(result.maps[0, i], expected, rtol=1e-4,
+                                   atol=1e-4 * np.abs(expected).max())
+    trained = interp.saliency(model, x, targets)  # and before any redraw: the model's maps
+    np.testing.assert_allclose(result.trained, trained, rtol=1e-6, atol=1e-9)
+
+
+def test_layers_with_nothing_to_redraw_are_no_step():
+    model = _stateful_model("normalization (adapted)")
+    x = PIXELS[:3]
+    for check in (interp.cascading_randomization, interp.independent_randomization):
+        assert check(model, x).layers == ("dense", "conv")
+        with pytest.raises(ValueError) as info:
+            check(model, x, layers="state")
+        assert (f"{check.__name__}: layers must name layers with weights to draw afresh; "
+                "'state' (Normalization) has nothing to redraw: its variables ['mean', "
+                "'variance', 'count'] have no initializer") in str(info.value)
+        assert "Layers that can be randomized: ['conv', 'dense']" in str(info.value)
+
+
+def test_a_model_with_nothing_to_redraw_is_refused_by_every_check():
+    x = np.random.default_rng(0).random((3, 4, 4, 1)).astype(np.float32)
+    bare = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(), L.Softmax()])
+    norm = L.Normalization(mean=0.5, variance=0.1)
+    statistics = keras.Sequential([keras.Input((4, 4, 1)), L.Normalization(axis=None),
+                                   norm, L.Flatten()])
+    statistics.layers[0].adapt(x)
+    for model in (bare, statistics):
+        for check in (interp.model_randomization, interp.cascading_randomization,
+                      interp.independent_randomization):
+            with pytest.raises(ValueError, match=rf"^{check.__name__}: the model has no layer "
+                                                 "with weights to randomize$"):
+                check(model, x, target=0)
+
+
+def test_a_model_its_copy_cannot_reproduce_is_refused_loudly():
+    keras.utils.set_random_seed(14)
+    model = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3, name="conv"),
+                              Gain(name="gain"), L.Flatten(), L.Dense(3, name="dense")])
+    model.get_layer("gain").gain = 4.0  # state the copy, made from the config, cannot have
+    x = np.random.default_rng(1).random((3, 6, 6, 1)).astype(np.float32)
+    for check in (interp.model_randomization, interp.cascading_randomization,
+                  interp.independent_randomization):
+        with pytest.raises(TypeError) as info:
+            check(model, x, target=0)
+        message = str(info.value)
+        assert message.startswith(f"{check.__name__}: cannot copy model ")
+        assert "a copy holding all its weights predicts differently" in message
+        assert "the first layer whose output differs is 'gain' (Gain)" in message
+
+
+# ---- 16. float16 and bfloat16 models: gradients in float32 (issue #17) ---------------------
+
+@pytest.fixture
+def restore_policy():
+    before = keras.config.dtype_policy()
+    yield
+    keras.config.set_dtype_policy(before)
+
+
+def _cnn():
+    return [L.Conv2D(4, 3, activation="relu", name="conv1"),
+            L.Conv2D(4, 3, activation="relu", name="conv2"), L.Flatten(name="flat"),
+            L.Dense(3, name="dense"), L.Activation("softmax", dtype="float32", name="probs")]
+
+
+def _twins_by_precision(policy):
+    """The same CNN computing in float32 and under *policy*, holding the same weights.
+
+    The dense kernel is scaled down so that the float32 input gradients are around 1e-7,
+    below float16's smallest normal number (6.1e-5) and near its smallest subnormal one.
+    """
+    keras.utils.set_random_seed(15)
+    full = keras.Sequential([keras.Input((14, 14, 1)), *_cnn()])
+    weights = full.get_weights()
+    weights[4] = weights[4] * 1e-5
+    keras.config.set_dtype_policy(policy)
+    try:
+        low = keras.Sequential([keras.Input((14, 14, 1)), *_cnn()])
+    finally:
+        keras.config.set_dtype_policy("float32")
+    low.set_weights(weights)
+    full.set_weights([np.asarray(w, np.float32) for w in low.get_weights()])  # rounded alike
+    return full, low
+
+
+PRECISION_METHODS = {
+    "saliency": lambda m, x: interp.saliency(m, x, target=1),
+    "integrated gradients": lambda m, x: interp.integrated_gradients(m, x, target=1,
+                                                                     steps=8)[0],
+    "grad_cam": lambda m, x: interp.grad_cam(m, x, target=1, layer="conv1"),
+    "smoothgrad": lambda m, x: interp.smoothgrad(m, x, target=1, samples=4),
+    "guided backprop": lambda m, x: interp.guided_backprop(m, x, target=1),
+    "occlusion": lambda m, x: interp.occlusion(m, x, target=1, patch=4, stride=2),
+    "deletion": lambda m, x: interp.deletion(m, x, np.arange(4 * 14 * 14).reshape(4, 14, 14),
+                                             1, steps=5).scores,
+}
+
+
+@pytest.mark.usefixtures("restore_policy")
+@pytest.mark.parametrize("policy", ["mixed_float16", "float16", "mixed_bfloat16", "bfloat16"])
+def test_low_precision_models_give_the_float32_maps(policy):
+    full, low = _twins_by_precision(policy)
+    assert low.layers[0].compute_dtype in ("float16", "bfloat16")
+    policies = [layer.dtype_policy.name for layer in low.layers]
+    x = _images((14, 14, 1))
+    gradient = interp.saliency(full, x, target=1)
+    assert 1e-9 < np.abs(gradient).max() < 1e-5  # float16 cannot hold these
+    for name, method in PRECISION_METHODS.items():
+        expected = method(full, x)
+        got = method(low, x)
+        assert got.dtype == np.float32, name
+        scale = np.abs(expected).max()
+        assert scale > 0, name
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * scale, err_msg=name)
+    # the user's model still computes as it did
+    assert [layer.dtype_policy.name for layer in low.layers] == policies
+    assert keras.config.dtype_policy().name == "float32"
+
+
+# ---- 17. compiled functions follow changes to the model (issue #17) ------------------------
+
+def _small(last="softmax", hidden="relu", seed=16):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(3, 3, activation=hidden),
+                             L.Flatten(), L.Dense(4, activation=last)])
+
+
+def test_compiled_functions_follow_a_changed_final_activation():
+    model = _small("softmax")
+    x = _images((8, 8, 1))
+    maps = np.random.default_rng(1).random((4, 8, 8))
+    interp.occlusion(model, x, target=2, patch=3, stride=3)
+    interp.deletion(model, x, maps, 2, steps=2)
+    model.layers[-1].activation = keras.activations.sigmoid
+    fresh = _small("sigmoid")  # built with a sigmoid, the same weights
+    fresh.set_weights(model.get_weights())
+    probabilities = keras.ops.convert_to_numpy(model(x))  # Keras: the sigmoid now
+    curve = interp.deletion(model, x, maps, 2, steps=2)
+    np.testing.assert_allclose(curve.scores[:, 0], probabilities[:, 2], rtol=1e-5)
+    np.testing.assert_allclose(interp.occlusion(model, x, target=2, patch=3, stride=3),
+                               interp.occlusion(fresh, x, target=2, patch=3, stride=3),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_compiled_functions_follow_a_changed_hidden_activation():
+    model = _small(None, "relu")
+    x = _images((8, 8, 1))
+    before = interp.saliency(model, x, target=1)
+    np.testing.assert_allclose(before, _input_gradient(model, x, 1)[..., 0], atol=1e-6)
+    model.layers[0].activation = keras.activations.tanh
+    after = interp.saliency(model, x, target=1)
+    expected = _input_gradient(model, x, 1)[..., 0]  # the backend's autodiff, tanh now
+    assert not np.allclose(before, expected, atol=1e-4)
+    np.testing.assert_allclose(after, expected, atol=1e-6)
+
+
+def test_an_unchanged_model_keeps_its_compiled_functions():
+    from interp._model import model_state
+
+    model = _small()
+    x = _images((8, 8, 1))
+    interp.saliency(model, x)
+    state = model_state(model)
+    compiled = dict(state.compiled)
+    model.predict(x, verbose=0)  # running it changes nothing a trace depends on
+    model.set_weights([w * 2 for w in model.get_weights()])  # nor do new weights
+    interp.saliency(model, x)
+    assert model_state(model) is state
+    assert all(state.compiled[key] is fn for key, fn in compiled.items())
+    model.layers[0].strides = (2, 2)  # but a changed setting does
+    assert model_state(model) is not state
+
+
+# ---- 18. layer names TensorFlow refuses as name scopes (issue #17) --------------------------
+
+NAME_METHODS = {
+    "saliency": lambda m, x, conv: interp.saliency(m, x, target=1),
+    "integrated gradients": lambda m, x, conv: interp.integrated_gradients(m, x, target=1,
+                                                                           steps=4)[0],
+    "guided backprop": lambda m, x, conv: interp.guided_backprop(m, x, target=1),
+    "grad_cam": lambda m, x, conv: interp.grad_cam(m, x, target=1, layer=conv),
+    "occlusion": lambda m, x, conv: interp.occlusion(m, x, target=1, patch=3, stride=3),
+    "feature maps": lambda m, x, conv: interp.feature_maps(m, x, layers=[conv])[conv],
+    "maximize_activation": lambda m, x, conv: interp.maximize_activation(m, conv, 1, steps=3),
+}
+
+
+@pytest.mark.parametrize("name", ["свёртка", "a<b", "two words", "conv:1"])
+def test_any_layer_name_keras_accepts(name):
+    def build(conv, dense):
+        keras.utils.set_random_seed(17)
+        return keras.Sequential([keras.Input((8, 8, 1)),
+                                 L.Conv2D(3, 3, activation="relu", name=conv), L.Flatten(),
+                                 L.Dense(3, activation="softmax", name=dense)])
+
+    plain, odd = build("conv", "dense"), build(name, f"{name}_out")
+    odd.set_weights(plain.get_weights())
+    x = _images((8, 8, 1))
+    for method, call in NAME_METHODS.items():
+        np.testing.assert_allclose(call(odd, x, name), call(plain, x, "conv"), rtol=1e-6,
+                                   atol=1e-7, err_msg=method)
+    check = interp.cascading_randomization(odd, x, target=1)
+    assert check.layers == (f"{name}_out", name)
+    np.testing.assert_allclose(check.maps, interp.cascading_randomization(plain, x, 1).maps,
+                               rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="only TensorFlow takes layer names as name scopes")
+@pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer")
+def test_a_name_tensorflow_refuses_inside_a_subclassed_model_is_named():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = L.Conv2D(2, 3, activation="tanh", name="свёртка")
+            self.flat = L.Flatten()
+            self.out = L.Dense(3)
+
+        def call(self, x):
+            return self.out(self.flat(self.conv(x)))
+
+    model = Net()
+    model.build((None, 8, 8, 1))
+    x = _images((8, 8, 1))
+    for call in (interp.saliency, interp.occlusion):
+        with pytest.raises(ValueError) as info:
+            call(model, x, target=0)
+        assert str(info.value).startswith(
+            f"{call.__name__}: TensorFlow cannot run the layer named 'свёртка' inside a "
+            "compiled function: it takes a layer's name as a name scope and allows only "
+            "ASCII letters, digits and the characters _ . - / \\ >")
+        assert info.value.__cause__ is None and info.value.__suppress_context__
+    dense = L.Dense(2)  # and nothing is left behind: a new layer's variables are its own
+    dense.build((None, 3))
+    assert dense.kernel.path == f"{dense.name}/kernel"
+
+
+# ---- 19. the user's random state is left alone (issue #17) --------------------------------
+
+def _random_state():
+    import random
+
+    from keras.src.backend.common import global_state
+
+    generator = global_state.get_global_attribute("global_seed_generator")
+    seed = None if generator is None else keras.ops.convert_to_numpy(generator.state.value)
+    numpy_state = np.random.get_state()  # noqa: NPY002 - the user's legacy state
+    return random.getstate(), (numpy_state[0], numpy_state[1].copy(), *numpy_state[2:]), \
+        generator, None if seed is None else np.array(seed, copy=True)
+
+
+def _assert_same_state(before, after):
+    assert after[0] == before[0]  # Python's random
+    assert after[1][0] == before[1][0] and after[1][2:] == before[1][2:]
+    np.testing.assert_array_equal(after[1][1], before[1][1])  # numpy's global generator
+    assert after[2] is before[2]  # Keras's global SeedGenerator: the same one ...
+    np.testing.assert_array_equal(after[3], before[3])  # ... in the same state
+
+
+@pytest.mark.usefixtures("restore_policy")
+@pytest.mark.parametrize("call", [
+    lambda m, x: interp.cascading_randomization(m, x, 1),
+    lambda m, x: interp.independent_randomization(m, x, 1),
+    lambda m, x: interp.model_randomization(m, x, 1),
+    lambda m, x: interp.saliency(m, x, 1),  # makes a bare copy of the softmax layer
+    lambda m, x: interp.guided_backprop(m, x, 1),  # and of every ReLU layer
+], ids=["cascading", "independent", "model", "saliency", "guided"])
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])  # and a float32 copy
+def test_the_random_state_is_left_as_it_was(call, policy):
+    keras.config.set_dtype_policy(policy)
+    model = _small(seed=18)
+    keras.config.set_dtype_policy("float32")
+    x = _images((8, 8, 1))
+    keras.utils.set_random_seed(19)
+    keras.random.normal((2,))  # the global SeedGenerator exists and has moved
+    before = _random_state()
+    call(model, x)
+    _assert_same_state(before, _random_state())
+
+
+@pytest.mark.usefixtures("restore_policy")
+def test_low_precision_nested_and_subclassed_models():
+    x = _images((8, 8, 1))
+
+    def nested():
+        inner = keras.Sequential([keras.Input((8, 8, 1)),
+                                  L.Conv2D(2, 3, activation="relu", name="c")], name="inner")
+        inputs = keras.Input((8, 8, 1))
+        return keras.Model(inputs, L.Dense(3, activation="softmax", name="d")(
+            L.Flatten()(inner(inputs))))
+
+    class Net(SmallNet):
+        def __init__(self, **kwargs):  # takes its config: it can be rebuilt from it
+            super().__init__()
+
+    def subclassed():
+        model = Net()
+        model(x)
+        return model
+
+    for build, methods in ((nested, [
+            lambda m: interp.saliency(m, x, target=1),
+            lambda m: interp.grad_cam(m, x, target=1, layer="inner/c"),
+            lambda m: interp.guided_backprop(m, x, target=1),
+            lambda m: interp.feature_maps(m, x)["inner/c"]]),
+            (subclassed, [lambda m: interp.saliency(m, x, target=1),
+                          lambda m: interp.occlusion(m, x, target=1, patch=2, stride=2)])):
+        full = build()
+        rng = np.random.default_rng(22)  # weights drawn by numpy: the same on every backend
+        full.set_weights([rng.normal(size=w.shape) * 0.5 for w in full.get_weights()])
+        keras.config.set_dtype_policy("mixed_float16")
+        low = build()
+        keras.config.set_dtype_policy("float32")
+        assert low.compute_dtype == "float16" or low.layers[1].compute_dtype == "float16"
+        low.set_weights(full.get_weights())
+        for method in methods:
+            expected = method(full)
+            got = method(low)
+            assert np.abs(expected).max() > 0
+            np.testing.assert_allclose(got, expected, rtol=1e-5,
+                                       atol=1e-6 * np.abs(expected).max())
+
+
+@pytest.mark.usefixtures("restore_policy")
+def test_a_low_precision_model_that_cannot_be_copied_is_refused_clearly():
+    x = _images((8, 8, 1))
+    keras.config.set_dtype_policy("mixed_float16")
+    model = SmallNet()  # its __init__ takes no config: it cannot be rebuilt in float32
+    model(x)
+    keras.config.set_dtype_policy("float32")
+    with pytest.raises(TypeError) as info:
+        interp.saliency(model, x, target=0)
+    message = str(info.value)
+    name = model.name  # small_net, or small_net_1 after another SmallNet
+    assert message.startswith(f"saliency: model {name!r} computes in low precision (layers "
+                              f"{name!r} (float16), ")
+    assert ("whose gradients underflow to zero, so interp takes them on a float32 copy of "
+            "it; the copy could not be made: TypeError: ") in message
+    assert message.endswith("Build the model under the float32 policy "
+                            "(keras.config.set_dtype_policy('float32')) and copy the weights "
+                            "into it with set_weights")
+
+
+# ---- 20. a model interp has seen is freed with the user's last reference -----------------
+
+def test_models_are_freed_after_interp_has_used_them():
+    """Compiled functions hold the model; they live on the model, not in a global table,
+    so a loop over many models does not keep every one of them alive."""
+    import gc
+    import weakref
+
+    x = _images((8, 8, 1))
+    refs = []
+    for seed in range(3):
+        model = _small(None, seed=seed)
+        interp.saliency(model, x)
+        interp.grad_cam(model, x, layer=0)
+        interp.occlusion(model, x, patch=3, stride=3)
+        interp.feature_maps(model, x)
+        interp.receptive_field(model, 0)
+        interp.cascading_randomization(model, x, layers=[0])
+        refs.append(weakref.ref(model))
+        del model
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+
+
+def test_a_model_interp_has_used_still_copies_pickles_and_saves(tmp_path):
+    import copy
+    import pickle
+
+    model = _small(None)
+    x = _images((8, 8, 1))
+    expected = interp.saliency(model, x, target=1)
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model)),
+                 keras.models.clone_model(model)):
+        twin.set_weights(model.get_weights())
+        np.testing.assert_allclose(interp.saliency(twin, x, target=1), expected, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(interp.saliency(loaded, x, target=1), expected, atol=1e-6)
+    assert "_interp_state" not in (tmp_path / "m.keras").read_bytes().decode("latin-1")

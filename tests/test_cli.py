@@ -112,9 +112,10 @@ CASES = {
     "report-rgb": ["report", "rgb.keras", "--images", "pngs", "--out", "rgb-report", "--limit",
                    "2", "--classes", CLASSES, "--methods", "saliency,grad_cam", "--top", "3",
                    "--trust", "4"],
+    # --trust 2: the cascade clones the model, and on JAX Keras imports TensorFlow then
     "report-gray": ["report", "gray.keras", "--images", "gray.npy", "--out", "gray-report",
                     "--limit", "1", "--methods", "saliency", "--layers", "c2", "--quiet",
-                    "--trust", "0"],
+                    "--trust", "2"],
     # the failures the issue lists, each once for real
     "missing-model": ["layers", "nowhere.keras"],
     "text-model": ["layers", "text.keras"],
@@ -232,8 +233,10 @@ def test_report_on_a_functional_rgb_model_from_a_png_folder(runs, work):
         for kernel, expected in zip(entry["kernels"], indices, strict=True):
             if np.ptp(kernel["values"]) > 1e-4:  # ties may order differently
                 assert kernel["images"] == [names[i] for i in expected]
-    # the branch joins before conv_c: its receptive field is unknown, whole images are shown
-    assert "not a chain" in top["conv_c"]["note"]
+    # the branch joins before conv_c, and its field is followed through the join: by hand,
+    # the join sees 5 pixels from -1 (branch_3x3 pads one), the 2 x 2 pool 6 at jump 2,
+    # conv_c 6 + 2 * 2 = 10
+    assert top["conv_c"]["field"] == "10x10 pixels" and top["conv_c"]["note"] == ""
     assert top["conv_a"]["field"] == "3x3 pixels"
     # the first layer's kernels are described, channel by channel
     first = data["kernels"][0]
@@ -266,7 +269,7 @@ def test_report_on_a_functional_rgb_model_from_a_png_folder(runs, work):
 def test_report_on_a_sequential_grayscale_model_from_a_npy(runs, work):
     result = runs["report-gray"]
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # --quiet
+    assert result.stderr == ""  # --quiet: not a line of TensorFlow's either, on any backend
     _, data = _report(work, "gray-report")
     conversion = " ".join(data["model"]["conversion"])
     assert "memory-mapped" in conversion and "grayscale" in conversion
@@ -414,3 +417,146 @@ def test_ctrl_c_leaves_no_half_written_report(work):
     assert "Traceback" not in stderr
     assert not out.exists()
     assert not list(work.glob(".interrupted.*"))
+
+
+# ---- Ctrl-C at any point ---------------------------------------------------------------------
+#: Where the signal is sent: a moment after each of these progress lines.
+POINTS = ("model ...", "feature maps ...", "top-activating", "attribution: saliency",
+          "attribution: integrated gradients", "which to trust: 5 random maps",
+          "which to trust: saliency")
+#: Interrupted runs in one process (the repeated test). A Ctrl-C that lands while a
+#: garbage-collection or weakref callback runs (JAX's _xla_gc_callback, weakref's remove)
+#: used to be lost: measured on this project's machine under JAX, 3 interrupted `interp
+#: report` processes in 20 finished with exit status 0, and 11 of 40 runs of this test's
+#: driver. 40 runs miss a 1-in-10 failure with probability 0.9**40 = 1.5%. On TensorFlow
+#: (no JAX callback; weakref's remain) fewer.
+REPEATS = int(os.environ.get("INTERP_SIGINT_REPEATS",
+                             40 if keras.backend.backend() == "jax" else 8))
+RUN = ["report", "busy.keras", "--images", "fashion200.npy", "--limit", "3", "--trust", "8"]
+
+
+@pytest.fixture(scope="module")
+def busy(work, test_set):
+    """A model with enough arithmetic that XLA, not Python, takes most of the time, on 200
+    Fashion-MNIST test images; and an earlier report of it, with the user's files beside."""
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(16, 3, activation="relu",
+                                                                 name="c1"),
+                              L.Conv2D(32, 3, activation="relu", name="c2"), L.Flatten(),
+                              L.Dense(10)], name="busy")
+    model.save(work / "busy.keras")
+    x, _ = test_set
+    np.save(work / "fashion200.npy", (x[:200, :, :, 0] * 255).round().astype(np.uint8))
+    from interp.report import write_report
+
+    old = work / "busy-report"
+    write_report(model, x[:200], old, limit=2, methods=["saliency"], trust=0, top_k=2)
+    (old / "notes.txt").write_text("my notes")
+    (old / "figures" / "mine.png").write_bytes((work / "pngs" / "img0.png").read_bytes())
+    return old
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _interrupted_run(work, old, trial):
+    """Copy the earlier report, rerun into the copy, send SIGINT at a point; return the result."""
+    out = work / f"busy-{trial}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(old, out)
+    point = POINTS[trial]
+    process = subprocess.Popen(
+        _command(*RUN, "--out", out.name), cwd=work, env=ENV, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        # a background job's Ctrl-C is ignored (SIG_IGN) and stays ignored: restore it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if point in line:
+            break
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=300)
+    return out, point, process.returncode, "".join(seen) + rest
+
+
+def test_ctrl_c_at_each_step_stops_the_run_and_leaves_the_old_report_whole(work, busy):
+    """SIGINT from outside, once during each step: exit status 130, and the earlier report,
+    with the files beside it, byte for byte as it was."""
+    before = _files(busy)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda t: _interrupted_run(work, busy, t), range(len(POINTS))))
+    failures = []
+    for out, point, status, stderr in results:
+        intact = _files(out) == before and not list(work.glob(f".{out.name}.*"))
+        if status != 130 or not intact or "Traceback" in stderr:
+            failures.append((point, status, intact, stderr[-800:]))
+        shutil.rmtree(out, ignore_errors=True)
+    assert not failures, failures
+
+
+# Runs `interp report` REPEATS times in one process (one start-up, not REPEATS), each
+# interrupted by a SIGINT to the process at a random moment; prints one JSON line per run,
+# with when the signal was sent and when the finished report started to be moved in. JAX's
+# caches are emptied between runs, so that each compiles again, as a new process does
+# (with warm caches a Ctrl-C was lost in 1 run of 40 instead of 11).
+DRIVER = """
+import json, os, random, shutil, signal, sys, threading, time
+import interp.report
+from interp.cli import main
+run, old, repeats = json.loads(sys.argv[1])
+rng = random.Random(0)
+move = interp.report._move_into_place
+for trial in range(repeats):
+    out = f"{old}-{trial}"
+    shutil.copytree(old, out)
+    at = {}
+    def moving(*args, _move=move, _at=at):
+        _at.setdefault("moved", time.monotonic())
+        return _move(*args)
+    interp.report._move_into_place = moving
+    def interrupt(_at=at):
+        _at["sent"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(rng.uniform(0.2, 5.0), interrupt)
+    try:
+        timer.start()
+        status = main([*run, "--out", out, "--quiet"])
+        timer.cancel()
+    except KeyboardInterrupt:  # sent after the run ended
+        status = None
+    time.sleep(0.05)
+    if "jax" in sys.modules:
+        import jax
+        jax.clear_caches()
+    early = "sent" in at and at["sent"] < at.get("moved", float("inf"))
+    print(json.dumps({"trial": trial, "status": status, "early": early, "out": out}),
+          flush=True)
+"""
+
+
+def test_ctrl_c_is_never_lost_however_often_it_comes(work, busy):
+    """REPEATS runs, each sent a SIGINT at a random moment: every run the signal reaches
+    before its report is complete exits 130, and leaves the earlier report whole. Catches a
+    Ctrl-C swallowed in a garbage-collection callback (JAX) or a weakref callback."""
+    before = _files(busy)
+    process = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps([RUN, busy.name, REPEATS])], cwd=work,
+        env=ENV, capture_output=True, text=True, timeout=60 * REPEATS,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert process.returncode == 0, process.stderr[-2000:]
+    # (a run that finishes also prints its page's path)
+    runs = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
+    assert len(runs) == REPEATS
+    early = [run for run in runs if run["early"]]
+    lost = [run for run in early if run["status"] != 130]
+    damaged = [run["trial"] for run in early if _files(work / run["out"]) != before]
+    for run in runs:
+        shutil.rmtree(work / run["out"], ignore_errors=True)
+    assert not lost, f"{len(lost)} of {len(early)} interrupts were lost: {lost}"
+    assert not damaged, damaged
+    assert len(early) >= REPEATS * 3 // 4, runs  # most signals came during a run
+    assert "\nKeyboardInterrupt" not in process.stderr  # none printed as "Exception ignored"

@@ -131,7 +131,7 @@ def test_npz_picks_its_images_or_asks_which(tmp_path):
     assert load_images(tmp_path / "two.npz", GRAY).shape == (3, 8, 8, 1)
     np.savez(tmp_path / "many.npz", a=x, b=x)
     with pytest.raises(ValueError, match=r"load_images: path: .* holds several arrays \['a', "
-                                         r"'b'\]; say which one holds the images \(key\)"):
+                                         r"'b'\]; say which one holds the images: key=NAME$"):
         load_images(tmp_path / "many.npz", GRAY)
     assert load_images(tmp_path / "many.npz", GRAY, key="b").shape == (3, 8, 8, 1)
 
@@ -330,7 +330,9 @@ def test_report_page_is_self_contained(course_report):
     assert "http://" not in html and "https://" not in html
     assert "@import" not in html and "url(" not in html
     timings = [t["step"] for t in data["made"]["timings"]]
-    assert timings[:3] == ["model", "kernels", "feature maps"]
+    assert timings[:2] == ["model", "measuring the model's cost"]
+    assert timings[2].startswith("top-activating search (60 images, 2 layers, one pass)")
+    assert timings[3:6] == ["kernels", "feature maps", "top-activating patches"]
     assert data["made"]["peak_memory_mib"] > 0
     assert data["made"]["versions"]["Keras"] == keras.__version__
 
@@ -342,7 +344,7 @@ def test_report_replaces_an_earlier_report_but_nothing_else(tmp_path, course_rep
     write_report(trained, x[:12], out, limit=1, methods=["saliency"], top_k=2)
     (out / "extra.txt").write_text("left by the first report's reader")
     write_report(trained, x[:12], out, limit=1, methods=["saliency"], top_k=2)
-    assert not (out / "extra.txt").exists()  # the folder is the new report, whole
+    assert (out / "extra.txt").read_text() == "left by the first report's reader"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folders left
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "data.csv").write_text("1,2")
@@ -488,11 +490,11 @@ def test_trust_table_shows_each_rows_verdict():
 
     rows = [{"title": t, "deletion": 0.1, "insertion": 0.9, "below_floor": True,
              "above_floor": True, "cascade": [0.0, 0.0], "cascade_abs": [0.1, None],
-             "passes": passes}
+             "passes": passes, "cascade_run": True}
             for t, passes in [("kept", True), ("lost", False), ("gone", None)]]
     trust = {"n": 4, "steps": 20, "seeds": 2, "floor": {"deletion": [0.5, 0.6],
              "insertion": [0.6, 0.7]}, "layers": ["dense", "conv"], "rows": rows,
-             "line": 0.3}
+             "line": 0.3, "n_cascade": 4, "all_layers": True, "n_weighted": 2}
     html = _templates().get_template("trust.html.j2").render(trust=trust)
     section = html[html.index("Method, absolute values"):]
     assert "Passes: both tables below 0.3?" in section
@@ -504,3 +506,15 @@ def test_trust_table_shows_each_rows_verdict():
         verdicts[title] = row.rsplit("<td>", 1)[1]
     assert verdicts == {"kept": '<span class="verdict-yes">yes</span></td>',
                         "lost": "no</td>", "gone": "undefined</td>"}
+
+
+def test_the_course_report_keeps_its_full_settings(course_report):
+    _, data, _, _ = course_report
+    plan = data["plan"]
+    assert plan["full"] and plan["cuts"] == [] and not plan["over_budget"]
+    settings = plan["settings"]
+    assert (settings["n_curves"], settings["curve_steps"], settings["floor_seeds"]) == (32, 20, 5)
+    assert (settings["n_cascade"], settings["cascade_layers"]) == (32, 3)
+    assert settings["cascade_methods"] == ["saliency", "grad_cam"]
+    assert data["trust"]["layers"] == ["dense", "conv2", "conv1"]
+    assert [row["why"] for row in plan["rows"][4:]] == ["full settings"] * 3

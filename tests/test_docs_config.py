@@ -378,9 +378,48 @@ def test_conf_ships_every_asset():
         assert f'"{extension}"' in text
     assert re.search(r'^mathjax_path = "mathjax/tex-chtml.js"', text, flags=re.M)
     assert '"image_srcset": ["2x"]' in text
-    assert 'html_baseurl = "https://interp-dev.github.io/interp/"' in text
+    assert 'SITE = "https://interp-dev.github.io/interp/"' in text
+    assert 'html_baseurl = f"{SITE}{DOCS_VERSION}/"' in text
     workflow = (ROOT / ".github" / "workflows" / "docs.yml").read_text()
-    assert "actions/deploy-pages" in workflow  # the base URL is this repository's Pages site
+    # the base URL is this repository's Pages site, one folder per version
+    assert "SITE: https://interp-dev.github.io/interp/" in workflow
+    assert 'cp -r docs/_build/html "pages/$INTERP_DOCS_VERSION"' in workflow
+    assert "python .ci/versions.py pages" in workflow
+
+
+def _versions_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("versions", ROOT / ".ci" / "versions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_version_list_puts_dev_first_and_the_newest_release_as_stable(tmp_path):
+    versions = _versions_module()
+    for folder in ("dev", "0.2.0", "0.10.1", "0.9.0", "tmp"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "index.html").write_text("x")
+    (tmp_path / "stray").mkdir()  # a folder without a built site is not a version
+    entries = versions.publish(tmp_path, "https://example.org/site")
+    assert [e["version"] for e in entries] == ["dev", "0.10.1", "0.9.0", "0.2.0"]
+    assert [e.get("preferred", False) for e in entries] == [False, True, False, False]
+    assert entries[1]["name"] == "0.10.1 (stable)"
+    assert entries[2]["url"] == "https://example.org/site/0.9.0/"
+    for folder in ("dev", "0.2.0", "0.10.1", "0.9.0"):
+        assert json.loads((tmp_path / folder / "_static" / "versions.json").read_text()) \
+            == entries
+    assert 'url=0.10.1/"' in (tmp_path / "index.html").read_text()
+
+
+def test_version_list_of_the_built_site_names_this_build():
+    """The committed list (what a fresh build ships) has the version conf.py marks."""
+    entries = json.loads((DOCS / "_static" / "versions.json").read_text())
+    assert {"name", "version", "url"} <= set(entries[0])
+    assert "dev" in [e["version"] for e in entries]
+    assert _versions_module().versions(["dev"], "https://interp-dev.github.io/interp/") \
+        == entries
 
 
 def test_zip_member_rewrite_keeps_other_members_byte_for_byte(linker, tmp_path):

@@ -121,22 +121,29 @@ def test_same_padding_is_read_from_the_spatial_axes_of_a_channels_first_layer():
     assert interp.receptive_field(model, 0) == ((3, 3), (2, 2), (-1, 0))
 
 
-def test_messages_name_the_layer_and_the_branches():
+def test_branches_and_a_flattened_head_are_followed_messages_name_the_layer():
+    """Once refused: the join of two branches, and Flatten. Now the join's field is the
+    box around both branches' 3 x 3 fields, and the head after Flatten sees the whole
+    image; a layer that moves positions is still refused, by name."""
     inputs = keras.Input((8, 8, 1))
     a = L.Conv2D(2, 3, padding="same", name="a")(inputs)
     b = L.Conv2D(2, 3, padding="same", name="b")(inputs)
     joined = L.Add(name="join")([a, b])
     model = keras.Model(inputs, L.Dense(2, name="head")(L.Flatten(name="flat")(
         L.Conv2D(1, 3, name="after")(joined))))
-    with pytest.raises(ValueError, match=r"^receptive_field: the path to 'after' is not a chain: "
-                                         r"'join' joins 2 branches, and their receptive fields "
-                                         r"differ$"):
-        interp.receptive_field(model, "after")
-    chain = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(1, 3), L.Flatten(name="flat"),
-                              L.Dense(2, name="head")])
+    model = _ones(model)
+    assert interp.receptive_field(model, "after") == ((5, 5), (1, 1), (-1, -1))
+    for row, col in [(0, 0), (5, 5), (2, 3)]:
+        rows, cols = np.nonzero(_seen_by(keras.Model(inputs, model.get_layer("after").output),
+                                         (8, 8, 1), row, col))
+        assert (rows.min(), rows.max()) == (max(row - 1, 0), min(row + 3, 7))
+        assert (cols.min(), cols.max()) == (max(col - 1, 0), min(col + 3, 7))
+    assert interp.receptive_field(model, "head") == ((8, 8), (0, 0), (0, 0))
+    moved = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(1, 3), L.UpSampling2D(name="up"),
+                              L.Conv2D(1, 3, name="next")])
     with pytest.raises(ValueError, match=r"^receptive_field: cannot follow the receptive field "
-                                         r"through Flatten 'flat' on the way to 'head'$"):
-        interp.receptive_field(chain, "head")
+                                         r"through UpSampling2D 'up' on the way to 'next': "):
+        interp.receptive_field(moved, "next")
     x = np.zeros((3, 8, 8, 1), np.float32)
     with pytest.raises(TypeError, match=r"^top_activating: layer must be a 2-D convolution layer "
                                         r"\(keras.layers.Conv2D or a subclass\), got Flatten "

@@ -6,7 +6,11 @@
 - a self-contained site: no CDN scripts on the computation-times page, no CDN font in
   matplotlib's animation player;
 - the ``interp.CLASS_NAMES`` docstring (autodoc would show the tuple type's);
-- notebooks whose Sphinx roles become Markdown links to the hosted site.
+- notebooks whose Sphinx roles become Markdown links to the hosted site;
+- stand-ins for gallery figures that other pages show, in a partial build;
+- related pages by the pages' prose, and no pages left over from deleted examples;
+- accessible markup where the theme or a generator leaves a control or a list unnamed
+  (the browser check runs axe-core on every page: tests/browser/test_site.py).
 
 The module imports Sphinx lazily: the tests import it without Sphinx installed.
 """
@@ -18,11 +22,13 @@ import json
 import os
 import posixpath
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +88,19 @@ def gif_writer_pillow(gallery_conf, fname, when=None):
     import matplotlib
 
     matplotlib.rcParams["animation.writer"] = "pillow"
+
+
+def colour_blind_cycle(gallery_conf, fname, when=None):
+    """Draw the categorical colours ("C0", "C1", ...) from :data:`interp.OKABE_ITO`.
+
+    Runs after matplotlib's own reset, before every example.
+    """
+    import matplotlib
+    from cycler import cycler
+
+    from interp.plotting import OKABE_ITO
+
+    matplotlib.rcParams["axes.prop_cycle"] = cycler(color=list(OKABE_ITO))
 
 
 # ---- a quiet TensorFlow ------------------------------------------------------------------
@@ -211,7 +230,48 @@ def strip_remote_stylesheets(text: str) -> str:
     return _REMOTE_STYLESHEET.sub("", text)
 
 
+#: The longest printed line that fits the page's column without scrolling.
+PRINTED_WIDTH = 88
+
+
+def check_printed_lines(rst: str, width: int = PRINTED_WIDTH) -> list[tuple[int, int]]:
+    """(line number, length) of each printed line longer than *width* in a gallery page.
+
+    The printed output is what Sphinx-Gallery writes under ``.. rst-class::
+    sphx-glr-script-out``, as an indented ``code-block``.
+    """
+    long, lines, i = [], rst.splitlines(), 0
+    while i < len(lines):
+        if lines[i].strip() != ".. rst-class:: sphx-glr-script-out":
+            i += 1
+            continue
+        i += 1
+        while i < len(lines) and not lines[i].strip().startswith(".. code-block::"):
+            i += 1
+        i += 1
+        indent = None
+        while i < len(lines):
+            line = lines[i]
+            if line.strip():
+                depth = len(line) - len(line.lstrip())
+                indent = depth if indent is None else indent
+                if depth < indent:
+                    break
+                if len(line) - indent > width:
+                    long.append((i + 1, len(line) - indent))
+            i += 1
+    return long
+
+
 def _on_source_read(app, docname: str, source: list[str]) -> None:
+    if docname.startswith("auto_examples/"):
+        from sphinx.util import logging
+
+        for line, length in check_printed_lines(source[0]):
+            logging.getLogger(__name__).warning(
+                f"{docname}: printed line {length} characters long, more than "
+                f"{PRINTED_WIDTH} (the house rules: docs/contributing.rst)",
+                location=(docname, line), type="interp", subtype="house-rules")
     if docname == "sg_execution_times":
         memory = bool(app.config.sphinx_gallery_conf.get("show_memory"))
         source[0] = clean_execution_times(source[0], memory=memory)
@@ -468,10 +528,419 @@ def _on_env_updated(app, env) -> None:
                 f"interp: links in {changed} notebook(s) point to {app.config.html_baseurl}")
 
 
+
+# ---- the house rules for figures --------------------------------------------------------
+#: Colour maps that show an image as it is (a photograph, a patch): not a heat map.
+PICTURE_MAPS = ("gray", "gray_r", "Greys", "Greys_r", "binary", "binary_r", "bone")
+
+
+def _heat_maps(ax) -> list:
+    """The images and meshes of *ax* coloured by a colour map that is not a grey picture."""
+    from matplotlib.collections import QuadMesh
+
+    found = []
+    for artist in [*ax.images, *(c for c in ax.collections if isinstance(c, QuadMesh))]:
+        array = artist.get_array()
+        if array is None or getattr(array, "ndim", 2) == 3:  # RGB(A) pixels: a picture
+            continue
+        if artist.get_cmap().name not in PICTURE_MAPS:
+            found.append(artist)
+    return found
+
+
+def _states_values(ax) -> bool:
+    """Whether *ax* writes numbers on or beside its map: text in it, or a number in a label."""
+    labels = [ax.get_xlabel(), ax.get_ylabel()]
+    return bool(ax.texts) or any(re.search(r"\d", label) for label in labels)
+
+
+def _allowed_colour(rgb, palette) -> bool:
+    """A grey, a colour of *palette*, or a colour of the diverging map (signs)."""
+    import numpy as np
+
+    rgb = np.asarray(rgb[:3], dtype=float)
+    if np.ptp(rgb) <= 2 / 255:  # a grey, black or white
+        return True
+    return bool(np.min(np.abs(palette - rgb).max(axis=1)) <= 2 / 255)
+
+
+def _palette():
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from interp.plotting import DIVERGING, OKABE_ITO
+
+    diverging = matplotlib.colormaps[DIVERGING](np.linspace(0, 1, 256))[:, :3]
+    return np.vstack([[to_rgb(c) for c in OKABE_ITO], diverging])
+
+
+def _line_colours(ax) -> list[tuple[str, tuple]]:
+    """(what, rgba) of each line, bar and marker of *ax* that has a colour of its own."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    found = [(f"line {line.get_label()!r}", to_rgba(line.get_color()))
+             for line in ax.lines]
+    for line in ax.lines:
+        if line.get_marker() not in ("None", None, "", " "):
+            face = line.get_markerfacecolor()
+            if face not in ("none", "None"):
+                found.append((f"markers {line.get_label()!r}", to_rgba(face)))
+    found += [("bar", tuple(patch.get_facecolor())) for patch in ax.patches
+              if isinstance(patch, Rectangle) and patch.get_facecolor()[3] > 0
+              and patch.get_fill()]
+    for points in ax.collections:
+        if isinstance(points, PathCollection) and points.get_array() is None:
+            found += [("points", tuple(c)) for c in points.get_facecolors()[:1]
+                      if c[3] > 0]
+    return found
+
+
+def figure_problems(fig) -> list[str]:
+    """The house rules a figure breaks, in words (an empty list when it keeps them all).
+
+    - It has a title (the figure's or an axes'): Sphinx-Gallery makes the alt text from
+      the titles, so an untitled figure has no alt text.
+    - Every heat map (an image or mesh with a colour map other than grey) has a colorbar,
+      or shares its colour scale with one that has, or states its values: text written
+      on the axes, or a number in an axis label (``scale ±1.3``).
+    - Lines, bars and markers are grey or take a colour-blind-safe colour
+      (:data:`interp.OKABE_ITO`), or a colour of the diverging map for signs.
+    """
+    problems = []
+    palette = _palette()
+    for ax in fig.axes:
+        for what, rgba in _line_colours(ax):
+            if not _allowed_colour(rgba, palette):
+                where = ax.get_title() or "an untitled axes"
+                problems.append(f"the {what} in {where!r} has colour "
+                                f"{tuple(round(float(c), 3) for c in rgba[:3])}, not from "
+                                "interp.plotting.OKABE_ITO (colour-blind safe) or a grey")
+                break
+    if not any(t.strip() for t in figure_titles(fig)):
+        problems.append("it has no title (a suptitle or an axes title), so no alt text")
+    bars = [ax._colorbar for ax in fig.axes if getattr(ax, "_colorbar", None) is not None]
+    scales = {(bar.mappable.get_cmap().name, *bar.mappable.get_clim()) for bar in bars}
+    for number, ax in enumerate(fig.axes):
+        if getattr(ax, "_colorbar", None) is not None or _states_values(ax):
+            continue
+        for artist in _heat_maps(ax):
+            scale = (artist.get_cmap().name, *artist.get_clim())
+            if artist.colorbar is None and scale not in scales:
+                where = ax.get_title() or f"axes {number}"
+                problems.append(f"the heat map in {where!r} has no colorbar and states no "
+                                "values")
+                break
+    return problems
+
+
+def figure_titles(fig) -> list[str]:
+    """The suptitle and every axes' titles (left, centre, right) of *fig*, empty ones too.
+
+    Sphinx-Gallery's alt text for a figure is the non-empty ones, joined with commas.
+    """
+    suptitle = getattr(fig, "_suptitle", None)
+    titles = [suptitle.get_text() if suptitle is not None else ""]
+    return titles + [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+
+
+def animation_alt(first: list[str], last: list[str], frames: int) -> str:
+    """Alt text for an animation: its frame count, the titles that change, and the rest.
+
+    *first* and *last* are :func:`figure_titles` on the first and the last frame, e.g.
+    "Animation in 13 frames, epoch 0.00 to epoch 3.00: kernel 0, kernel 1".
+    """
+    pairs = list(zip_longest(first, last, fillvalue=""))  # an axes added while playing
+    fixed = [a for a, b in pairs if a == b and a.strip()]
+    moving = [(a, b) for a, b in pairs if a != b]
+    text = f"Animation in {frames} frames"
+    if moving:
+        text += ", " + "; ".join(f"{a or 'no title'} to {b or 'no title'}" for a, b in moving)
+    if fixed:
+        text += ": " + ", ".join(fixed)
+    return " ".join(text.split())
+
+
+_ANIMATION_IMAGE = re.compile(r'<img id="_anim_img(\w+)">')
+_ANIMATION_SLIDER = re.compile(r'<input id="_anim_slider(\w+)" type="range"')
+
+
+def label_animation_players(html: str, titles: list[tuple[list[str], list[str]]]) -> str:
+    """Name the frames and the sliders of matplotlib's JavaScript animation players.
+
+    ``Animation.to_jshtml`` writes the frame as an ``<img>`` without alt text (axe-core:
+    image-alt, critical) and the frame slider as a range ``<input>`` without a label
+    (axe-core: label, critical); its buttons have names. Each frame gets
+    :func:`animation_alt` of its animation's *titles* (first and last frame, one pair per
+    player in the order of *html*), each slider "Frame of the animation".
+    """
+    players = _ANIMATION_IMAGE.split(html)  # text, id, text, id, ..., text
+    out = [players[0]]
+    for i in range(1, len(players), 2):
+        uuid, rest = players[i], players[i + 1]
+        first, last = titles[i // 2] if i // 2 < len(titles) else ([], [])
+        alt = animation_alt(first, last, rest.count("frames["))
+        alt = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        out += [f'<img id="_anim_img{uuid}" alt="{alt}">', rest]
+    return _ANIMATION_SLIDER.sub(
+        lambda m: f'<input id="_anim_slider{m[1]}" type="range" '
+                  'aria-label="Frame of the animation"', "".join(out))
+
+
+class HouseRuleScraper:
+    """Sphinx-Gallery's matplotlib scraper, after a check of the house rules.
+
+    A figure that breaks a rule (:func:`figure_problems`) stops the strict build with a
+    warning that names the example, the figure and the rule.
+    """
+
+    def __call__(self, block, block_vars, gallery_conf, **kwargs):
+        import matplotlib.pyplot as plt
+        from matplotlib.animation import Animation
+        from sphinx.util import logging
+        from sphinx_gallery.scrapers import matplotlib_scraper
+
+        example = Path(block_vars["src_file"]).name
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+        for fig in figures:
+            for problem in figure_problems(fig):
+                logging.getLogger(__name__).warning(
+                    f"{example}: figure {fig.number}: {problem} (the house rules: "
+                    "docs/contributing.rst)", type="interp", subtype="house-rules")
+        # An animation's titles before it is played (its first frame) and after (its last
+        # frame), for its alt text. Sphinx-Gallery finds animations the same way and
+        # writes their players in the order of the figures.
+        animated = [fig for fig in figures if any(
+            getattr(value, "_fig", None) is fig for value in
+            block_vars.get("example_globals", {}).values() if isinstance(value, Animation))]
+        first = [figure_titles(fig) for fig in animated]
+        rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+        titles = [(before, figure_titles(fig)) for before, fig in
+                  zip(first, animated, strict=True)]
+        return label_animation_players(rst, titles)
+
+    def __repr__(self) -> str:  # Sphinx compares configurations by their repr
+        return "HouseRuleScraper()"
+
+
+class ProseRecommender:
+    """Related pages: the most similar prose, with a nudge towards the same part.
+
+    Sphinx-Gallery's recommender (``recommender`` in its configuration) compares whole
+    scripts, code included, so every page that loads the model and the data looks alike
+    and page 01 was sent to page 30. This one compares the pages' text cells only: TF-IDF
+    over their words (a word counts if 3 or more pages and at most 90% of them use it,
+    Sphinx-Gallery's defaults), cosine similarity, plus *same_part* for a page of the same
+    part of the gallery and *nearby* for a page at most two numbers away (the pages are a
+    sequence). The *n* highest are the related pages, ties broken by page order. It is
+    handed to Sphinx-Gallery's own writer, so the markup is the gallery's.
+    """
+
+    def __init__(self, n: int = 4, same_part: float = 0.1, nearby: float = 0.05,
+                 min_df: int = 3, max_df: float = 0.9) -> None:
+        self.n, self.same_part, self.nearby = n, same_part, nearby
+        self.min_df, self.max_df = min_df, max_df
+
+    def fit(self, files: list[Path]) -> ProseRecommender:
+        """Compute the similarity between every pair of *files* (gallery scripts)."""
+        import numpy as np
+        from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+        self.files = [str(f) for f in files]
+        words = []
+        for f in files:
+            _, blocks = split_code_and_text_blocks(str(f), return_node=False)
+            prose = "\n".join(block.content for block in blocks if block.type == "text")
+            words.append(re.findall(r"\w+", prose.lower()))
+        vocabulary = sorted({w for page in words for w in page})
+        index = {w: i for i, w in enumerate(vocabulary)}
+        counts = np.zeros((len(files), len(vocabulary)))
+        for row, page in enumerate(words):
+            for w in page:
+                counts[row, index[w]] += 1
+        pages_using = (counts > 0).sum(axis=0)
+        keep = (pages_using >= self.min_df) & (pages_using <= self.max_df * len(files))
+        idf = np.log((len(files) + 1) / (pages_using[keep] + 1)) + 1
+        tfidf = counts[:, keep] * idf
+        tfidf /= np.maximum(np.linalg.norm(tfidf, axis=1, keepdims=True), 1e-12)
+        parts = [Path(f).parent.name for f in files]
+        same = np.array([[a == b for b in parts] for a in parts], dtype=float)
+        numbers = np.array([int(m[1]) if (m := re.match(r"(\d+)_", Path(f).name)) else -9
+                            for f in files])
+        near = np.abs(numbers[:, None] - numbers[None, :]) <= 2
+        self.similarity = tfidf @ tfidf.T + self.same_part * same + self.nearby * near
+        return self
+
+    def predict(self, file: str | Path) -> list[str]:
+        """The *n* pages most related to *file*, most related first."""
+        import numpy as np
+
+        row = self.files.index(str(file))
+        score = self.similarity[row].copy()
+        score[row] = -np.inf
+        order = np.argsort(-score, kind="stable")[: self.n]
+        return [self.files[i] for i in order]
+
+
+def gallery_scripts(gallery: Path, pattern: str = r"^\d\d_") -> list[Path]:
+    """The numbered example scripts Sphinx-Gallery copied into *gallery*, in page order."""
+    return sorted((p for p in gallery.glob("*/*.py") if re.match(pattern, p.name)),
+                  key=lambda p: p.name)
+
+
+def write_related_pages(gallery: Path, gallery_conf: dict) -> int:
+    """Write each example's ``.recommendations`` file from :class:`ProseRecommender`."""
+    from sphinx_gallery.recommender import _write_recommendations
+
+    scripts = gallery_scripts(gallery)
+    recommender = ProseRecommender(n=gallery_conf["recommender"].get("n_examples", 4))
+    recommender.fit(scripts)
+    for script in scripts:
+        _write_recommendations(recommender, script, gallery_conf)
+    return len(scripts)
+
+
+def remove_stale_outputs(examples: Path, gallery: Path) -> list[str]:
+    """Delete what the gallery generated for example scripts that no longer exist.
+
+    Sphinx-Gallery never removes the ``.rst`` (and its figures, notebook and downloads)
+    of an example that was renamed or deleted; the next strict build then stops with
+    "document isn't included in any toctree". Returns the removed pages' names.
+    """
+    removed = []
+    for rst in gallery.glob("*/[0-9][0-9]_*.rst"):
+        part, stem = rst.parent.name, rst.stem
+        if (examples / part / f"{stem}.py").exists():
+            continue
+        for leftover in [*rst.parent.glob(f"{stem}.*"),
+                         *(rst.parent / "images").glob(f"sphx_glr_{stem}_*"),
+                         *(rst.parent / "images" / "thumb").glob(f"sphx_glr_{stem}_*")]:
+            leftover.unlink()
+        removed.append(f"{part}/{stem}")
+    return sorted(removed)
+
+
+def _on_builder_inited_early(app) -> None:
+    from sphinx.util import logging
+
+    conf = app.config.sphinx_gallery_conf
+    src = Path(app.srcdir)
+    removed = remove_stale_outputs((src / conf["examples_dirs"]).resolve(),
+                                   src / conf["gallery_dirs"])
+    if removed:
+        logging.getLogger(__name__).info(
+            "interp: removed the generated pages of deleted examples: " + ", ".join(removed))
+
+
+def fill_missing_figures(srcdir: Path, fallbacks: dict[str, str]) -> list[str]:
+    """Put a committed stand-in where a page outside the gallery expects a gallery figure.
+
+    A partial build (``nox -s docs -- 13``) runs only the matching examples, so a figure
+    that another page shows (the landing page shows page 08's) is never made; Sphinx then
+    stops with ``FileNotFoundError`` when it copies the image. *fallbacks* maps each such
+    figure, relative to the source folder, to a committed image that stands in for it. A
+    figure already there (a full build made it) is left alone. Returns the figures filled.
+    """
+    filled = []
+    for figure, fallback in fallbacks.items():
+        target = srcdir / figure
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(srcdir / fallback, target)
+        filled.append(figure)
+    return filled
+
+
+def _on_builder_inited(app) -> None:
+    from sphinx.util import logging
+
+    conf = app.config.sphinx_gallery_conf
+    if conf.get("recommender", {}).get("enable"):
+        write_related_pages(Path(app.srcdir) / conf["gallery_dirs"], conf)
+    filled = fill_missing_figures(Path(app.srcdir), app.config.interp_figure_fallbacks)
+    if filled:
+        logging.getLogger(__name__).info(
+            "interp: a partial build; stand-ins for figures of pages that did not run: "
+            + ", ".join(filled))
+
+
+# ---- accessible markup ---------------------------------------------------------------------
+# The browser check runs axe-core on every page (tests/browser/test_site.py). Where the
+# theme or a generator writes markup that a screen reader cannot name, it is fixed here,
+# in the HTML the build writes; docs/_static/interp.css fixes what is only CSS.
+def name_toctree_toggles(html: Any) -> Any:
+    """Give each collapsible entry's ``<summary>`` in a sidebar toctree a name.
+
+    The PyData theme puts a page's children in ``<details>`` whose ``<summary>`` holds
+    only a chevron icon (``role="presentation"``): a screen reader announces an unnamed
+    "disclosure triangle" (axe-core: summary-name, serious, on every API page). Each such
+    summary is labelled "Pages under <the entry's title>". A summary that already has
+    text (a section caption) or a label is left alone.
+
+    *html* is the theme's sidebar as a string (returned as a string) or as the
+    BeautifulSoup tree it builds and caches (changed in place and returned).
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser") if isinstance(html, str) else html
+    changed = False
+    for summary in soup.find_all("summary"):
+        if summary.get_text(strip=True) or summary.get("aria-label"):
+            continue
+        entry = summary.find_parent("li")
+        link = entry.find("a", recursive=False) if entry is not None else None
+        title = link.get_text(" ", strip=True) if link is not None else ""
+        summary["aria-label"] = f"Pages under {title}" if title else "Pages below"
+        changed = True
+    if not isinstance(html, str):
+        return soup
+    return str(soup) if changed else html
+
+
+_BIBLIOENTRY = re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry">')
+
+
+def citation_list_items(body: str) -> str:
+    """Make the entries of a bibliography list items of their list.
+
+    Docutils writes the references page's citations as ``<div role="list">`` holding
+    entries with ``role="doc-biblioentry"``, a role that DPUB-ARIA 1.1 deprecated and
+    that does not count as a list item: a list without items (axe-core:
+    aria-required-children, critical; aria-deprecated-role). Each entry becomes
+    ``role="listitem"``.
+    """
+    return _BIBLIOENTRY.sub(r'\1 role="listitem">', body)
+
+
+def _on_html_page_context(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = citation_list_items(context["body"])
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "interp_named", False):
+        return
+
+    def generate_named(kind, *args, **kwargs):
+        # a string, or on the theme's first call for a section the soup it caches
+        return name_toctree_toggles(generate(kind, *args, **kwargs))
+
+    generate_named.interp_named = True
+    context["generate_toctree_html"] = generate_named
+
+
 def setup(app) -> dict:
     """Register the site's build hooks with Sphinx."""
+    app.add_config_value("interp_figure_fallbacks", {}, "env")
+    # before Sphinx-Gallery (priority 500) reads the gallery
+    app.connect("builder-inited", _on_builder_inited_early, priority=450)
+    # after Sphinx-Gallery has run the examples that match and written its pages
+    app.connect("builder-inited", _on_builder_inited, priority=600)
     app.connect("source-read", _on_source_read)
     # before numpydoc (priority 500) reformats the docstring
     app.connect("autodoc-process-docstring", _on_process_docstring, priority=400)
     app.connect("env-updated", _on_env_updated)
+    # after the PyData theme (priority 500) has put its toctree function in the context
+    app.connect("html-page-context", _on_html_page_context, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -87,7 +87,7 @@ fig, ax = plt.subplots(figsize=(7.2, 2.6), layout="constrained")
 for position, layer in enumerate(model.layers):
     is_conv = layer in convs
     box = FancyBboxPatch((position * 2.2, 0), 1.8, 1, boxstyle="round,pad=0.05",
-                         facecolor="C1" if is_conv else "0.85", edgecolor="0.3")
+                         facecolor="C0" if is_conv else "0.85", edgecolor="0.3")
     ax.add_patch(box)
     middle = position * 2.2 + 0.9
     ax.text(middle, 0.68, f"[{position}]", ha="center", fontsize=11)

@@ -11,11 +11,10 @@ the opposite one, then checks whether it treats a t-shirt the same way.
 # %%
 # The rule behind the words
 # -------------------------
-# :func:`interp.outline_response` averages a response over each side of the object's
-# outline: the outermost object pixel and the pixel just outside it, row by row for the
-# left and right sides and column by column for the top and bottom. A side is
-# *emphasized* when that mean is positive and at least 10% of the map's largest absolute
-# value, *suppressed* when it is negative by as much, and *neither* otherwise.
+# :func:`interp.outline_response` averages a response over each side of the outline: the
+# outermost object pixel and the one just outside it, by rows (left, right) and columns
+# (top, bottom). A side is *emphasized* when that mean is at least +10% of the map's
+# largest absolute value, *suppressed* at -10% or below, and *neither* otherwise.
 # ``padding="same"`` keeps the response aligned with the image.
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,12 +37,11 @@ outlines = {name: [interp.outline_response(responses[name][:, :, k], image)
 # %%
 # Those pixels, one panel per side, as :func:`interp.border_masks` finds them
 # (``outside=True`` adds the pixel just outside each side). Light grey is the object
-# (brighter than 0.2), dark grey the dimmer pixels, black the empty background. The dark
-# sole is dimmer than 0.2, so it is not part of the object: where it lies below the
-# upper, the bottom side is the line between upper and sole, inside the shoe.
+# (brighter than 0.2), dark grey the dimmer pixels, black the background. The sole is
+# dimmer than 0.2: the bottom side is the line between upper and sole, inside the shoe.
 masks = interp.border_masks(shoe, outside=True)
 shades = np.where(shoe > 0.2, 0.7, np.where(shoe > 0.05, 0.3, 0.0))
-colours = {"left": "C0", "right": "C1", "top": "C2", "bottom": "C3"}
+colours = {"left": "C0", "right": "C3", "top": "C2", "bottom": "C5"}
 fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.3), layout="constrained")
 for ax, (side, colour) in zip(axes, colours.items(), strict=True):
     overlay = np.repeat(shades[..., np.newaxis], 3, axis=2)
@@ -60,9 +58,9 @@ print(f"{sole.sum()} of the {masks['bottom'].sum()} bottom-side pixels are dim s
 # %%
 # Which kernel?
 # -------------
-# For every kernel, the sneaker's left and right sides with their verdicts. The
-# *contrast* is zero unless one side is emphasized and the other suppressed; then it is
-# the weaker of the two over the map's largest absolute value (positive: left emphasized).
+# Every kernel's verdicts on the sneaker's left and right sides. The *contrast* is zero
+# unless one side is emphasized and the other suppressed; then it is the weaker of the
+# two over the map's largest absolute value (positive: left emphasized).
 contrast = []
 for k, sides in enumerate(outlines["sneaker"]):
     contrast.append(sides.contrast("left", "right"))
@@ -77,8 +75,7 @@ print(f"-> kernel {chosen} separates the sneaker's sides most clearly" if qualif
 # %%
 # The response
 # ------------
-# In the response panel, the colour scale runs from minus to plus the map's largest
-# absolute value; the verdicts below use the same scale.
+# The colour scale spans ± the map's largest absolute value, the verdicts' own scale.
 kernel = interp.kernel(layer, chosen)
 fig = interp.plot_response(shoe, kernel, padding="same",
                            titles=("sneaker", f"kernel {chosen}", "response"))
@@ -99,8 +96,8 @@ if qualifies:
 # A t-shirt with the same kernel
 # ------------------------------
 # If this is a property of the kernel and not of the sneaker's shape, the t-shirt's
-# sides should get the same signs. The figure puts both responses one above the other,
-# titled with their side means; the printout below says whether the signs agree.
+# sides get the same signs. Both responses, titled with their side means, one above the
+# other; the printout says whether the signs agree.
 fig, axes = plt.subplots(2, 2, figsize=(6.2, 5.8), layout="constrained")
 for row, (name, image) in enumerate(images.items()):
     sides = outlines[name][chosen]
@@ -128,12 +125,10 @@ print(f"-> the same signs as on the sneaker: the {favoured} side emphasized "
 # Is it a textbook filter?
 # ------------------------
 # :func:`interp.describe_kernel` ranks classical filters by their similarity to the
-# kernel and asks how unusual the best one is: random kernels from the layer's own
-# initializer come close to their best filter too, and a name is given only if the
-# kernel beats 95% of them. The two closest filters, with their similarities; then, was
-# the pattern learned? The last line compares the zero-mean weights before training and
-# now by cosine similarity (1: the same pattern; more on
-# :doc:`../inside/12_kernel_evolution`).
+# kernel; random kernels from the layer's initializer come close to a filter too, so a
+# name is given only if the kernel beats 95% of them. Then, was the pattern learned? The
+# last line compares the zero-mean weights before and after training by cosine
+# similarity (1: the same pattern; more on :doc:`../inside/12_kernel_evolution`).
 description = interp.describe_kernel(kernel, initializer=layer.kernel_initializer)
 ranked = sorted(description.scores.items(), key=lambda item: -item[1])[:2]
 print("\n".join(f"  {score:.2f}  {name}" for name, score in ranked))

@@ -12,12 +12,11 @@ comes closest for what it is.
 # %%
 # The probe
 # ---------
-# A bright square on a dark background, made here (it is not data). Its top side is a
-# horizontal edge with dark above and bright below, its bottom side the opposite edge;
-# its left and right sides are the two vertical edges. :func:`interp.outline_response`
-# measures each side as :doc:`05_kernel_responses` does: ``+`` emphasized (mean at least
-# +10% of the map's largest absolute value), ``-`` suppressed (at most -10%), ``.``
-# neither.
+# A bright square on a dark background, made here (it is not data): its top side is a
+# horizontal edge, dark above and bright below, its bottom side the opposite one, and
+# its left and right sides the vertical edges. :func:`interp.outline_response` measures
+# each side as :doc:`05_kernel_responses` does: ``+`` emphasized (mean at least +10% of
+# the map's largest absolute value), ``-`` suppressed (at most -10%), ``.`` neither.
 import matplotlib.pyplot as plt
 import numpy as np
 

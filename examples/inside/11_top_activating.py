@@ -90,7 +90,7 @@ column = (width + 1) / with_pattern.shape[1]  # one patch and its 1-pixel gap
 ax.set_xticks([(c + 0.5) * column - 1 for c in range(with_pattern.shape[1])],
               ["signs", *range(1, with_pattern.shape[1])])
 ax.tick_params(axis="x", length=0)
-ax.add_patch(plt.Rectangle((-0.5, -0.5), column - 1, height, fill=False, edgecolor="C1",
+ax.add_patch(plt.Rectangle((-0.5, -0.5), column - 1, height, fill=False, edgecolor="C0",
                            linewidth=2.5))
 
 # %%

@@ -28,11 +28,10 @@ print("last snapshot equals the trained weights:",
 # %%
 # Pattern or size?
 # ----------------
-# A kernel can change in two ways: its *pattern* (which weights are high, which low) or
-# its *size*. The pattern is compared by the cosine similarity of the zero-mean start
-# and end kernels (1: the same pattern, 0: unrelated), the size by the ratio of their
-# norms. Also: how many of the nine weights kept their sign, how far the kernel moved
-# relative to its initial size, and how much of that was done after a quarter epoch.
+# A kernel can change its *pattern* (which weights are high, which low) or its *size*:
+# the cosine similarity of the zero-mean start and end kernels (1: the same pattern, 0:
+# unrelated), and the ratio of their norms. Also: the weights that kept their sign, how
+# far the kernel moved for its initial size, and how much of it after a quarter epoch.
 n_kernels = snapshots.shape[-1]
 print("kernel  pattern kept  size end/start  signs kept  moved  of it after "
       f"{times[1]:.2f} ep")
@@ -58,10 +57,9 @@ else:
 # Closer to a classical filter than chance?
 # -----------------------------------------
 # :func:`interp.describe_kernel` finds each kernel's closest classical filter (edges,
-# spots) and its similarity. A similarity alone says little: random kernels come close
-# to *some* filter too. So it is judged against 10,000 kernels drawn from the layer's own
-# initializer, each compared with its own best filter: the *percentile* is the share of
-# them the kernel beats, and a kernel is named only above 95%.
+# spots). Random kernels come close to *some* filter too, so the similarity is judged
+# against 10,000 kernels from the layer's own initializer: the *percentile* is the share
+# of them the kernel beats, and a kernel is named only above 95%.
 initializer = model.layers[0].kernel_initializer
 described = [[interp.describe_kernel(snapshots[s, :, :, k], initializer=initializer)
               for k in range(n_kernels)] for s in range(len(times))]
@@ -89,23 +87,20 @@ end = [d.similarity for d in described[-1]]
 low = -0.06 * ax.get_ylim()[1]
 ax.scatter(start, [low] * n_kernels, marker="o", facecolors="none", edgecolors="C3",
            label="start", clip_on=False)
-ax.scatter(end, [2 * low] * n_kernels, marker="o", color="C3", label="end",
-           clip_on=False)
+ax.scatter(end, [2 * low] * n_kernels, marker="o", color="C3", label="end", clip_on=False)
 ax.set_ylim(3 * low, None)
 ax.set_xlabel("cosine similarity with the closest classical filter")
 ax.set_ylabel("random kernels")
 ax.legend(loc="upper left", fontsize=9)
-ax.set_title(f"best similarity to a classical filter: {len(null):,} random kernels "
-             f"(grey),\nand the five kernels at the start and the end of training",
-             fontsize=10)
+ax.set_title(f"best similarity to a classical filter: {len(null):,} random kernels (grey),"
+             "\nand the five kernels at the start and the end of training", fontsize=10)
 
 # %%
 # Small multiples
 # ---------------
 # Rows: the kernels at the start, after a quarter, half and one epoch, and at the end,
-# on one colour scale. Each title gives the similarity with the closest classical filter
-# and its percentile among the random kernels. Read down a column: the red and blue
-# cells sit where they sat at the start, and mostly deepen (the table above).
+# on one colour scale, titled with the similarity to the closest filter and its
+# percentile. Down a column, the red and blue cells stay put and mostly deepen.
 rows = [int(np.argmin(np.abs(times - t))) for t in (0.0, 0.25, 0.5, 1.0, times[-1])]
 limit = np.abs(snapshots).max()
 fig, axes = plt.subplots(len(rows), n_kernels, figsize=(7.2, 8.2), layout="constrained")
@@ -123,8 +118,7 @@ fig.colorbar(axes[0, 0].images[0], ax=axes, shrink=0.5, label="weight")
 # %%
 # The animation
 # -------------
-# Every snapshot in turn (rendered as HTML and JavaScript, so no video encoder is
-# needed).
+# Every snapshot in turn (rendered as HTML and JavaScript: no video encoder needed).
 fig, axes = plt.subplots(1, n_kernels, figsize=(7.2, 1.9))
 fig.subplots_adjust(left=0.02, right=0.82, bottom=0.04, top=0.78, wspace=0.08)
 images = [axes[k].imshow(snapshots[0, :, :, k], cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -133,7 +127,7 @@ for k, ax in enumerate(axes):
     ax.set_title(f"kernel {k}", fontsize=10)
     ax.set_axis_off()
 fig.colorbar(images[0], cax=fig.add_axes((0.85, 0.08, 0.015, 0.66)), label="weight")
-label = fig.suptitle("")
+label = fig.suptitle(f"epoch {times[0]:.2f}")  # the first frame's; part of its alt text
 
 
 def update(frame):
@@ -150,8 +144,7 @@ plt.show()  # shows the figures when run as a script
 # %%
 # What to try next
 # ----------------
-# Train with another seed -- ``interp.trained_model(seed=1)`` -- and compare: do the
-# same kinds of kernels appear? Then turn to why the network picks a class:
-# :doc:`../why/20_saliency`.
+# Train with another seed (``interp.trained_model(seed=1)``): do the same kinds of
+# kernels appear? Then turn to why the network picks a class: :doc:`../why/20_saliency`.
 
 # sphinx_gallery_thumbnail_number = 2

@@ -77,7 +77,7 @@ print(f"500 images: median ratio {np.median(ratios):.2f}; below chance for "
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
 ax.hist(ratios, bins=30, color="0.6")
 ax.axvline(1.0, color="black", linestyle="--", label="chance (a map blind to the image)")
-ax.axvline(np.median(ratios), color="tab:red", label=f"median {np.median(ratios):.2f}")
+ax.axvline(np.median(ratios), color="C4", label=f"median {np.median(ratios):.2f}")
 ax.set_xlabel("saliency mass on the object / the object's share of the pixels")
 ax.set_ylabel("test images")
 ax.set_title(f"500 test images: the ratio is below chance for {np.mean(ratios < 1):.0%}")

@@ -97,7 +97,7 @@ for row, name in enumerate(names):
     print(f"{name}: roughness of the gradient without ReLUs {roughness(linear[row]):.2f}")
 
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-for row, (name, color) in enumerate(zip(names, ("tab:blue", "tab:orange"), strict=True)):
+for row, (name, color) in enumerate(zip(names, ("C3", "C0"), strict=True)):
     ax.plot(levels, curves[200][:, row], "o-", color=color, label=f"{name}, 200 samples")
     ax.plot(levels, curves[25][:, row], "o:", color=color, label=f"{name}, 25 samples")
     ax.axhline(roughness(linear[row]), color=color, linestyle="--", linewidth=1,

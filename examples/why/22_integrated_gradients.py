@@ -80,7 +80,7 @@ fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
 ax.plot(steps_tried, table, color="0.75", linewidth=0.8)
 ax.plot(steps_tried, median, "o-", color="black", label="median of 20 images")
 up, image = np.nonzero(raised)
-ax.plot(steps_tried[up + 1], table[up + 1, image], "^", color="tab:red", markersize=5,
+ax.plot(steps_tried[up + 1], table[up + 1, image], "^", color="C4", markersize=5,
         label="a doubling that raised the gap")
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")

@@ -76,7 +76,7 @@ for row, name in enumerate(names):
         rebuilt = keras.ops.convert_to_numpy(keras.ops.image.resize(
             np.maximum(total, 0)[None, ..., None], (28, 28), "bilinear"))[0, ..., 0]
         ax = axes[row, col]
-        ax.bar(range(len(alpha)), alpha, color=np.where(alpha > 0, "tab:red", "tab:blue"))
+        ax.bar(range(len(alpha)), alpha, color=np.where(alpha > 0, "#B2182B", "#2166AC"))
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(range(len(alpha)))
         ax.tick_params(labelsize=8)

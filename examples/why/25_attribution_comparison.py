@@ -114,7 +114,7 @@ for y, method in enumerate(reversed(methods)):
                 arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 4, "shrinkB": 4})
     ax.plot(randomized, y, "o", mfc="white", mec="black",
             label="randomized network" if y == 0 else None)
-    ax.plot(trained, y, "o", color="tab:red", label="trained network" if y == 0 else None)
+    ax.plot(trained, y, "o", color="C4", label="trained network" if y == 0 else None)
 ax.set_yticks(range(len(methods)), [
     f"{m}\nsanity check: {'passes' if m in passing else 'fails'} (ρ {rho[m]:+.2f})"
     for m in reversed(methods)], fontsize=9)

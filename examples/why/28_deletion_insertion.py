@@ -3,20 +3,19 @@ Deletion and insertion: does the map find the pixels that matter?
 =================================================================
 
 A map ranks the pixels. If the ranking is faithful to the network, removing the top
-pixels first should make the class probability fall fast, and putting them back first
-into an image with the detail blurred away should bring it back fast.
-:cite:t:`petsiuk2018` turned this into two curves and their areas: :func:`interp.deletion`
-(lower is better) and :func:`interp.insertion` (higher is better). A map of random numbers gives
-the floor every method must beat.
+pixels first makes the class probability fall fast, and putting them back first into a
+blurred image brings it back fast. :cite:t:`petsiuk2018` made this two curves and their
+areas: :func:`interp.deletion` (lower is better) and :func:`interp.insertion` (higher is
+better). A map of random numbers gives the floor every method must beat.
 """
 
 # %%
 # What the model sees
 # -------------------
 # Deletion sets the top-ranked pixels to black (0), the background of Fashion-MNIST.
-# Insertion starts from a blurred copy -- an 11-tap Gaussian, :math:`\sigma` = 5
-# pixels, as in the RISE code -- and pastes the top-ranked pixels back. Here the ranking
-# is the sneaker's saliency map; each title is the sneaker's probability.
+# Insertion pastes them back into a blurred copy (an 11-tap Gaussian, :math:`\sigma` = 5
+# pixels, as in the RISE code). The ranking is the sneaker's saliency map; each title
+# is the sneaker's probability.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -142,8 +141,7 @@ plt.show()  # shows the figures when run as a script
 # %%
 # Faithfulness is one half of the question. With no network at all, the image's own
 # brightness deletes with about half the random floor's area: a map that copied the
-# image would look faithful too. The next pages ask whether each map depends on the
-# network at all.
+# image would look faithful too. The next pages ask whether each map needs the network.
 #
 # What to try next
 # ----------------

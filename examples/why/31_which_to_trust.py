@@ -32,8 +32,7 @@ methods = {
     "integrated gradients": lambda m, x, target: interp.integrated_gradients(
         m, x, target=target, steps=50)[0],
     "Grad-CAM (conv1)": lambda m, x, target: interp.grad_cam(m, x, target, layer="conv1"),
-    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target, patch=8,
-                                                              stride=2),
+    "occlusion (8 px)": lambda m, x, target: interp.occlusion(m, x, target, patch=8, stride=2),
     "guided backprop": lambda m, x, target: interp.guided_backprop(m, x, target=target),
     "gradient × input": lambda m, x, target: interp.input_x_gradient(m, x, target=target),
 }
@@ -128,8 +127,7 @@ for i, (name, row) in enumerate(table.items()):
             markerfacecolor=f"C{i}" if verdicts[name][0] else "white", markeredgewidth=2)
     ax.annotate(name, (row["deletion"], worst), textcoords="offset points", ha="left",
                 xytext=offsets.get(name, (0, 9)), fontsize=9)
-ax.set_xlim(0, 0.6)
-ax.set_ylim(0, 1)
+ax.set(xlim=(0, 0.6), ylim=(0, 1), title="seven methods: faithfulness against sanity")
 ax.set_xlabel("deletion AUC, mean over 200 images (lower is more faithful)")
 ax.set_ylabel("largest mean rank correlation\nafter a sanity check")
 

@@ -8,9 +8,15 @@ The reports are made beforehand by sessions that have TensorFlow (this one has n
   ``artifacts/reports/rgb/`` (skipped when the tests have not run).
 
 Each is opened as ``file://``, the way a user opens it: no console error, every image
-loads, no request leaves the file system, the section links land on their sections, and
-the page fits a 1400 px and a 390 px window. Screenshots go to ``artifacts/screenshots/``.
-Run with ``nox -s browser``.
+loads, no request leaves the file system, the section links land on their sections, the
+page fits a 1400 px and a 390 px window, and it passes the site's accessibility audit
+(axe-core, no serious or critical violation, in the light and the dark scheme; alt text
+that says what each figure shows: tests/browser/axe_audit.py). Screenshots go to
+``artifacts/screenshots/``. Run with ``nox -s browser``.
+
+Every report found under ``artifacts/reports/`` is checked, besides these two, and every
+other page in a report's folder passes the audit too. (The site's crawl, test_site.py,
+audits the course report's folder over HTTP as well.)
 """
 
 import os
@@ -20,6 +26,9 @@ from pathlib import Path
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("axe_playwright_python")
+
+import axe_audit  # noqa: E402  (tests/browser/axe_audit.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -27,6 +36,13 @@ REPORTS = {
     "course": ROOT / "docs" / "_build" / "html" / "course-report",
     "rgb": ROOT / "artifacts" / "reports" / "rgb",
 }
+# any other report a test or a user left there
+REPORTS |= {folder.name: folder for folder in sorted((ROOT / "artifacts" / "reports").glob("*"))
+            if (folder / "index.html").exists() and folder.name not in REPORTS}
+# pages of a report besides its index.html (a view added later is audited without a change
+# here)
+OTHER_PAGES = sorted(page for folder in REPORTS.values() if folder.is_dir()
+                     for page in folder.rglob("*.html") if page.name != "index.html")
 MADE_BY = {"course": "nox -s docs", "rgb": "nox -s tests (tests/test_cli.py)"}
 SECTIONS = ["model", "kernels", "feature-maps", "top-activating", "attributions", "trust",
             "made"]
@@ -99,6 +115,10 @@ def test_report_opens_from_the_file_system(browser, name):
     page.screenshot(path=SHOTS / f"report-{name}-1400.png", full_page=True)
     assert not outside, f"requests that left the file system: {outside}"
     assert not errors, errors
+    offenders = axe_audit.blocking(axe_audit.audit(page))
+    assert not offenders, axe_audit.report({f"report {name}": offenders})
+    bad_alt = axe_audit.alt_problems(page.evaluate(axe_audit.IMAGES))
+    assert not bad_alt, f"images whose alt text does not say what they show: {bad_alt}"
     context.close()
 
 
@@ -115,5 +135,19 @@ def test_report_on_a_phone_and_in_the_dark(browser, name):
     channels = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
     assert sum(channels) / 3 < 80, f"dark scheme background is {background}"
     page.screenshot(path=SHOTS / f"report-{name}-dark.png", full_page=False)
-    context.close()
     assert not (outside or outside_dark or errors or errors_dark)
+    offenders = axe_audit.blocking(axe_audit.audit(page))  # the dark scheme's colours
+    context.close()
+    assert not offenders, axe_audit.report({f"report {name} (dark)": offenders})
+
+
+@pytest.mark.parametrize("page_file", OTHER_PAGES,
+                         ids=[p.relative_to(ROOT).as_posix() for p in OTHER_PAGES])
+def test_every_other_report_page_passes_the_audit(browser, page_file):
+    context, page, outside, errors = _open(browser, page_file, 1400)
+    assert not outside and not errors, (outside, errors)
+    offenders = axe_audit.blocking(axe_audit.audit(page))
+    bad_alt = axe_audit.alt_problems(page.evaluate(axe_audit.IMAGES))
+    context.close()
+    assert not offenders, axe_audit.report({page_file.name: offenders})
+    assert not bad_alt, f"images whose alt text does not say what they show: {bad_alt}"
