@@ -829,10 +829,14 @@ def report_view(model, images, class_names: Sequence[str], labels=None,
     low, high = (0.0, 1.0) if target is None else (float(target[0]), float(target[1]))
     pixels = (x - low) / (high - low)
     if pixels.size and (pixels.min() < -1e-6 or pixels.max() > 1 + 1e-6):
-        found = f"{float(x.min()):g} to {float(x.max()):g}"
-        return {"html": "", "reason": f"the model's inputs run from {found}, outside "
-                                      f"{low:g}-{high:g}, what the page's black and white "
-                                      "become (give --scale to say what 0-255 become)"}
+        found = f"values from {float(x.min()):g} to {float(x.max()):g}"
+        if target is None:  # a float array used as it is: the page draws pixel values 0-1
+            return {"html": "", "reason": f"the images are used as they are, with {found}; "
+                                          "the page draws pixel values 0-1 (give --scale to "
+                                          "say what 0-255 become)"}
+        return {"html": "", "reason": f"the images, scaled, hold {found}, outside "
+                                      f"{low:g}-{high:g}, the range the page draws from "
+                                      "black to white"}
     pixels = np.clip(pixels, 0.0, 1.0)
     scale = (low, high)
     view = _export(model, pixels, None if labels is None else np.asarray(labels)[:n],

@@ -238,6 +238,30 @@ def test_the_report_view_says_in_one_line_why_not():
     floats = load_images(np.full((2, 28, 28, 1), 3.0, np.float32), small)
     found = report_view(small, floats, list(interp.CLASS_NAMES))
     assert found["html"] == "" and "values from 3 to 3" in found["reason"]
+    twelve_bit = load_images(np.full((2, 28, 28), 8190, np.uint16), small,
+                             scale=((0, 4095), (0, 1)))
+    found = report_view(small, twelve_bit, list(interp.CLASS_NAMES))
+    assert found["html"] == "" and found["reason"] == (
+        "the images, scaled, hold values from 2 to 2, outside 0-1, the range the page draws "
+        "from black to white")
+
+
+@pytest.mark.parametrize(("scale", "page_scale"), [
+    (None, [0.0, 1.0]), ((-1, 1), [-1.0, 1.0]), (((0, 255), (0, 255)), [0.0, 255.0]),
+])
+def test_the_report_view_runs_the_images_as_the_report_scaled_them(scale, page_scale):
+    """The page's pixels 0-1 become the model's input as --scale made it (read by hand)."""
+    from interp.images import load_images
+    from interp.live import report_view
+
+    small = interp.build_model()
+    raw = (np.arange(2 * 28 * 28) * 7 % 256).astype(np.uint8).reshape(2, 28, 28)
+    found = report_view(small, load_images(raw, small, scale=scale), ["c"] * 10)
+    data = json.loads(re.search(r'class="interp-live-data">(.*?)</script>',
+                                found["html"]).group(1))
+    assert data["model"]["input"]["scale"] == page_scale
+    pixels = [np.frombuffer(base64.b64decode(p["pixels"]), np.uint8) for p in data["picks"]]
+    np.testing.assert_array_equal(np.stack(pixels), raw.reshape(2, -1))
 
 
 # ---- the suggestions of the course page, against a numpy forward pass -------------------------
