@@ -151,6 +151,42 @@ def test_the_view_carries_its_checksums_picks_and_suggestions():
     assert table[0, 2] > table[0, 0] + 60 and table[255, 0] > table[255, 2] + 60
 
 
+def test_names_with_markup_stay_inside_the_data_script():
+    """A name that would end the script element, or open an HTML comment in it, is written
+    with JSON escapes and read back intact (json.loads is the oracle)."""
+    names = ["</script><!--<script>", "a & b > c"]
+    view = interp.export_live(interp.build_model(), np.zeros((2, 28, 28)), static=False,
+                              names=names)
+    text = re.search(r'class="interp-live-data">(.*?)</script>', view.html, flags=re.S).group(1)
+    assert not set("<>&") & set(text)
+    assert [pick["name"] for pick in json.loads(text)["picks"]] == names
+
+
+def test_the_package_keeps_its_names_and_imports_nothing_heavy():
+    """interp.live is a package: its public names are interp's, its script and style are
+    files in interp/live/static, and importing it imports no Keras, TensorFlow or
+    matplotlib (a fresh interpreter's sys.modules is the oracle)."""
+    import pathlib
+    import subprocess
+    import sys
+
+    import interp.live
+
+    for name in ("export_live", "LiveView", "LiveError", "live_suggestions", "LiveSuggestion"):
+        assert getattr(interp, name) is getattr(interp.live, name)
+    static = pathlib.Path(interp.live.__file__).parent / "static"
+    assert sorted(p.name for p in static.iterdir()) == ["interp-live.css", "interp-live.js"]
+    view = interp.export_live(interp.build_model(), static=False)
+    script = (static / "interp-live.js").read_bytes()
+    assert view.checksums["interp-live.js"] == hashlib.sha256(script).hexdigest()
+    assert script.decode() in view.html and (static / "interp-live.css").read_text() in view.html
+    code = ("import sys, interp.live; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'keras', 'tensorflow', 'matplotlib', 'jax', 'torch'}))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert found.stdout.strip() == "[]"
+
+
 def test_bad_arguments_are_refused_with_the_function_and_argument():
     model = interp.build_model()
     with pytest.raises(ValueError, match=r"^export_live: images must be images shaped "

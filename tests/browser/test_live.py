@@ -650,8 +650,8 @@ def test_the_page_ships_its_checksummed_script_and_weights(live):
     page = live.page
     root = page.locator(".interp-live")
     script = page.evaluate("document.querySelector('.interp-live > script:not([type])').textContent")
-    source = (ROOT / "interp" / "live" / "interp-live.js").read_text()
-    assert script.strip() == source.strip(), "the page's script is interp/live/interp-live.js"
+    source = (ROOT / "interp" / "live" / "static" / "interp-live.js").read_text()
+    assert script.strip() == source.strip(), "the page's script is interp/live/static/interp-live.js"
     assert root.get_attribute("data-runtime-sha256") == hashlib.sha256(source.encode()).hexdigest()
     data = json.loads(page.locator("script.interp-live-data").text_content())
     weights = base64.b64decode(data["weights"])

@@ -1,7 +1,8 @@
 /*! interp-live.js: a Keras CNN run in the page, layer by layer, with its input gradient.
  * Part of interp, the Python package; BSD-3-Clause licence (interp's LICENSE file).
- * The model data it reads are written by interp.export_live (interp/live.py), the only
- * Python code that knows their format. No dependencies; nothing is loaded from anywhere.
+ * The model data it reads are written by interp.export_live (interp/live/view.py, with the
+ * layer graph of interp/live/spec.py), the only Python code that knows their format. No
+ * dependencies; nothing is loaded from anywhere.
  *
  * The page's API, window.interpLive (documented on the page "The network, live"):
  *   ready                       a Promise, resolved once the model is decoded and drawn
