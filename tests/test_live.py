@@ -512,3 +512,41 @@ def test_the_static_figure_says_what_it_shows():
     assert ("the maps of conv1, before the ReLU (convolution + bias), conv2, after the ReLU"
             in noscript)
     assert 'src="data:image/png;base64,' in noscript
+
+
+def test_the_static_figure_keeps_the_house_rules(monkeypatch):
+    """Titled, a colorbar for every heat map, colours from OKABE_ITO: the docs build's own
+    check (interp_gallery.figure_problems) on the figure the <noscript> holds."""
+    import importlib.util
+    import pathlib
+    import sys
+
+    import matplotlib.figure
+
+    path = pathlib.Path(__file__).parents[1] / "docs" / "sphinxext" / "interp_gallery.py"
+    spec = importlib.util.spec_from_file_location("interp_gallery_for_live", path)
+    gallery = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, gallery)  # for its dataclasses
+    spec.loader.exec_module(gallery)
+    saved = []
+    original = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: (saved.append(fig), original(fig, *a, **k))[1])
+    interp.export_live(interp.build_model(), np.random.default_rng(0).random((1, 28, 28)))
+    assert len(saved) == 1
+    assert gallery.figure_problems(saved[0]) == []
+    titles = [t for t in gallery.figure_titles(saved[0]) if t.strip()]
+    assert titles[0] == "What the live view shows for the first image"
+
+
+def test_the_static_figure_draws_names_as_written():
+    """A class name with dollar signs is drawn as text, not read as a formula (matplotlib
+    fails on '$5_$'), and a layer name with markup is escaped in the <noscript> text."""
+    L = keras.layers
+    inputs = keras.Input((12, 12, 1))
+    x = L.Conv2D(2, 3, activation="relu", name="conv>b")(inputs)
+    model = keras.Model(inputs, L.Dense(3)(L.Flatten()(x)))
+    view = interp.export_live(model, np.full((1, 12, 12), 0.5),
+                              class_names=["price_$5_$6", "a & b", "c"])
+    noscript = re.search(r"<noscript>(.*?)</noscript>", view.html, flags=re.S).group(1)
+    assert "the maps of conv&gt;b, before the ReLU" in noscript and "conv>b" not in noscript

@@ -430,6 +430,7 @@ def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
     from ..attribution import saliency
     from ..convolution import convolve
     from ..kernels import get_kernels
+    from ..plotting import _LITERAL, OKABE_ITO
 
     low, high = spec["input"]["scale"]
     x = (low + (high - low) * image).astype(np.float32)
@@ -465,13 +466,13 @@ def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
     largest = float(np.abs(sal).max()) or 1.0
     best = int(np.argmax(probabilities))
     drawn = top[1].imshow(sal, cmap="RdBu_r", vmin=-largest, vmax=largest)
-    top[1].set_title(f"saliency of\n{class_names[best]}", fontsize=8)
+    top[1].set_title(f"saliency of\n{class_names[best]}", fontsize=8, **_LITERAL)
     bar = parts[0].colorbar(drawn, ax=top[1], shrink=0.8)
     bar.ax.tick_params(labelsize=7)
     for ax in top[:2]:
         ax.set_axis_off()
-    top[2].barh(np.arange(len(class_names)), probabilities, color="#0072B2")
-    top[2].set_yticks(np.arange(len(class_names)), class_names, fontsize=7)
+    top[2].barh(np.arange(len(class_names)), probabilities, color=OKABE_ITO[3])
+    top[2].set_yticks(np.arange(len(class_names)), class_names, fontsize=7, **_LITERAL)
     top[2].invert_yaxis()
     top[2].set_xlim(0, 1)
     top[2].tick_params(axis="x", labelsize=7)
@@ -484,8 +485,8 @@ def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
             ax.set_axis_off()
             if k < count:
                 drawn = ax.imshow(values[:, :, k], cmap="RdBu_r", vmin=-m, vmax=m)
-                ax.set_title(f"{name} · {k}", fontsize=7)
-        part.suptitle(words[name], fontsize=8)
+                ax.set_title(f"{name} · {k}", fontsize=7, **_LITERAL)
+        part.suptitle(words[name], fontsize=8, **_LITERAL)
         bar = part.colorbar(drawn, ax=axes, shrink=0.8, aspect=12)
         bar.ax.tick_params(labelsize=7)
     buffer = io.BytesIO()
@@ -493,8 +494,8 @@ def _static_figure(model, image: np.ndarray, spec: dict, class_names: list[str],
     plt.close(fig)
     return (f'<p>This view runs the network in the page with JavaScript, which is off. The '
             f'figure shows what it first shows for the first image: the maps of '
-            f'{", ".join(words[name] for name in shown)}, each layer on one colour scale '
-            f'(blue negative, white 0, red positive); the class probabilities and the '
+            f'{html.escape(", ".join(words[name] for name in shown))}, each layer on one '
+            f'colour scale (blue negative, white 0, red positive); the class probabilities and the '
             f'saliency of the predicted class.</p><img class="il-static" alt="Feature maps, '
             f'probabilities and saliency of the first image" '
             f'src="data:image/png;base64,{_b64(buffer.getvalue())}">')
