@@ -249,7 +249,7 @@ def _head(func: str, model, layers: list[dict]) -> dict:
 
 def model_spec(model, *, scale: Sequence[float] = (0.0, 1.0),
                func: str = "export_live") -> tuple[dict, bytes]:
-    """Return the layer graph the page runs and its weights, or raise :class:`LiveError`.
+    """Return the layer graph the page runs and its weights, or raise :class:`~interp.LiveError`.
 
     Parameters
     ----------
@@ -332,7 +332,7 @@ def check_live(model) -> str | None:
     Returns
     -------
     str or None
-        The :class:`LiveError` message :func:`model_spec` would raise, or ``None``.
+        The :class:`~interp.LiveError` message :func:`model_spec` would raise, or ``None``.
 
     Examples
     --------

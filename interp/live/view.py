@@ -516,7 +516,7 @@ def report_view(model, images, class_names: Sequence[str], labels=None,
     model : keras.Model
         The report's model; it is read, never changed.
     images : interp.images.ImageSet
-        The report's images (:func:`interp.images.load_images`); the first *max_images*
+        The report's images (``interp.images.load_images``); the first *max_images*
         are the picks, named as the report names them. The page's pixels 0-1 become the
         model's input as the images were scaled (``images.scaling``).
     class_names : sequence of str
