@@ -149,12 +149,13 @@ def docs_clean(session: nox.Session) -> None:
 @nox.session
 def browser(session: nox.Session) -> None:
     """Open the built site in headless Chromium and check it (run nox -s docs first)."""
-    # The check needs no TensorFlow: only pytest and the Playwright driver, which
-    # launches the system Chromium by path. --confcutdir keeps tests/conftest.py (which
-    # imports interp) out. axe-playwright-python brings axe-core's script (4.12.1 in
-    # 0.1.8, MPL-2.0) for the accessibility audit, read from the disk: no network, and
-    # the built site does not ship it. Pinned: a new axe-core may add rules.
-    session.install("pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
+    # pytest and the Playwright driver, which launches the system Chromium by path; and
+    # interp itself (with TensorFlow): the live page's test computes what it must show
+    # with Keras, in the test process. --confcutdir keeps tests/conftest.py out.
+    # axe-playwright-python brings axe-core's script (4.12.1 in 0.1.8, MPL-2.0) for the
+    # accessibility audit, read from the disk: no network, and the built site does not
+    # ship it. Pinned: a new axe-core may add rules.
+    session.install("-e", ".", "pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
     session.run("pytest", "tests/browser", "--confcutdir", "tests/browser",
                 "-p", "no:cacheprovider", *session.posargs,
                 env={**ENV, "INTERP_BROWSER_TESTS": "1"})
@@ -200,7 +201,7 @@ def bench(session: nox.Session) -> None:
     Its environment has every backend (``bench -- backends`` runs each in its own process).
     """
     session.install(*TORCH)
-    session.install("-e", ".[bench,jax,torch]")
+    session.install("-e", ".[bench,jax,torch]", "playwright>=1.45")  # bench_live drives Chromium
     scripts = sorted(Path("benchmarks").glob("bench_*.py"))
     scripts = [s for s in scripts if s.name != "bench_peers.py"]  # nox -s bench-peers
     if session.posargs:

@@ -33,6 +33,7 @@ _EXPORTS = {
         "LayerRandomization", "data_randomization", "passes_sanity_check", "SANITY_LINE",
     ),
     "visualize": ("maximize_activation",),
+    "live": ("export_live", "LiveView", "LiveError", "live_suggestions", "LiveSuggestion"),
     "activations": (
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
@@ -103,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         pick_layer,
         walk_layers,
     )
+    from .live import LiveError, LiveSuggestion, LiveView, export_live, live_suggestions
     from .measure import (
         OutlineResponse,
         border_masks,

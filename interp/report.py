@@ -1353,6 +1353,10 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
     attribution = _attribution_section(builder, model, images, plan, class_names, labels,
                                        batch, predictions)
     trust_found = _trust_section(builder, model, attribution, plan, n_trust, batch)
+    with builder.step("live view"):
+        from .live import report_view
+
+        live = report_view(model, images, class_names, labels)
     total = time.perf_counter() - started
     plan_info = _plan_info(plan, request, costs, settings, convs, chosen, found, batch,
                            per_image, len(images), k, elapsed, n_measured)
@@ -1368,6 +1372,7 @@ def _build(builder: _Builder, model, spec, images, convs, class_names, labels,
                         if key not in ("maps", "x", "predicted", "used")},
         "trust": trust_found,
         "plan": plan_info,
+        "live": live,
         "made": {
             "command": command or "interp.report.write_report(...) from Python",
             "timings": [{"step": name, "seconds": seconds} for name, seconds in builder.timings],

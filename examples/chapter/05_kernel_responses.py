@@ -145,6 +145,6 @@ plt.show()  # shows the figures when run as a script
 # %%
 # What to try next
 # ----------------
-# :doc:`06_second_kernel` looks for a kernel that answers horizontal edges.
+# Next, :doc:`06_second_kernel`; or draw edges yourself in :doc:`../inside/13_network_live`.
 
 # sphinx_gallery_thumbnail_number = 3

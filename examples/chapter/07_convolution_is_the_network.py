@@ -111,6 +111,8 @@ plt.show()  # shows the figures when run as a script
 # %%
 # What to try next
 # ----------------
-# :doc:`08_taken_together` applies every first-layer kernel to both images at once.
+# :doc:`08_taken_together` applies every first-layer kernel to both images at once. On
+# :doc:`../inside/13_network_live` the same arithmetic runs in your browser: hover any
+# pixel of a map to see its nine products, their sum, the bias and the ReLU.
 
 # sphinx_gallery_thumbnail_number = 1

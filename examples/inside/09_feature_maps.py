@@ -103,6 +103,7 @@ plt.show()  # shows the figures when run as a script
 # What to try next
 # ----------------
 # :doc:`10_second_layer_kernels` opens the second layer: how its 15 maps are made from
-# the first layer's 5.
+# the first layer's 5. :doc:`13_network_live` draws these maps live, for any image you
+# pick or draw.
 
 # sphinx_gallery_thumbnail_number = 1
