@@ -359,5 +359,7 @@ def test_each_of_the_reports_first_images_is_decoded_once(tmp_path, monkeypatch)
     write_report(GRAY, images, tmp_path / "r", limit=2, trust=3, methods=["saliency"], top_k=2)
     counts = {name: decoded.count(name) for name in sorted(set(decoded))}
     assert [counts[f"{i:02d}.png"] for i in range(3)] == [1, 1, 1], counts
-    assert max(counts.values()) <= 2, counts  # the others: the search, and the patches drawn
+    # the others at most three times: the search, the patches drawn and the live view's
+    # picks (its first 30 images), each a bounded pass that streams them again
+    assert max(counts.values()) <= 3, counts
     assert len(counts) == 10
