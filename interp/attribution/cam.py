@@ -1,0 +1,118 @@
+"""Class activation maps: a convolution layer's maps weighted for the target class."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .._model import Runner, is_conv
+from .._validate import describe
+from ._common import _empty_maps, _setup, streams
+
+
+def _conv_for_cam(func: str, runner: Runner, layer: object):
+    from .._model import conv_layers, pick
+
+    if layer is None:
+        convs = conv_layers(runner.model, rank=2)
+        if not convs:
+            raise ValueError(f"{func}: the model has no Conv2D layer to weight")
+        return convs[-1]
+    conv = pick(func, runner.model, layer)
+    if not is_conv(conv) or conv.rank != 2:
+        given = (f"{type(conv).__name__} layer {conv.name!r}"
+                 if isinstance(conv, keras.layers.Layer) else describe(conv))
+        raise TypeError(
+            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
+            f"subclass), got {given}"
+        )
+    return conv
+
+
+def grad_cam(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    layer: object = None,
+    output: object = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    r"""Grad-CAM :cite:p:`selvaraju2017`: a conv layer's maps weighted by their gradients.
+
+    .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
+       w^t_k = \frac{1}{HW} \sum_{i,j} \frac{\partial f_t}{\partial A^k_{ij}}
+
+    for the layer's maps :math:`A^k` (``H x W`` each) and the target logit :math:`f_t`.
+    The map is resized bilinearly to the input's height and width. Where every weighted
+    sum is negative the map is all zeros: the layer's evidence speaks *against* the
+    class everywhere (see the gallery's Grad-CAM page).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier with a graph (Sequential or Functional, nested models included),
+        ``channels_last`` or ``channels_first``.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
+    target : None, int or array of int, optional
+        Class explained per image; default the predicted class.
+    layer : int, str, layer class or layer, optional
+        A Conv2D layer, as :func:`interp.pick_layer` accepts it; default the last one.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Images per pass; the layer's maps and gradients are kept for one batch at a time.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, h, w)
+        Non-negative.
+
+    Raises
+    ------
+    TypeError
+        If *layer* is not a 2-D convolution layer, or the model is subclassed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> interp.grad_cam(model, np.zeros((2, 28, 28, 1)), target=1).shape
+    (2, 28, 28)
+    >>> interp.grad_cam(model, np.zeros((2, 28, 28, 1)), 1, layer="conv1").shape
+    (2, 28, 28)
+
+    """
+    func = "grad_cam"
+    runner, images, targets, batch_size = _setup(
+        func, model, images, target, batch_size, output, graph=True, in_pass=True)
+    conv = _conv_for_cam(func, runner, layer)
+    if len(runner.spec.map_shape) != 2:
+        raise ValueError(
+            f"{func}: needs images with two spatial axes (height, width); this model takes "
+            f"{runner.spec.batch()}"
+        )
+    first = conv.data_format == "channels_first"
+    out = _empty_maps(runner, images)
+    size = out.shape[1:]
+    for start, x in runner.batches(images, batch_size):
+        acts, grads = runner.gradient(x, targets[start:start + len(x)], layer=conv)
+        if first:
+            acts, grads = np.moveaxis(acts, 1, -1), np.moveaxis(grads, 1, -1)
+        weights = grads.mean(axis=(1, 2), keepdims=True)
+        cam = np.maximum((weights * acts).sum(axis=-1), 0.0)
+        if cam.shape[1:] != size:
+            resized = keras.ops.image.resize(cam[..., None], size, "bilinear",
+                                             data_format="channels_last")
+            cam = keras.ops.convert_to_numpy(resized)[..., 0]
+        out[start:start + len(x)] = cam
+    return out
+
+
+
+# Every method also takes an iterable of batches. The wrapper is applied here rather than
+# with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
+# functions unmutated; this way their bodies are mutation-tested too.
+grad_cam = streams(grad_cam)
