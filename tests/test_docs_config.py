@@ -266,7 +266,9 @@ def test_references_bib_has_the_sites_keys():
     keys = re.findall(r"^@\w+\{(\w+),", text, flags=re.M)
     assert sorted(keys) == sorted(["simonyan2014", "zeiler2014", "springenberg2015",
                                    "smilkov2017", "sundararajan2017", "selvaraju2017",
-                                   "adebayo2018", "petsiuk2018"])
+                                   "adebayo2018", "petsiuk2018",
+                                   # the methods of issue #20
+                                   "hooker2019", "adebayo2018b"])
     for entry in re.split(r"^@", text, flags=re.M)[1:]:
         assert re.search(r"^\s*(doi|url)\s*=", entry, flags=re.M), entry.splitlines()[0]
 

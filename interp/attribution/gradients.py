@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from .._model import Runner
-from .._validate import check_int, check_number, describe
+from .._validate import check_choice, check_int, check_number, describe
 from ._common import _accumulate, _empty_maps, _setup, ahead, streams
 
 
@@ -210,15 +210,21 @@ def smoothgrad(
     noise: float = 0.15,
     samples: int = 25,
     seed: int = 0,
+    statistic: str = "mean",
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
     r"""Saliency averaged over noisy copies of each image :cite:p:`smilkov2017`.
 
-    .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} \nabla_x f_t(x + \epsilon_i),
-       \qquad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
+    .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} g_i, \qquad
+       g_i = \nabla_x f_t(x + \epsilon_i), \quad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
 
-    with :math:`\sigma` = *noise* times the image's range (max - min).
+    with :math:`\sigma` = *noise* times the image's range (max - min). With
+    ``statistic="square"`` it is SquareGrad :cite:p:`hooker2019`, the mean of the squared
+    gradients :math:`\frac{1}{N} \sum_i g_i^2`; with ``statistic="variance"`` VarGrad
+    :cite:p:`adebayo2018b`, their variance
+    :math:`\frac{1}{N} \sum_i g_i^2 - \big(\frac{1}{N} \sum_i g_i\big)^2`. Both are
+    taken per input value (each colour channel on its own), then summed over channels.
 
     Parameters
     ----------
@@ -237,6 +243,9 @@ def smoothgrad(
         the batch size and the backend. (Copies ``16 g`` to ``16 g + 15`` of image ``i``
         are standard normal draws of ``numpy.random.default_rng([seed, i, g])``, in
         order, times ``noise`` times the image's range.)
+    statistic : {"mean", "square", "variance"}, default "mean"
+        What the gradients of the noisy copies are reduced to: their mean (SmoothGrad),
+        the mean of their squares (SquareGrad) or their variance (VarGrad).
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256
@@ -245,7 +254,16 @@ def smoothgrad(
     Returns
     -------
     numpy.ndarray, shape (n, ...)
-        Summed over channels.
+        Summed over channels. Signed for the mean; non-negative for the other two.
+
+    Notes
+    -----
+    The three statistics are those of Captum's ``NoiseTunnel`` (``nt_type`` "smoothgrad",
+    "smoothgrad_sq" and "vargrad") over a signed gradient (Captum's ``Saliency`` takes
+    the absolute value unless ``abs=False``). The variance divides by :math:`N`, as
+    Captum's does; Xplique's ``VarGrad`` divides by :math:`N - 1` (larger by
+    :math:`N / (N - 1)`). Xplique's noise is an absolute standard deviation, interp's a
+    fraction of each image's range.
 
     Examples
     --------
@@ -254,6 +272,10 @@ def smoothgrad(
     >>> model = interp.build_model()
     >>> interp.smoothgrad(model, np.zeros((1, 28, 28, 1)), target=0, samples=4).shape
     (1, 28, 28)
+    >>> vargrad = interp.smoothgrad(model, np.zeros((1, 28, 28, 1)), target=0, samples=4,
+    ...                             statistic="variance")
+    >>> bool((vargrad >= 0).all())
+    True
 
     """
     func = "smoothgrad"
@@ -261,6 +283,7 @@ def smoothgrad(
     samples = check_int(func, "samples", samples, minimum=1)
     seed = check_int(func, "seed", seed, minimum=0)
     noise = check_number(func, "noise", noise, minimum=0.0)
+    statistic = check_choice(func, "statistic", statistic, ("mean", "square", "variance"))
     n, shape = len(images), images.shape[1:]
 
     def noisy_batches():
@@ -278,9 +301,24 @@ def smoothgrad(
             yield owner, x
 
     out = _empty_maps(runner, images)
+    if statistic == "mean":
+        for owner, x in ahead(noisy_batches()):
+            grads = runner.gradient(x, targets[owner])
+            _accumulate(out, owner, runner.maps(grads) / samples)
+        return out
+    # sums of g and g**2 per input value, in float64: the variance is their difference
+    squares = np.zeros(out.shape, np.float64)
+    sums = np.zeros((n, *shape), np.float64) if statistic == "variance" else None
     for owner, x in ahead(noisy_batches()):
-        grads = runner.gradient(x, targets[owner])
-        _accumulate(out, owner, runner.maps(grads) / samples)
+        grads = runner.gradient(x, targets[owner]).astype(np.float64)
+        _accumulate(squares, owner, runner.maps(grads * grads))
+        if sums is not None:
+            _accumulate(sums, owner, grads)
+    result = squares / samples
+    if sums is not None:
+        mean = sums / samples
+        result = np.maximum(result - runner.maps(mean * mean), 0.0)  # round-off below 0
+    out[...] = result
     return out
 
 
