@@ -25,7 +25,7 @@ _EXPORTS = {
     "callbacks": ("KernelHistory",),
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
-        "guided_backprop", "input_x_gradient",
+        "guided_backprop", "input_x_gradient", "grad_cam_plus_plus", "layer_cam",
     ),
     "evaluate": (
         "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
@@ -69,9 +69,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .attribution import (
         grad_cam,
+        grad_cam_plus_plus,
         guided_backprop,
         input_x_gradient,
         integrated_gradients,
+        layer_cam,
         occlusion,
         saliency,
         smoothgrad,

@@ -98,6 +98,123 @@ def test_vargrad_of_one_sample_or_no_noise_is_zero():
     np.testing.assert_allclose(square, interp.saliency(model, x, 0) ** 2, rtol=1e-5, atol=1e-9)
 
 
+# ---- the CAM family: Grad-CAM++, LayerCAM ---------------------------------------------------
+
+def _cam_model(seed=4):
+    """7 x 7 x 2 -> conv "first" -> conv "last" (4 x 4 x 4, tanh) -> flatten -> dense(5, tanh)
+    -> dense(3, softmax): the logits' gradient with respect to "last" is known by hand."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((7, 7, 2))
+    first = L.Conv2D(3, 2, activation="tanh", name="first")
+    last = L.Conv2D(4, 3, activation="tanh", name="last")
+    hidden = L.Dense(5, activation="tanh")
+    head = L.Dense(3, activation="softmax")
+    model = keras.Model(inputs, head(hidden(L.Flatten()(last(first(inputs))))))
+    return model, keras.Model(inputs, last.output), hidden, head
+
+
+def _cam_oracle(model, x, targets):
+    """The "last" layer's maps A (n, 4, 4, 4) and d logit_t / d A, by the chain rule in numpy."""
+    _, to_last, hidden, head = model
+    acts = _numpy(to_last(x))
+    w1, b1 = hidden.get_weights()
+    w2, _ = head.get_weights()
+    h = np.tanh(acts.reshape(len(x), -1) @ w1 + b1)  # (n, 5)
+    grads = ((1 - h ** 2) * w2[:, targets].T) @ w1.T  # (n, 64)
+    return acts, grads.reshape(acts.shape)
+
+
+def _resize_all(cams, size):
+    from test_attribution_oracles import _resize_bilinear  # written out in loops
+
+    return np.stack([_resize_bilinear(cam, size) for cam in cams])
+
+
+def test_grad_cam_plus_plus_by_hand():
+    model = _cam_model()
+    x = _images((7, 7, 2), n=3) - 0.3
+    targets = np.array([0, 2, 1])
+    acts, grads = _cam_oracle(model, x, targets)
+    n, height, width, channels = acts.shape
+    cams = np.zeros((n, height, width))
+    for i in range(n):
+        for k in range(channels):
+            total = acts[i, :, :, k].sum()
+            weight = 0.0
+            for a in range(height):
+                for b in range(width):
+                    g = grads[i, a, b, k]
+                    denominator = 2 * g ** 2 + total * g ** 3
+                    alpha = g ** 2 / denominator if denominator != 0 else 0.0
+                    weight += alpha * max(g, 0.0)
+            cams[i] += weight * acts[i, :, :, k]
+    cams = np.maximum(cams, 0.0)
+    assert cams.max() > 1e-3 and (cams == 0).any()  # the ReLU both keeps and cuts
+    expected = _resize_all(cams, (7, 7))
+    got = interp.grad_cam_plus_plus(model[0], x, targets, batch_size=2)
+    assert got.shape == (3, 7, 7) and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(interp.grad_cam_plus_plus(model[0], x, targets, layer="last"),
+                               expected, rtol=1e-4, atol=1e-6)
+    # not Grad-CAM under another name
+    assert np.abs(interp.grad_cam(model[0], x, targets) - expected).max() > 1e-3
+
+
+def test_layer_cam_by_hand():
+    model = _cam_model()
+    x = _images((7, 7, 2), n=3) - 0.3
+    targets = np.array([1, 0, 2])
+    acts, grads = _cam_oracle(model, x, targets)
+    n, height, width, channels = acts.shape
+    cams = np.zeros((n, height, width))
+    for i in range(n):
+        for a in range(height):
+            for b in range(width):
+                cams[i, a, b] = max(sum(max(grads[i, a, b, k], 0.0) * acts[i, a, b, k]
+                                        for k in range(channels)), 0.0)
+    assert cams.max() > 1e-3 and (cams == 0).any()
+    expected = _resize_all(cams, (7, 7))
+    got = interp.layer_cam(model[0], x, targets, batch_size=2)
+    assert got.shape == (3, 7, 7) and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    assert np.abs(interp.grad_cam(model[0], x, targets) - expected).max() > 1e-3
+
+
+@pytest.mark.parametrize("method", ["grad_cam_plus_plus", "layer_cam"])
+def test_gradient_cams_of_an_early_layer_and_channels_first(method):
+    """The first layer (6 x 6) by the backend's autodiff; the same maps channels-first."""
+    keras.utils.set_random_seed(2)
+    body = [L.Conv2D(3, 2, activation="tanh", name="first"), L.Conv2D(2, 3, activation="relu"),
+            L.Flatten(), L.Dense(3, activation="softmax")]
+    model = keras.Sequential([keras.Input((7, 7, 1)), *body])
+    x = _images((7, 7, 1), n=2) - 0.5
+    to_first = keras.Sequential([keras.Input((7, 7, 1)), model.layers[0]])
+    logits = L.Dense(3)
+    rest = keras.Sequential([keras.Input((6, 6, 3)), *model.layers[1:-1], logits])
+    logits.set_weights(model.layers[-1].get_weights())
+    acts = _numpy(to_first(x))
+    grads = _gradient(rest, acts, np.array([2, 1]))
+    if method == "layer_cam":
+        cams = np.maximum((np.maximum(grads, 0) * acts).sum(-1), 0)
+    else:
+        g2, g3 = grads ** 2, grads ** 3
+        den = 2 * g2 + acts.sum(axis=(1, 2), keepdims=True) * g3
+        alpha = np.where(den != 0, g2 / np.where(den != 0, den, 1), 0)
+        weights = (alpha * np.maximum(grads, 0)).sum(axis=(1, 2), keepdims=True)
+        cams = np.maximum((weights * acts).sum(-1), 0)
+    assert cams.max() > 1e-3
+    got = getattr(interp, method)(model, x, np.array([2, 1]), layer="first")
+    np.testing.assert_allclose(got, _resize_all(cams, (7, 7)), rtol=1e-4, atol=1e-6)
+    first = keras.Sequential([
+        keras.Input((1, 7, 7)), L.Conv2D(3, 2, activation="tanh", data_format="channels_first"),
+        L.Conv2D(2, 3, activation="relu", data_format="channels_first"),
+        L.Permute((2, 3, 1)), L.Flatten(), L.Dense(3, activation="softmax")])
+    first.set_weights(model.get_weights())
+    np.testing.assert_allclose(
+        getattr(interp, method)(first, np.moveaxis(x, -1, 1), np.array([2, 1]), layer=0),
+        got, rtol=1e-4, atol=1e-6)
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -109,6 +226,15 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.grad_cam_plus_plus(m, x, layer="out"), TypeError,
+     "grad_cam_plus_plus: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
+     "subclass), got Dense layer 'out'"),
+    (lambda m, x: interp.layer_cam(m, x, layer="nope"), ValueError,
+     "layer_cam: no layer named 'nope'"),
+    (lambda m, x: interp.layer_cam(m, x, batch_size=0), ValueError,
+     "layer_cam: batch_size must be"),
+    (lambda m, x: interp.grad_cam_plus_plus(m, x, target=3), ValueError,
+     "grad_cam_plus_plus: target must be a class index in 0..2, got 3"),
     (lambda m, x: interp.smoothgrad(m, x, statistic="median"), ValueError,
      "smoothgrad: statistic must be 'mean' or 'square' or 'variance', got 'median'"),
 ]

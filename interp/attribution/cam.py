@@ -85,15 +85,43 @@ def grad_cam(
     (2, 28, 28)
 
     """
-    func = "grad_cam"
-    runner, images, targets, batch_size = _setup(
-        func, model, images, target, batch_size, output, graph=True, in_pass=True)
-    conv = _conv_for_cam(func, runner, layer)
+    return _gradient_cam("grad_cam", model, images, target, layer, output, batch_size,
+                         _grad_cam_weighting)
+
+
+def _grad_cam_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    weights = grads.mean(axis=(1, 2), keepdims=True)
+    return np.maximum((weights * acts).sum(axis=-1), 0.0)
+
+
+def _two_spatial_axes(func: str, runner: Runner) -> None:
     if len(runner.spec.map_shape) != 2:
         raise ValueError(
             f"{func}: needs images with two spatial axes (height, width); this model takes "
             f"{runner.spec.batch()}"
         )
+
+
+def _resize(cams: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """Resize ``(n, H, W)`` maps bilinearly (half-pixel centres) to *size*."""
+    if cams.shape[1:] == tuple(size):
+        return cams
+    resized = keras.ops.image.resize(cams[..., None].astype(np.float32), size, "bilinear",
+                                     data_format="channels_last")
+    return keras.ops.convert_to_numpy(resized)[..., 0]
+
+
+def _gradient_cam(func: str, model: object, images: object, target: object, layer: object,
+                  output: object, batch_size: object, combine) -> np.ndarray:
+    """Return ``combine(activations, gradients)`` of a conv layer, resized to the images.
+
+    *combine* takes a batch's layer outputs and the target logit's gradients with respect
+    to them, both ``(n, H, W, channels)``, and returns ``(n, H, W)`` maps.
+    """
+    runner, images, targets, batch_size = _setup(
+        func, model, images, target, batch_size, output, graph=True, in_pass=True)
+    conv = _conv_for_cam(func, runner, layer)
+    _two_spatial_axes(func, runner)
     first = conv.data_format == "channels_first"
     out = _empty_maps(runner, images)
     size = out.shape[1:]
@@ -101,18 +129,151 @@ def grad_cam(
         acts, grads = runner.gradient(x, targets[start:start + len(x)], layer=conv)
         if first:
             acts, grads = np.moveaxis(acts, 1, -1), np.moveaxis(grads, 1, -1)
-        weights = grads.mean(axis=(1, 2), keepdims=True)
-        cam = np.maximum((weights * acts).sum(axis=-1), 0.0)
-        if cam.shape[1:] != size:
-            resized = keras.ops.image.resize(cam[..., None], size, "bilinear",
-                                             data_format="channels_last")
-            cam = keras.ops.convert_to_numpy(resized)[..., 0]
-        out[start:start + len(x)] = cam
+        out[start:start + len(x)] = _resize(combine(acts, grads), size)
     return out
 
+
+def grad_cam_plus_plus(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    layer: object = None,
+    output: object = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    r"""Grad-CAM++ :cite:p:`chattopadhay2018`: Grad-CAM with each position's gradient weighted.
+
+    .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
+       w^t_k = \sum_{i,j} \alpha^k_{ij}\, \mathrm{ReLU}(g^k_{ij}), \qquad
+       \alpha^k_{ij} = \frac{(g^k_{ij})^2}
+       {2 (g^k_{ij})^2 + \sum_{a,b} A^k_{ab}\, (g^k_{ij})^3}
+
+    for the layer's maps :math:`A^k` and the target logit's gradients
+    :math:`g^k_{ij} = \partial f_t / \partial A^k_{ij}` (the paper's closed form, which
+    takes the score as the exponential of the logit). :math:`\alpha^k_{ij}` is 0 where its
+    denominator is 0 (where the gradient is 0, in particular). The map is resized
+    bilinearly to the input's height and width and not normalised (the plots normalise).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier with a graph (Sequential or Functional, nested models included),
+        ``channels_last`` or ``channels_first``.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
+    target : None, int or array of int, optional
+        Class explained per image; default the predicted class.
+    layer : int, str, layer class or layer, optional
+        A Conv2D layer, as :func:`interp.pick_layer` accepts it; default the last one.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Images per pass; the layer's maps and gradients are kept for one batch at a time.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, h, w)
+        Non-negative.
+
+    Raises
+    ------
+    TypeError
+        If *layer* is not a 2-D convolution layer, or the model is subclassed.
+
+    Notes
+    -----
+    pytorch-grad-cam's ``GradCAMPlusPlus`` adds ``1e-6`` to the denominator of
+    :math:`\alpha`; it matters where the gradients are small (below about ``1e-3``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> interp.grad_cam_plus_plus(model, np.ones((2, 28, 28, 1)), target=1).shape
+    (2, 28, 28)
+
+    """
+    return _gradient_cam("grad_cam_plus_plus", model, images, target, layer, output,
+                         batch_size, _grad_cam_plus_plus_weighting)
+
+
+def _grad_cam_plus_plus_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    acts, grads = acts.astype(np.float64), grads.astype(np.float64)
+    squares = grads * grads
+    denominator = 2.0 * squares + acts.sum(axis=(1, 2), keepdims=True) * squares * grads
+    alphas = np.divide(squares, denominator, out=np.zeros_like(squares),
+                       where=denominator != 0)
+    weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2), keepdims=True)
+    return np.maximum((weights * acts).sum(axis=-1), 0.0).astype(np.float32)
+
+
+def layer_cam(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    layer: object = None,
+    output: object = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    r"""LayerCAM :cite:p:`jiang2021`: each position of each map weighted by its own gradient.
+
+    .. math:: L^t_{ij} = \mathrm{ReLU}\Big(\sum_k \mathrm{ReLU}(g^k_{ij})\, A^k_{ij}\Big),
+       \qquad g^k_{ij} = \frac{\partial f_t}{\partial A^k_{ij}}
+
+    for the layer's maps :math:`A^k` and the target logit :math:`f_t`. Grad-CAM averages
+    each channel's gradients over the positions; LayerCAM keeps them where they are, so
+    an early layer's finer maps keep their detail. The map is resized bilinearly to the
+    input's height and width and not normalised (the plots normalise).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier with a graph (Sequential or Functional, nested models included),
+        ``channels_last`` or ``channels_first``.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
+    target : None, int or array of int, optional
+        Class explained per image; default the predicted class.
+    layer : int, str, layer class or layer, optional
+        A Conv2D layer, as :func:`interp.pick_layer` accepts it; default the last one.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Images per pass; the layer's maps and gradients are kept for one batch at a time.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, h, w)
+        Non-negative.
+
+    Raises
+    ------
+    TypeError
+        If *layer* is not a 2-D convolution layer, or the model is subclassed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> interp.layer_cam(model, np.ones((2, 28, 28, 1)), target=1, layer="conv1").shape
+    (2, 28, 28)
+
+    """
+    return _gradient_cam("layer_cam", model, images, target, layer, output, batch_size,
+                         _layer_cam_weighting)
+
+
+def _layer_cam_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    return np.maximum((np.maximum(grads, 0.0) * acts).sum(axis=-1), 0.0)
 
 
 # Every method also takes an iterable of batches. The wrapper is applied here rather than
 # with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
 # functions unmutated; this way their bodies are mutation-tested too.
 grad_cam = streams(grad_cam)
+grad_cam_plus_plus = streams(grad_cam_plus_plus)
+layer_cam = streams(layer_cam)
