@@ -26,6 +26,7 @@ _EXPORTS = {
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient", "grad_cam_plus_plus", "layer_cam",
+        "score_cam",
     ),
     "evaluate": (
         "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         layer_cam,
         occlusion,
         saliency,
+        score_cam,
         smoothgrad,
     )
     from .callbacks import KernelHistory

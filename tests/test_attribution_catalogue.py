@@ -215,6 +215,67 @@ def test_gradient_cams_of_an_early_layer_and_channels_first(method):
         got, rtol=1e-4, atol=1e-6)
 
 
+def test_score_cam_by_hand():
+    """Each channel's map, resized (in loops), scaled to [0, 1], masks the image; the softmax
+    over channels of the masked images' logits weights the maps. Channel 3 is constant
+    (a zero kernel): its mask is all zeros."""
+    model = _cam_model(seed=7)
+    full, to_last, hidden, head = model
+    last = full.get_layer("last")
+    kernel, bias = last.get_weights()
+    kernel[..., 3] = 0.0
+    last.set_weights([kernel, bias])
+    x = _images((7, 7, 2), n=3) - 0.3
+    targets = np.array([2, 0, 1])
+    w1, b1 = hidden.get_weights()
+    w2, b2 = head.get_weights()
+
+    def logits(images):  # the head without its softmax, in numpy
+        a = _numpy(to_last(images)).reshape(len(images), -1)
+        return np.tanh(a @ w1 + b1) @ w2 + b2
+
+    acts = _numpy(to_last(x))
+    channels = acts.shape[-1]
+    cams = np.zeros(acts.shape[:3])
+    for i in range(len(x)):
+        scores = np.zeros(channels)
+        for k in range(channels):
+            mask = _resize_all(acts[i, :, :, k][None], (7, 7))[0]
+            spread = mask.max() - mask.min()
+            mask = (mask - mask.min()) / spread if spread > 0 else np.zeros_like(mask)
+            if k == 3:
+                assert spread == 0
+            scores[k] = logits((x[i] * mask[:, :, None])[None].astype(np.float32))[0, targets[i]]
+        weights = np.exp(scores) / np.exp(scores).sum()
+        cams[i] = np.maximum(sum(weights[k] * acts[i, :, :, k] for k in range(channels)), 0)
+    assert cams.max() > 1e-3
+    expected = _resize_all(cams, (7, 7))
+    for batch_size in (2, 256):  # items of one image split across passes, and not
+        got = interp.score_cam(full, x, targets, batch_size=batch_size)
+        assert got.shape == (3, 7, 7) and got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    predicted = logits(x).argmax(axis=1)
+    np.testing.assert_allclose(interp.score_cam(full, x), interp.score_cam(full, x, predicted),
+                               atol=1e-7)
+
+
+def test_score_cam_channels_first_equals_channels_last():
+    keras.utils.set_random_seed(3)
+    last = keras.Sequential([keras.Input((7, 7, 2)), L.Conv2D(3, 2, activation="tanh"),
+                             L.Conv2D(4, 3, activation="relu"), L.Flatten(),
+                             L.Dense(3, activation="softmax")])
+    first = keras.Sequential([
+        keras.Input((2, 7, 7)), L.Conv2D(3, 2, activation="tanh", data_format="channels_first"),
+        L.Conv2D(4, 3, activation="relu", data_format="channels_first"),
+        L.Permute((2, 3, 1)), L.Flatten(), L.Dense(3, activation="softmax")])
+    first.set_weights(last.get_weights())
+    x = _images((7, 7, 2), n=2)
+    expected = interp.score_cam(last, x, 1, layer=0)
+    assert expected.max() > 1e-3
+    np.testing.assert_allclose(interp.score_cam(first, np.moveaxis(x, -1, 1), 1, layer=0),
+                               expected, rtol=1e-4, atol=1e-6)
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -226,6 +287,11 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.score_cam(m, x, layer="out"), TypeError,
+     "score_cam: layer must be a 2-D convolution layer (keras.layers.Conv2D or a subclass), "
+     "got Dense layer 'out'"),
+    (lambda m, x: interp.score_cam(m, x, target=[0]), ValueError,
+     "score_cam: target must have one class per image (2), got 1"),
     (lambda m, x: interp.grad_cam_plus_plus(m, x, layer="out"), TypeError,
      "grad_cam_plus_plus: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
      "subclass), got Dense layer 'out'"),

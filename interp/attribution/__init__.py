@@ -27,14 +27,14 @@ Memory is bounded by ``batch_size``: every costly axis (images, noisy samples, p
 points, occluded copies) is streamed through the model in batches of that many inputs.
 
 The methods live by family: ``gradients.py`` (saliency, SmoothGrad, integrated gradients,
-gradient x input, guided backpropagation), ``cam.py`` (Grad-CAM, Grad-CAM++, LayerCAM)
-and ``perturbation.py`` (occlusion); ``_common.py`` holds what they share. Every public
-name is importable from ``interp`` itself.
+gradient x input, guided backpropagation), ``cam.py`` (Grad-CAM, Grad-CAM++, LayerCAM,
+Score-CAM) and ``perturbation.py`` (occlusion); ``_common.py`` holds what they share.
+Every public name is importable from ``interp`` itself.
 """
 
 from __future__ import annotations
 
-from .cam import grad_cam, grad_cam_plus_plus, layer_cam
+from .cam import grad_cam, grad_cam_plus_plus, layer_cam, score_cam
 from .gradients import (
     guided_backprop,
     input_x_gradient,
@@ -53,5 +53,6 @@ __all__ = [
     "layer_cam",
     "occlusion",
     "saliency",
+    "score_cam",
     "smoothgrad",
 ]

@@ -271,9 +271,114 @@ def _layer_cam_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
     return np.maximum((np.maximum(grads, 0.0) * acts).sum(axis=-1), 0.0)
 
 
+def score_cam(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    layer: object = None,
+    output: object = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    r"""Score-CAM :cite:p:`wang2020`: each map weighted by the score of the image it masks.
+
+    .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
+       w^t = \mathrm{softmax}_k\big(f_t(x \odot M^k)\big), \qquad
+       M^k = \frac{U(A^k) - \min U(A^k)}{\max U(A^k) - \min U(A^k)}
+
+    for the layer's maps :math:`A^k`, each resized bilinearly to the image
+    (:math:`U`) and scaled to [0, 1] (a constant map gives an all-zero mask), and the
+    target logit :math:`f_t` of the image multiplied by that mask in every channel. No
+    gradient is taken: the model runs once per channel of the layer and image. The map
+    is resized bilinearly to the input's height and width and not normalised (the plots
+    normalise).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier with a graph (Sequential or Functional, nested models included),
+        ``channels_last`` or ``channels_first``.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
+    target : None, int or array of int, optional
+        Class explained per image; default the predicted class.
+    layer : int, str, layer class or layer, optional
+        A Conv2D layer, as :func:`interp.pick_layer` accepts it; default the last one.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Images per pass: the layer's maps are kept for that many images, and that many
+        masked images go through the model at once.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, h, w)
+        Non-negative.
+
+    Raises
+    ------
+    TypeError
+        If *layer* is not a 2-D convolution layer, or the model is subclassed.
+
+    Notes
+    -----
+    The weights are those of pytorch-grad-cam's ``ScoreCAM``: the softmax over channels
+    of the target's logit (its output, for a model without a softmax), without the
+    paper's baseline score, which the softmax cancels. pytorch-grad-cam resizes the maps
+    with ``UpsamplingBilinear2d`` (corners aligned); interp, here as in :func:`grad_cam`,
+    with half-pixel centres (``keras.ops.image.resize``), so the masks differ slightly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> interp.score_cam(model, np.ones((1, 28, 28, 1)), target=1, layer="conv1").shape
+    (1, 28, 28)
+
+    """
+    func = "score_cam"
+    runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output,
+                                                 graph=True)
+    conv = _conv_for_cam(func, runner, layer)
+    _two_spatial_axes(func, runner)
+    spec = runner.spec
+    out = _empty_maps(runner, images)
+    size = out.shape[1:]
+    logits = runner.scores_fn("logits")
+    axis_h, axis_w = spec.spatial_axes
+    mask_shape = [1] * (len(spec.shape) + 1)
+    for start, x in runner.batches(images, batch_size):
+        (acts,) = runner.layer_outputs_fn([conv])(x)
+        acts = keras.ops.convert_to_numpy(acts)
+        if conv.data_format == "channels_first":
+            acts = np.moveaxis(acts, 1, -1)
+        channels = acts.shape[-1]
+        scores = np.empty(len(x) * channels, np.float64)
+        for first in range(0, len(x) * channels, batch_size):
+            items = np.arange(first, min(first + batch_size, len(x) * channels))
+            owner, channel = np.divmod(items, channels)
+            masks = _resize(acts[owner, :, :, channel], size).astype(np.float64)
+            low = masks.min(axis=(1, 2), keepdims=True)
+            spread = masks.max(axis=(1, 2), keepdims=True) - low
+            masks = np.divide(masks - low, spread, out=np.zeros_like(masks), where=spread > 0)
+            shape = [len(items), *mask_shape[1:]]
+            shape[1 + axis_h], shape[1 + axis_w] = size
+            masked = x[owner] * masks.reshape(shape).astype(np.float32)
+            chosen = keras.ops.convert_to_numpy(logits(masked))
+            scores[items] = chosen[np.arange(len(items)), targets[start + owner]]
+        scores = scores.reshape(len(x), channels)
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        cams = np.maximum((weights[:, None, None, :] * acts).sum(axis=-1), 0.0)
+        out[start:start + len(x)] = _resize(cams, size)
+    return out
+
+
 # Every method also takes an iterable of batches. The wrapper is applied here rather than
 # with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
 # functions unmutated; this way their bodies are mutation-tested too.
 grad_cam = streams(grad_cam)
 grad_cam_plus_plus = streams(grad_cam_plus_plus)
 layer_cam = streams(layer_cam)
+score_cam = streams(score_cam)
