@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import input_gradient
+from test_attribution_oracles import _resize_bilinear  # bilinear resize written out in loops
 
 import interp
 
@@ -125,8 +126,6 @@ def _cam_oracle(model, x, targets):
 
 
 def _resize_all(cams, size):
-    from test_attribution_oracles import _resize_bilinear  # written out in loops
-
     return np.stack([_resize_bilinear(cam, size) for cam in cams])
 
 
@@ -276,6 +275,68 @@ def test_score_cam_channels_first_equals_channels_last():
                                expected, rtol=1e-4, atol=1e-6)
 
 
+# ---- RISE ------------------------------------------------------------------------------------
+
+def _probabilities(logits_model, images):
+    return _softmax(_numpy(logits_model(np.asarray(images, np.float32))))
+
+
+def test_rise_with_given_masks_is_the_sum_by_hand():
+    """sum_i P_t(x * M_i) M_i / (N p), each mask multiplying both colour channels."""
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="tanh"), L.Flatten()], (6, 5, 2),
+                           classes=4)
+    x = _images((6, 5, 2), n=3)
+    targets = np.array([3, 0, 1])
+    masks = np.random.default_rng(5).random((7, 6, 5)).astype(np.float32)
+    expected = np.zeros((3, 6, 5))
+    for i in range(3):
+        for m in masks:
+            masked = x[i] * m[:, :, None]
+            expected[i] += _probabilities(logits, masked[None])[0, targets[i]] * m / (7 * 0.3)
+    for batch_size in (1, 3, 7, 256):  # a mask per pass, chunks of masks, images per pass
+        got = interp.rise(model, x, targets, masks=masks, p=0.3, batch_size=batch_size)
+        assert got.shape == (3, 6, 5) and got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7, err_msg=batch_size)
+    # the default target is each image's predicted class
+    predicted = _numpy(logits(x)).argmax(axis=1)
+    np.testing.assert_allclose(interp.rise(model, x, masks=masks),
+                               interp.rise(model, x, predicted, masks=masks), atol=1e-7)
+
+
+def test_rise_draws_its_masks_as_documented():
+    """Mask i: default_rng([seed, i]) draws a cell x cell grid of random() < p, then a row
+    and a column shift; the grid is resized bilinearly (written out in loops) to
+    (cell + 1) cells of ceil(h / cell) x ceil(w / cell) pixels and cropped at the shift."""
+    model, _ = _twins(lambda: [L.Conv2D(2, 3, activation="relu"), L.Flatten()], (7, 8, 1))
+    x = _images((7, 8, 1), n=2)
+    cell, p, seed, n = 3, 0.4, 9, 11
+    ch, cw = 3, 3  # ceil(7 / 3), ceil(8 / 3)
+    masks = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        grid = (rng.random((cell, cell)) < p).astype(np.float64)
+        dy, dx = rng.integers(0, ch), rng.integers(0, cw)
+        big = _resize_bilinear(grid, ((cell + 1) * ch, (cell + 1) * cw))
+        masks.append(big[dy:dy + 7, dx:dx + 8])
+    masks = np.stack(masks)
+    assert 0 < masks.mean() < 1 and len({m.tobytes() for m in masks}) == n
+    expected = interp.rise(model, x, 1, masks=masks, p=p)
+    for batch_size in (4, 256):
+        np.testing.assert_allclose(
+            interp.rise(model, x, 1, n_masks=n, cell=cell, p=p, seed=seed,
+                        batch_size=batch_size), expected, rtol=1e-5, atol=1e-7)
+    assert np.abs(interp.rise(model, x, 1, n_masks=n, cell=cell, p=p, seed=seed + 1)
+                  - expected).max() > 1e-4
+
+
+def test_rise_of_masks_that_keep_everything_is_the_probability():
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="tanh"), L.Flatten()], (5, 5, 1))
+    x = _images((5, 5, 1), n=2)
+    got = interp.rise(model, x, 2, masks=np.ones((3, 5, 5)), p=1.0)
+    np.testing.assert_allclose(got, np.broadcast_to(
+        _probabilities(logits, x)[:, 2, None, None], (2, 5, 5)), rtol=1e-5)
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -287,6 +348,18 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.rise(m, x, masks=np.ones((3, 8, 7))), ValueError,
+     "rise: masks must be shaped (N, 8, 8) like the images' maps, got"),
+    (lambda m, x: interp.rise(m, x, masks=np.full((3, 8, 8), 1.5)), ValueError,
+     "rise: masks must have values in [0, 1], got values from 1.5 to 1.5"),
+    (lambda m, x: interp.rise(m, x, masks=np.full((3, 8, 8), np.nan)), ValueError,
+     "rise: masks must be finite"),
+    (lambda m, x: interp.rise(m, x, p=0.0), ValueError,
+     "rise: p must be a finite number > 0 and <= 1, got 0.0"),
+    (lambda m, x: interp.rise(m, x, cell=9), ValueError,
+     "rise: cell must be at most the image size 8, got 9"),
+    (lambda m, x: interp.rise(m, x, n_masks=0), ValueError,
+     "rise: n_masks must be"),
     (lambda m, x: interp.score_cam(m, x, layer="out"), TypeError,
      "score_cam: layer must be a 2-D convolution layer (keras.layers.Conv2D or a subclass), "
      "got Dense layer 'out'"),

@@ -28,7 +28,7 @@ points, occluded copies) is streamed through the model in batches of that many i
 
 The methods live by family: ``gradients.py`` (saliency, SmoothGrad, integrated gradients,
 gradient x input, guided backpropagation), ``cam.py`` (Grad-CAM, Grad-CAM++, LayerCAM,
-Score-CAM) and ``perturbation.py`` (occlusion); ``_common.py`` holds what they share.
+Score-CAM) and ``perturbation.py`` (occlusion, RISE); ``_common.py`` holds what they share.
 Every public name is importable from ``interp`` itself.
 """
 
@@ -42,7 +42,7 @@ from .gradients import (
     saliency,
     smoothgrad,
 )
-from .perturbation import occlusion
+from .perturbation import occlusion, rise
 
 __all__ = [
     "grad_cam",
@@ -52,6 +52,7 @@ __all__ = [
     "integrated_gradients",
     "layer_cam",
     "occlusion",
+    "rise",
     "saliency",
     "score_cam",
     "smoothgrad",
