@@ -6,6 +6,7 @@ exact Shapley values by enumerating every order of the players, and explicit mas
 samples and noise so that every random draw is reproduced exactly.
 """
 
+import itertools
 import math
 
 import keras
@@ -337,6 +338,127 @@ def test_rise_of_masks_that_keep_everything_is_the_probability():
         _probabilities(logits, x)[:, 2, None, None], (2, 5, 5)), rtol=1e-5)
 
 
+# ---- KernelSHAP --------------------------------------------------------------------------------
+
+def _superpixel_game(logits, image, target, grid, baseline):
+    """v(S) for a coalition S (a set of players), the superpixels written out in loops."""
+    h, w = image.shape[:2]
+
+    def value(coalition):
+        kept = np.full_like(image, baseline)
+        for r in range(h):
+            for c in range(w):
+                if (r * grid // h) * grid + (c * grid // w) in coalition:
+                    kept[r, c] = image[r, c]
+        return _probabilities(logits, kept[None])[0, target]
+
+    return value
+
+
+def _as_map(phi, grid, h, w):
+    return np.array([[phi[(r * grid // h) * grid + c * grid // w] for c in range(w)]
+                     for r in range(h)])
+
+
+def test_kernel_shap_of_four_superpixels_is_shapley_by_every_order():
+    """grid=2: 4 players, 14 coalitions <= n_samples, so exact: the mean over all 24 orders
+    of each player's marginal contribution."""
+    model, logits = _twins(lambda: [L.Conv2D(3, 2, activation="tanh"), L.Flatten()], (6, 5, 2),
+                           classes=3, seed=3)
+    x = 2 * _images((6, 5, 2), n=2) - 0.5
+    targets = np.array([1, 2])
+    expected = []
+    for i in range(2):
+        v = _superpixel_game(logits, x[i], targets[i], 2, 0.2)
+        phi = np.zeros(4)
+        for order in itertools.permutations(range(4)):
+            before = set()
+            for player in order:
+                phi[player] += (v(before | {player}) - v(before)) / 24
+                before.add(player)
+        expected.append(_as_map(phi, 2, 6, 5))
+    expected = np.stack(expected)
+    assert np.abs(expected).max() > 1e-3
+    for batch_size in (1, 5, 256):
+        got = interp.kernel_shap(model, x, targets, grid=2, n_samples=14, baseline=0.2,
+                                 batch_size=batch_size)
+        assert got.shape == (2, 6, 5) and got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6, err_msg=batch_size)
+
+
+def _all_values(logits, image, target, grid, baseline):
+    """v of all 2^d coalitions, coded by bits, in one pass of the logit model."""
+    h, w = image.shape[:2]
+    d = grid * grid
+    player = np.array([[(r * grid // h) * grid + c * grid // w for c in range(w)]
+                       for r in range(h)])
+    kept = []
+    for code in range(2 ** d):
+        keep = ((code >> player) & 1).astype(bool)[:, :, None]
+        kept.append(np.where(keep, image, baseline))
+    return _probabilities(logits, np.stack(kept))[:, target]
+
+
+def test_kernel_shap_of_nine_superpixels_with_every_coalition_is_exact():
+    """grid=3 with 510 samples: every coalition, so Shapley's formula
+    phi_i = sum over S without i of |S|! (d - |S| - 1)! / d! (v(S + i) - v(S))."""
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="relu"), L.Flatten()], (7, 8, 1),
+                           classes=3, seed=6)
+    x = 3 * _images((7, 8, 1), n=2) - 1
+    d = 9
+    expected = []
+    for i in range(2):
+        v = _all_values(logits, x[i], 0, 3, 0.0)
+        phi = np.zeros(d)
+        for code in range(2 ** d):
+            size = bin(code).count("1")
+            for j in range(d):
+                if not code >> j & 1:
+                    weight = math.factorial(size) * math.factorial(d - size - 1) / math.factorial(d)
+                    phi[j] += weight * (v[code | 1 << j] - v[code])
+        expected.append(_as_map(phi, 3, 7, 8))
+    expected = np.stack(expected)
+    assert np.abs(expected).max() > 1e-3
+    np.testing.assert_allclose(interp.kernel_shap(model, x, 0, grid=3, n_samples=510),
+                               expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(interp.kernel_shap(model, x, 0, grid=3), expected,  # 512
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_sampled_kernel_shap_solves_the_documented_regression():
+    """100 of the 510 coalitions, drawn as documented; phi from the Lagrange (KKT) system of
+    the constrained least squares, not the elimination interp uses."""
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="relu"), L.Flatten()], (7, 8, 1),
+                           classes=3, seed=6)
+    x = 3 * _images((7, 8, 1), n=2) - 1
+    d, n_samples, seed = 9, 100, 5
+    rng = np.random.default_rng(seed)
+    sizes = np.arange(1, d)
+    odds = (d - 1) / (sizes * (d - sizes))
+    z = np.zeros((n_samples, d))
+    for j in range(0, n_samples, 2):
+        size = rng.choice(sizes, p=odds / odds.sum())
+        z[j, rng.permutation(d)[:size]] = 1
+        z[j + 1] = 1 - z[j]
+    codes = (z * 2 ** np.arange(d)).sum(axis=1).astype(int)
+    expected = []
+    for i in range(2):
+        v = _all_values(logits, x[i], 2, 3, 0.5)
+        empty, full = v[0], v[2 ** d - 1]
+        kkt = np.block([[2 * z.T @ z, np.ones((d, 1))], [np.ones((1, d)), np.zeros((1, 1))]])
+        rhs = np.concatenate([2 * z.T @ (v[codes] - empty), [full - empty]])
+        phi = np.linalg.solve(kkt, rhs)[:d]
+        np.testing.assert_allclose(phi.sum(), full - empty, rtol=1e-9)  # efficiency
+        expected.append(_as_map(phi, 3, 7, 8))
+    expected = np.stack(expected)
+    for batch_size in (7, 256):
+        np.testing.assert_allclose(
+            interp.kernel_shap(model, x, 2, grid=3, n_samples=n_samples, baseline=0.5, seed=seed,
+                               batch_size=batch_size), expected, rtol=1e-4, atol=1e-6)
+    assert np.abs(interp.kernel_shap(model, x, 2, grid=3, n_samples=n_samples, baseline=0.5,
+                                     seed=seed + 1) - expected).max() > 1e-5
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -348,6 +470,15 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.kernel_shap(m, x, grid=9), ValueError,
+     "kernel_shap: grid must be at most the image size 8, got 9"),
+    (lambda m, x: interp.kernel_shap(m, x, grid=0), ValueError, "kernel_shap: grid must be"),
+    (lambda m, x: interp.kernel_shap(m, x, n_samples=0), ValueError,
+     "kernel_shap: n_samples must be"),
+    (lambda m, x: interp.kernel_shap(m, x, baseline=float("nan")), ValueError,
+     "kernel_shap: baseline must be a finite number, got nan"),
+    (lambda m, x: interp.kernel_shap(m, x, baseline="black"), TypeError,
+     "kernel_shap: baseline must be a number, got"),
     (lambda m, x: interp.rise(m, x, masks=np.ones((3, 8, 7))), ValueError,
      "rise: masks must be shaped (N, 8, 8) like the images' maps, got"),
     (lambda m, x: interp.rise(m, x, masks=np.full((3, 8, 8), 1.5)), ValueError,

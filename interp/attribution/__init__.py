@@ -28,8 +28,8 @@ points, occluded copies) is streamed through the model in batches of that many i
 
 The methods live by family: ``gradients.py`` (saliency, SmoothGrad, integrated gradients,
 gradient x input, guided backpropagation), ``cam.py`` (Grad-CAM, Grad-CAM++, LayerCAM,
-Score-CAM) and ``perturbation.py`` (occlusion, RISE); ``_common.py`` holds what they share.
-Every public name is importable from ``interp`` itself.
+Score-CAM) and ``perturbation.py`` (occlusion, RISE, KernelSHAP); ``_common.py`` holds
+what they share. Every public name is importable from ``interp`` itself.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .gradients import (
     saliency,
     smoothgrad,
 )
-from .perturbation import occlusion, rise
+from .perturbation import kernel_shap, occlusion, rise
 
 __all__ = [
     "grad_cam",
@@ -50,6 +50,7 @@ __all__ = [
     "guided_backprop",
     "input_x_gradient",
     "integrated_gradients",
+    "kernel_shap",
     "layer_cam",
     "occlusion",
     "rise",

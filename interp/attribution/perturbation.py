@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 
@@ -280,8 +282,168 @@ def rise(
     return out
 
 
+def _coalitions(players: int, n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """KernelSHAP's coalitions ``(m, players)`` of 0/1 and their regression weights.
+
+    Every coalition but the empty and the full one, with the Shapley kernel's weights,
+    when *n_samples* reaches their number; else *n_samples* drawn in complementary pairs
+    (see :func:`kernel_shap`), each of weight 1.
+    """
+    sizes = np.arange(1, players)
+    if players <= 1:
+        return np.zeros((0, players), np.float64), np.zeros(0)
+    if n_samples >= 2 ** players - 2:
+        codes = np.arange(1, 2 ** players - 1)
+        members = ((codes[:, None] >> np.arange(players)) & 1).astype(np.float64)
+        size = members.sum(axis=1).astype(np.int64)
+        binomial = np.array([math.comb(players, int(k)) for k in size], np.float64)
+        return members, (players - 1) / (binomial * size * (players - size))
+    rng = np.random.default_rng(seed)
+    odds = (players - 1) / (sizes * (players - sizes))
+    members = np.zeros((n_samples, players), np.float64)
+    for j in range(0, n_samples, 2):
+        size = rng.choice(sizes, p=odds / odds.sum())
+        members[j, rng.permutation(players)[:size]] = 1.0
+        if j + 1 < n_samples:
+            members[j + 1] = 1.0 - members[j]
+    return members, np.ones(n_samples)
+
+
+def kernel_shap(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    grid: int = 4,
+    n_samples: int = 512,
+    baseline: float = 0.0,
+    seed: int = 0,
+    output: object = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    r"""KernelSHAP :cite:p:`lundberg2017`: Shapley values of square superpixels.
+
+    The players are the ``grid x grid`` superpixels: pixel ``(r, c)`` of an ``h x w``
+    image belongs to superpixel ``(r * grid // h, c * grid // w)``. A coalition :math:`S`
+    keeps its superpixels and sets the others to *baseline* (in every channel); its
+    value :math:`v(S)` is the target's probability, the softmax of the logits. The
+    values :math:`\phi` solve KernelSHAP's weighted least squares
+
+    .. math:: \min_\phi \sum_z \pi(z) \big(v(z) - v(\emptyset) - z \cdot \phi\big)^2
+       \quad \text{subject to} \quad \textstyle\sum_i \phi_i = v(\text{all}) -
+       v(\emptyset),
+
+    with Shapley's kernel :math:`\pi(z) = \frac{d - 1}{\binom{d}{|z|} |z| (d - |z|)}` for
+    :math:`d` players. When *n_samples* is at least the :math:`2^d - 2` coalitions
+    other than the empty and the full one, all of them are used and :math:`\phi` are
+    the exact Shapley values. Otherwise *n_samples* coalitions are drawn, in pairs of a
+    coalition and its complement: a size :math:`k` with probability proportional to
+    :math:`\frac{d - 1}{k (d - k)}`, then the first :math:`k` players of a random
+    permutation; then each has weight 1 (the kernel is in how they are drawn).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier; any model kind, with two spatial axes.
+    images : array-like, shape (n, ...), or an iterable of such batches
+        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
+    target : None, int or array of int, optional
+        Class explained per image; default the predicted class.
+    grid : int, default 4
+        Superpixels per side: ``grid * grid`` players (16 by default, whose 65,534
+        coalitions are sampled; ``grid=3`` with 512 samples is exact).
+    n_samples : int, default 512
+        Coalitions per image, besides the empty and the full one.
+    baseline : float, default 0.0
+        The value of a superpixel left out, in every channel.
+    seed : int, default 0
+        Seeds the coalitions: ``numpy.random.default_rng(seed)`` draws, for each pair,
+        the size (``choice``) then the members (``permutation``). The same coalitions
+        serve every image.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Images with superpixels left out per pass.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, h, w)
+        Each pixel holds its superpixel's Shapley value; the values of an image's
+        superpixels add up to :math:`v(\text{all}) - v(\emptyset)`.
+
+    Raises
+    ------
+    ValueError
+        If *grid* is not between 1 and the image size, *n_samples* < 1, or *baseline*
+        is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> values = interp.kernel_shap(model, np.ones((1, 28, 28, 1)), target=0, grid=2)
+    >>> values.shape
+    (1, 28, 28)
+    >>> bool(values[0, 0, 0] == values[0, 13, 13])  # one superpixel, one value
+    True
+
+    """
+    func = "kernel_shap"
+    runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output)
+    spec = runner.spec
+    if len(spec.map_shape) != 2:
+        raise ValueError(
+            f"{func}: needs images with two spatial axes (height, width); this model takes "
+            f"{spec.batch()}"
+        )
+    grid = check_int(func, "grid", grid, minimum=1)
+    n_samples = check_int(func, "n_samples", n_samples, minimum=1)
+    seed = check_int(func, "seed", seed, minimum=0)
+    baseline = check_number(func, "baseline", baseline)
+    out = _empty_maps(runner, images)
+    h, w = out.shape[1:]
+    if grid > min(h, w):
+        raise ValueError(f"{func}: grid must be at most the image size {min(h, w)}, got {grid}")
+    players = grid * grid
+    owner = (np.arange(h)[:, None] * grid // h) * grid + np.arange(w)[None, :] * grid // w
+    members, weights = _coalitions(players, n_samples, seed)
+    # the empty coalition, the full one, then the others
+    every = np.concatenate([np.zeros((1, players)), np.ones((1, players)), members])
+    axis_h, axis_w = spec.spatial_axes
+    shape = [1] * (len(spec.shape) + 1)
+    shape[1 + axis_h], shape[1 + axis_w] = h, w
+    probabilities = runner.scores_fn("probabilities")
+    values = np.empty((len(images), len(every)), np.float64)
+    for first in range(0, len(every), batch_size):
+        chunk = every[first:first + batch_size]
+        keep = chunk[:, owner].reshape(1, len(chunk), *shape[1:]).astype(np.float32)
+        per_pass = max(1, batch_size // len(chunk))
+        for start, x in runner.batches(images, per_pass):
+            kept = x[:, None] * keep + np.float32(baseline) * (1.0 - keep)
+            scores = keras.ops.convert_to_numpy(probabilities(
+                kept.reshape(-1, *x.shape[1:]))).reshape(len(x), len(chunk), -1)
+            rows = np.arange(len(x))
+            values[start:start + len(x), first:first + len(chunk)] = scores[
+                rows, :, targets[start:start + len(x)]]
+    empty, full, sampled = values[:, 0], values[:, 1], values[:, 2:]
+    change = full - empty
+    phi = np.empty((len(images), players), np.float64)
+    if players == 1:
+        phi[:, 0] = change
+    else:
+        # phi_d = change - sum of the others: least squares in the first d - 1 values
+        design = (members[:, :-1] - members[:, -1:]) * np.sqrt(weights)[:, None]
+        rhs = (sampled.T - empty - members[:, -1:] * change) * np.sqrt(weights)[:, None]
+        phi[:, :-1] = np.linalg.lstsq(design, rhs, rcond=None)[0].T
+        phi[:, -1] = change - phi[:, :-1].sum(axis=1)
+    out[...] = phi[:, owner]
+    return out
+
+
 # Every method also takes an iterable of batches. The wrapper is applied here rather than
 # with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
 # functions unmutated; this way their bodies are mutation-tested too.
 occlusion = streams(occlusion)
 rise = streams(rise)
+kernel_shap = streams(kernel_shap)
