@@ -26,7 +26,7 @@ _EXPORTS = {
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient", "grad_cam_plus_plus", "layer_cam",
-        "score_cam", "rise", "kernel_shap",
+        "score_cam", "rise", "kernel_shap", "lrp",
     ),
     "evaluate": (
         "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         integrated_gradients,
         kernel_shap,
         layer_cam,
+        lrp,
         occlusion,
         rise,
         saliency,

@@ -459,6 +459,189 @@ def test_sampled_kernel_shap_solves_the_documented_regression():
                                      seed=seed + 1) - expected).max() > 1e-5
 
 
+# ---- LRP ----------------------------------------------------------------------------------
+
+def test_lrp_of_a_dense_network_by_hand():
+    """Flatten -> Dense(4, relu) -> Dense(3, softmax), biases included: the epsilon rule (and
+    the zB rule at the first layer) written out in loops over units."""
+    model, _ = _twins(lambda: [L.Flatten(), L.Dense(4, activation="relu")], (2, 3, 1), seed=8)
+    model.layers[1].set_weights([model.layers[1].get_weights()[0],
+                                 np.array([0.1, -0.2, 0.05, 0.3], np.float32)])
+    w1, b1 = (np.asarray(v, np.float64) for v in model.layers[1].get_weights())
+    w2, b2 = (np.asarray(v, np.float64) for v in model.layers[2].get_weights())
+    x = _images((2, 3, 1), n=3)
+    targets = np.array([0, 2, 1])
+    eps = 0.01
+
+    def stab(z):
+        return z + (eps if z >= 0 else -eps)
+
+    for input_rule in ("epsilon", "zb"):
+        expected = np.zeros((3, 6))
+        for n in range(3):
+            a0 = x[n].reshape(-1).astype(np.float64)
+            z1 = [sum(a0[i] * w1[i, j] for i in range(6)) + b1[j] for j in range(4)]
+            a1 = [max(z, 0.0) for z in z1]
+            z2 = [sum(a1[j] * w2[j, k] for j in range(4)) + b2[k] for k in range(3)]
+            t = targets[n]
+            r1 = [a1[j] * w2[j, t] / stab(z2[t]) * z2[t] for j in range(4)]
+            for i in range(6):
+                for j in range(4):
+                    if input_rule == "epsilon":
+                        expected[n, i] += a0[i] * w1[i, j] / stab(z1[j]) * r1[j]
+                    else:  # low 0, high 1
+                        part = [a0[q] * w1[q, j] - 0.0 * max(w1[q, j], 0) - 1.0 * min(w1[q, j], 0)
+                                for q in range(6)]
+                        expected[n, i] += part[i] / sum(part) * r1[j]
+        got = interp.lrp(model, x, targets, epsilon=eps, input_rule=input_rule, batch_size=2)
+        assert got.shape == (3, 2, 3) and got.dtype == np.float32
+        np.testing.assert_allclose(got.reshape(3, 6), expected, rtol=1e-5, atol=1e-7,
+                                   err_msg=input_rule)
+
+
+def _bare(layer, kernel=None, bias=True):
+    """A copy of *layer* without its activation (and with *kernel*, or without its bias)."""
+    config = {**layer.get_config(), "name": None}
+    if "activation" in config:
+        config["activation"] = "linear"
+    if not bias:
+        config["use_bias"] = False
+    copy = type(layer).from_config(config)
+    copy.build(layer.input.shape)
+    weights = layer.get_weights()
+    if kernel is not None:
+        weights[0] = kernel
+    copy.set_weights(weights[:1] if not bias and weights else weights)
+    return copy
+
+
+def _times(layer, s):
+    """``t -> layer(t) * s``: its gradient sum is layer's transpose applied to s."""
+    return lambda t: layer(t) * s
+
+
+def _lrp_by_autodiff(model, x, targets, eps, low=0.0, high=1.0):
+    """The rules by the gradient trick, R_in = a * d(sum z(a) * s)/da with s = R / stab(z), on
+    Keras's own layers (conv, pooling) and the backend's autodiff."""
+    layers = [layer for layer in model.layers]
+    if isinstance(layers[-1], L.Activation):  # the head's softmax: the logits come before it
+        layers = layers[:-1]
+    acts = [x.astype(np.float32)]
+    for layer in layers[:-1]:
+        acts.append(_numpy(layer(acts[-1])).astype(np.float32))
+    z = _numpy(_bare(layers[-1])(acts[-1]))
+    relevance = np.zeros_like(z)
+    relevance[np.arange(len(x)), targets] = z[np.arange(len(x)), targets]
+    first = min(k for k, layer in enumerate(layers) if layer.get_weights())
+    for k in range(len(layers) - 1, -1, -1):
+        layer, a = layers[k], acts[k]
+        if isinstance(layer, (L.Flatten, L.ReLU, L.Dropout)):  # relevance passes as it is
+            relevance = relevance.reshape(a.shape)
+            continue
+        if k == first:
+            kernel = layer.get_weights()[0]
+            plus, minus = (_bare(layer, np.maximum(kernel, 0), bias=False),
+                           _bare(layer, np.minimum(kernel, 0), bias=False))
+            lo, hi = np.full_like(a, low), np.full_like(a, high)
+            unbiased = _bare(layer, bias=False)
+            zb = _numpy(unbiased(a)) - _numpy(plus(lo)) - _numpy(minus(hi))
+            s = keras.ops.convert_to_tensor((relevance / zb).astype(np.float32))
+            relevance = (a * input_gradient(_times(unbiased, s), a)
+                         - lo * input_gradient(_times(plus, s), lo)
+                         - hi * input_gradient(_times(minus, s), hi))
+            continue
+        linear = _bare(layer) if layer.get_weights() else layer
+        out = _numpy(linear(a))
+        s = relevance.reshape(out.shape) / (out + np.where(out >= 0, eps, -eps))
+        s = keras.ops.convert_to_tensor(s.astype(np.float32))
+        relevance = a * input_gradient(_times(linear, s), a)
+    return relevance.sum(axis=-1)
+
+
+def _lrp_conv_net(seed=11, data_format="channels_last", shape=(9, 9, 2)):
+    keras.utils.set_random_seed(seed)
+    f = {"data_format": data_format}
+    return keras.Sequential([
+        keras.Input(shape),
+        L.Conv2D(3, 3, strides=2, padding="same", activation="relu", **f),   # 5 x 5
+        L.MaxPooling2D(2, padding="same", **f),                                # 3 x 3
+        L.Conv2D(4, 2, activation="relu", **f),                                # 2 x 2
+        L.AveragePooling2D(2, strides=1, padding="same", **f),                 # 2 x 2
+        L.Flatten(**f), L.Dense(5, activation="relu"), L.Dense(3, activation="softmax")])
+
+
+def test_lrp_of_a_conv_net_equals_the_gradient_trick_on_kerass_layers():
+    """Strided 'same' convolution, 'same' max and average pooling (padding not counted):
+    the rules through Keras's own layers and the backend's autodiff."""
+    model = _lrp_conv_net()
+    x = _images((9, 9, 2), n=3)
+    targets = np.array([2, 0, 1])
+    expected = _lrp_by_autodiff(model, x, targets, eps=0.05)
+    assert np.abs(expected).max() > 1e-4
+    got = interp.lrp(model, x, targets, epsilon=0.05, batch_size=2)
+    assert got.shape == (3, 9, 9) and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6 * np.abs(expected).max())
+    wider = _lrp_by_autodiff(model, x, targets, eps=0.05, low=-0.5, high=1.5)  # zB's bounds
+    assert np.abs(wider - expected).max() > 1e-4
+    np.testing.assert_allclose(interp.lrp(model, x, targets, epsilon=0.05, low=-0.5, high=1.5),
+                               wider, rtol=1e-4, atol=1e-6 * np.abs(wider).max())
+    # channels_first throughout, Flatten too (it moves the channels last before flattening)
+    first = _lrp_conv_net(data_format="channels_first", shape=(2, 9, 9))
+    first.set_weights(model.get_weights())
+    np.testing.assert_allclose(
+        interp.lrp(first, np.moveaxis(x, -1, 1), targets, epsilon=0.05), got, rtol=1e-4,
+        atol=1e-6 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("pooling", [L.GlobalAveragePooling2D, L.GlobalMaxPooling2D])
+def test_lrp_through_relu_dropout_global_pooling_and_a_softmax_layer(pooling):
+    keras.utils.set_random_seed(13)
+    model = keras.Sequential([keras.Input((6, 6, 2)), L.Conv2D(3, 3), L.ReLU(), L.Dropout(0.5),
+                              L.Conv2D(4, 2, activation="relu"), pooling(), L.Dense(3),
+                              L.Activation("softmax")])
+    x = _images((6, 6, 2), n=3)
+    targets = np.array([1, 0, 2])
+    expected = _lrp_by_autodiff(model, x, targets, eps=0.02)
+    assert np.abs(expected).max() > 1e-4
+    np.testing.assert_allclose(interp.lrp(model, x, targets, epsilon=0.02), expected, rtol=1e-4,
+                               atol=1e-6 * np.abs(expected).max())
+
+
+def test_lrp_of_one_sigmoid_unit_explains_class_0_by_minus_the_logit():
+    keras.utils.set_random_seed(14)
+    model = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
+                              L.Dense(3, activation="relu", use_bias=False),
+                              L.Dense(1, activation="sigmoid", use_bias=False)])
+    x = _images((4, 4, 1), n=2)
+    w1, w2 = model.layers[1].get_weights()[0], model.layers[2].get_weights()[0]
+    z = np.maximum(x.reshape(2, -1) @ w1, 0) @ w2[:, 0]
+    one = interp.lrp(model, x, 1, epsilon=1e-9).reshape(2, -1).sum(axis=1)
+    zero = interp.lrp(model, x, 0, epsilon=1e-9).reshape(2, -1).sum(axis=1)
+    np.testing.assert_allclose(one, z, rtol=1e-4)
+    np.testing.assert_allclose(zero, -z, rtol=1e-4)
+
+
+def test_lrp_without_biases_adds_up_to_the_logit():
+    """No biases, epsilon 1e-9: each image's relevances sum to its target logit, with the zB
+    rule at the input and with the epsilon rule throughout."""
+    keras.utils.set_random_seed(12)
+    body = [L.Conv2D(4, 3, activation="relu", use_bias=False), L.MaxPooling2D(),
+            L.Flatten(), L.Dense(6, activation="relu", use_bias=False)]
+    model = keras.Sequential([keras.Input((8, 8, 1)), *body,
+                              L.Dense(4, activation="softmax", use_bias=False)])
+    logits = keras.Sequential([keras.Input((8, 8, 1)), *body, L.Dense(4, use_bias=False)])
+    logits.layers[-1].set_weights(model.layers[-1].get_weights())
+    x = _images((8, 8, 1), n=4)
+    z = _numpy(logits(x))
+    targets = np.array([0, 1, 2, 3])
+    chosen = z[np.arange(4), targets]
+    assert np.abs(chosen).min() > 1e-3
+    for input_rule in ("zb", "epsilon"):
+        sums = interp.lrp(model, x, targets, epsilon=1e-9, input_rule=input_rule).reshape(
+            4, -1).sum(axis=1, dtype=np.float64)
+        np.testing.assert_allclose(sums, chosen, rtol=1e-4, err_msg=input_rule)
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -470,6 +653,14 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.lrp(m, x, rule="alphabeta"), ValueError,
+     "lrp: rule must be 'epsilon', got 'alphabeta'"),
+    (lambda m, x: interp.lrp(m, x, input_rule="flat"), ValueError,
+     "lrp: input_rule must be 'zb' or 'epsilon', got 'flat'"),
+    (lambda m, x: interp.lrp(m, x, epsilon=-1.0), ValueError,
+     "lrp: epsilon must be a finite number >= 0, got -1.0"),
+    (lambda m, x: interp.lrp(m, x, low=1.0, high=0.0), ValueError,
+     "lrp: low must be at most high, got low=1 and high=0"),
     (lambda m, x: interp.kernel_shap(m, x, grid=9), ValueError,
      "kernel_shap: grid must be at most the image size 8, got 9"),
     (lambda m, x: interp.kernel_shap(m, x, grid=0), ValueError, "kernel_shap: grid must be"),
@@ -508,6 +699,38 @@ BAD = [
     (lambda m, x: interp.smoothgrad(m, x, statistic="median"), ValueError,
      "smoothgrad: statistic must be 'mean' or 'square' or 'variance', got 'median'"),
 ]
+
+
+def _models_lrp_refuses():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 1))
+    conv = L.Conv2D(2, 3, name="c")(inputs)
+    branched = keras.Model(inputs, L.Dense(3)(L.Flatten()(L.Add(name="add")([conv, conv]))))
+    inner = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3)], name="inner")
+    return [
+        (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3), L.BatchNormalization(name="bn"),
+                           L.Flatten(), L.Dense(3)]),
+         "lrp: cannot pass relevance through layer 'bn' (BatchNormalization): no LRP rule for "
+         "this kind of layer; LRP here supports Conv2D, Dense"),
+        (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3, activation="tanh", name="t"),
+                           L.Flatten(), L.Dense(3)]),
+         "lrp: cannot pass relevance through layer 't' (Conv2D): its activation is 'tanh'"),
+        (keras.Sequential([keras.Input((8, 8, 1)), L.Flatten(),
+                           L.Dense(3, activation="softmax", name="early"), L.Dense(3)]),
+         "lrp: cannot pass relevance through layer 'early' (Dense): its activation is "
+         "'softmax'"),
+        (branched, "lrp: needs a chain of layers, each taking the output of the one before"),
+        (keras.Sequential([inner, L.Flatten(), L.Dense(3)]),
+         "lrp: cannot pass relevance through layer 'inner' (Sequential): it is a nested model"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_lrp_refuses_what_its_rules_do_not_cover_by_name(case):
+    model, words = _models_lrp_refuses()[case]
+    with pytest.raises(TypeError) as info:
+        interp.lrp(model, _images((8, 8, 1), n=2))
+    assert words in str(info.value)
 
 
 @pytest.mark.parametrize(("call", "error", "words"), BAD)

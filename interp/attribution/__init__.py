@@ -28,8 +28,8 @@ points, occluded copies) is streamed through the model in batches of that many i
 
 The methods live by family: ``gradients.py`` (saliency, SmoothGrad, integrated gradients,
 gradient x input, guided backpropagation), ``cam.py`` (Grad-CAM, Grad-CAM++, LayerCAM,
-Score-CAM) and ``perturbation.py`` (occlusion, RISE, KernelSHAP); ``_common.py`` holds
-what they share. Every public name is importable from ``interp`` itself.
+Score-CAM), ``perturbation.py`` (occlusion, RISE, KernelSHAP) and ``relevance.py`` (LRP);
+``_common.py`` holds what they share. Every public name is importable from ``interp`` itself.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from .gradients import (
     smoothgrad,
 )
 from .perturbation import kernel_shap, occlusion, rise
+from .relevance import lrp
 
 __all__ = [
     "grad_cam",
@@ -52,6 +53,7 @@ __all__ = [
     "integrated_gradients",
     "kernel_shap",
     "layer_cam",
+    "lrp",
     "occlusion",
     "rise",
     "saliency",
