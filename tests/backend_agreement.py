@@ -43,6 +43,7 @@ def compute(model, images: np.ndarray) -> dict[str, np.ndarray]:
         "kernel_shap": interp.kernel_shap(model, few, grid=2),
         "lrp": interp.lrp(model, x),
         "lrp.epsilon": interp.lrp(model, x, input_rule="epsilon"),
+        "lrp.alphabeta": interp.lrp(model, x, rule="alphabeta"),
         "maximize_activation": interp.maximize_activation(model, "conv2", [0, 7], steps=40),
         "layer_response": interp.layer_response(model.get_layer("conv1"), few),
         "describe_kernel.percentile": np.array(

@@ -504,20 +504,92 @@ def test_lrp_of_a_dense_network_by_hand():
                                    err_msg=input_rule)
 
 
+def test_lrp_alpha_beta_of_a_dense_network_by_hand():
+    """The alpha-beta rule (2, 1) at every layer, signed inputs and biases: each input's
+    share of the positive and of the negative contributions, written out in loops."""
+    model, _ = _twins(lambda: [L.Flatten(), L.Dense(4, activation="relu")], (2, 3, 1), seed=9)
+    model.layers[1].set_weights([model.layers[1].get_weights()[0],
+                                 np.array([0.1, -0.2, 0.05, 0.3], np.float32)])
+    model.layers[2].set_weights([model.layers[2].get_weights()[0],
+                                 np.array([-0.1, 0.2, 0.0], np.float32)])
+    weights = [[np.asarray(v, np.float64) for v in layer.get_weights()]
+               for layer in model.layers[1:]]
+    x = _images((2, 3, 1), n=3) - 0.5
+    targets = np.array([0, 2, 1])
+    eps = 1e-6
+
+    def stab(z):
+        return z + (eps if z >= 0 else -eps)
+
+    def alpha_beta(a, w, b, relevance):
+        out = np.zeros(len(a))
+        for j in range(w.shape[1]):
+            contributions = [a[i] * w[i, j] for i in range(len(a))]
+            positive = sum(max(c, 0.0) for c in contributions) + max(b[j], 0.0)
+            negative = sum(min(c, 0.0) for c in contributions) + min(b[j], 0.0)
+            for i in range(len(a)):
+                out[i] += (2 * max(contributions[i], 0.0) / stab(positive)
+                           - 1 * min(contributions[i], 0.0) / stab(negative)) * relevance[j]
+        return out
+
+    expected = np.zeros((3, 6))
+    for n in range(3):
+        a0 = x[n].reshape(-1).astype(np.float64)
+        (w1, b1), (w2, b2) = weights
+        a1 = np.maximum(a0 @ w1 + b1, 0.0)
+        z2 = a1 @ w2 + b2
+        r2 = np.zeros(3)
+        r2[targets[n]] = z2[targets[n]]
+        expected[n] = alpha_beta(a0, w1, b1, alpha_beta(a1, w2, b2, r2))
+    got = interp.lrp(model, x, targets, rule="alphabeta", input_rule="epsilon")
+    np.testing.assert_allclose(got.reshape(3, 6), expected, rtol=1e-5, atol=1e-8)
+    assert np.abs(expected - interp.lrp(model, x, targets, input_rule="epsilon").reshape(
+        3, 6)).max() > 1e-3  # not the epsilon rule under another name
+
+
 def _bare(layer, kernel=None, bias=True):
-    """A copy of *layer* without its activation (and with *kernel*, or without its bias)."""
+    """A copy of *layer* without its activation; with *kernel*, and without its bias
+    (``bias=False``) or with another (an array)."""
     config = {**layer.get_config(), "name": None}
     if "activation" in config:
         config["activation"] = "linear"
-    if not bias:
+    if bias is False:
         config["use_bias"] = False
     copy = type(layer).from_config(config)
     copy.build(layer.input.shape)
     weights = layer.get_weights()
     if kernel is not None:
         weights[0] = kernel
-    copy.set_weights(weights[:1] if not bias and weights else weights)
+    if bias is False and weights:
+        weights = weights[:1]
+    elif bias is not True:
+        weights[1] = bias
+    copy.set_weights(weights)
     return copy
+
+
+def _alpha_beta_by_autodiff(layer, a, relevance, eps, alpha=2.0, beta=1.0):
+    """zennit's AlphaBeta on Keras's layers: copies with the kernel's positive or negative
+    part (and the bias's), gradients by the backend's autodiff."""
+    kernel, bias = layer.get_weights()
+    w_plus, w_minus = np.maximum(kernel, 0), np.minimum(kernel, 0)
+    plus, minus = _bare(layer, w_plus, np.maximum(bias, 0)), _bare(layer, w_minus,
+                                                                 np.minimum(bias, 0))
+    plus_0, minus_0 = _bare(layer, w_plus, False), _bare(layer, w_minus, False)
+    a_plus, a_minus = np.maximum(a, 0), np.minimum(a, 0)
+    z_plus = _numpy(plus(a_plus)) + _numpy(minus_0(a_minus))
+    z_minus = _numpy(minus(a_plus)) + _numpy(plus_0(a_minus))
+    relevance = relevance.reshape(z_plus.shape)
+
+    def share(z):
+        return keras.ops.convert_to_tensor(
+            (relevance / (z + np.where(z >= 0, eps, -eps))).astype(np.float32))
+
+    s_plus, s_minus = share(z_plus), share(z_minus)
+    return (alpha * (a_plus * input_gradient(_times(plus, s_plus), a_plus)
+                     + a_minus * input_gradient(_times(minus_0, s_plus), a_minus))
+            - beta * (a_plus * input_gradient(_times(minus, s_minus), a_plus)
+                      + a_minus * input_gradient(_times(plus_0, s_minus), a_minus)))
 
 
 def _times(layer, s):
@@ -525,7 +597,7 @@ def _times(layer, s):
     return lambda t: layer(t) * s
 
 
-def _lrp_by_autodiff(model, x, targets, eps, low=0.0, high=1.0):
+def _lrp_by_autodiff(model, x, targets, eps, low=0.0, high=1.0, rule="epsilon"):
     """The rules by the gradient trick, R_in = a * d(sum z(a) * s)/da with s = R / stab(z), on
     Keras's own layers (conv, pooling) and the backend's autodiff."""
     layers = [layer for layer in model.layers]
@@ -554,6 +626,9 @@ def _lrp_by_autodiff(model, x, targets, eps, low=0.0, high=1.0):
             relevance = (a * input_gradient(_times(unbiased, s), a)
                          - lo * input_gradient(_times(plus, s), lo)
                          - hi * input_gradient(_times(minus, s), hi))
+            continue
+        if rule == "alphabeta" and layer.get_weights():
+            relevance = _alpha_beta_by_autodiff(layer, a, relevance, eps)
             continue
         linear = _bare(layer) if layer.get_weights() else layer
         out = _numpy(linear(a))
@@ -590,6 +665,10 @@ def test_lrp_of_a_conv_net_equals_the_gradient_trick_on_kerass_layers():
     assert np.abs(wider - expected).max() > 1e-4
     np.testing.assert_allclose(interp.lrp(model, x, targets, epsilon=0.05, low=-0.5, high=1.5),
                                wider, rtol=1e-4, atol=1e-6 * np.abs(wider).max())
+    alpha_beta = _lrp_by_autodiff(model, x, targets, eps=0.05, rule="alphabeta")
+    assert np.abs(alpha_beta - expected).max() > 1e-4
+    np.testing.assert_allclose(interp.lrp(model, x, targets, rule="alphabeta", epsilon=0.05),
+                               alpha_beta, rtol=1e-4, atol=1e-6 * np.abs(alpha_beta).max())
     # channels_first throughout, Flatten too (it moves the channels last before flattening)
     first = _lrp_conv_net(data_format="channels_first", shape=(2, 9, 9))
     first.set_weights(model.get_weights())
@@ -627,8 +706,8 @@ def test_lrp_of_one_sigmoid_unit_explains_class_0_by_minus_the_logit():
 
 
 def test_lrp_without_biases_adds_up_to_the_logit():
-    """No biases, epsilon 1e-9: each image's relevances sum to its target logit, with the zB
-    rule at the input and with the epsilon rule throughout."""
+    """No biases, epsilon 1e-9: each image's relevances sum to its target logit, under either
+    rule, with the zB rule at the input or not."""
     keras.utils.set_random_seed(12)
     body = [L.Conv2D(4, 3, activation="relu", use_bias=False), L.MaxPooling2D(),
             L.Flatten(), L.Dense(6, activation="relu", use_bias=False)]
@@ -641,10 +720,11 @@ def test_lrp_without_biases_adds_up_to_the_logit():
     targets = np.array([0, 1, 2, 3])
     chosen = z[np.arange(4), targets]
     assert np.abs(chosen).min() > 1e-3
-    for input_rule in ("zb", "epsilon"):
-        sums = interp.lrp(model, x, targets, epsilon=1e-9, input_rule=input_rule).reshape(
-            4, -1).sum(axis=1, dtype=np.float64)
-        np.testing.assert_allclose(sums, chosen, rtol=1e-4, err_msg=input_rule)
+    for rule in ("epsilon", "alphabeta"):
+        for input_rule in ("zb", "epsilon"):
+            sums = interp.lrp(model, x, targets, rule=rule, epsilon=1e-9,
+                              input_rule=input_rule).reshape(4, -1).sum(axis=1, dtype=np.float64)
+            np.testing.assert_allclose(sums, chosen, rtol=1e-4, err_msg=f"{rule} {input_rule}")
 
 
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
@@ -658,8 +738,12 @@ def small():
 
 
 BAD = [
-    (lambda m, x: interp.lrp(m, x, rule="alphabeta"), ValueError,
-     "lrp: rule must be 'epsilon', got 'alphabeta'"),
+    (lambda m, x: interp.lrp(m, x, rule="gamma"), ValueError,
+     "lrp: rule must be 'epsilon' or 'alphabeta', got 'gamma'"),
+    (lambda m, x: interp.lrp(m, x, rule="alphabeta", alpha=2.0, beta=0.5), ValueError,
+     "lrp: alpha - beta must be 1 (so the relevance is conserved), got alpha=2 and beta=0.5"),
+    (lambda m, x: interp.lrp(m, x, rule="alphabeta", alpha=0.5, beta=-0.5), ValueError,
+     "lrp: alpha must be a finite number >= 1, got 0.5"),
     (lambda m, x: interp.lrp(m, x, input_rule="flat"), ValueError,
      "lrp: input_rule must be 'zb' or 'epsilon', got 'flat'"),
     (lambda m, x: interp.lrp(m, x, epsilon=-1.0), ValueError,

@@ -133,13 +133,14 @@ class _Conv:
         return (slice(None), slice(i, i + sh * (self.out[0] - 1) + 1, sh),
                 slice(j, j + sw * (self.out[1] - 1) + 1, sw))
 
-    def forward(self, x: np.ndarray, kernel: np.ndarray, bias: bool = True) -> np.ndarray:
+    def forward(self, x: np.ndarray, kernel: np.ndarray,
+                bias: np.ndarray | None = None) -> np.ndarray:
         padded = np.pad(x, self.pads)
         z = np.zeros((len(x), *self.out, kernel.shape[-1]))
         for i in range(kernel.shape[0]):
             for j in range(kernel.shape[1]):
                 z += padded[self._slices(i, j)] @ kernel[i, j]
-        return z + self.bias if bias and self.bias is not None else z
+        return z if bias is None else z + bias
 
     def backward(self, s: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         (_, _), (top, bottom), (left, right), _ = self.pads
@@ -159,9 +160,10 @@ class _Dense:
         self.kernel = np.asarray(weights[0], np.float64)
         self.bias = np.asarray(weights[1], np.float64) if op.use_bias else None
 
-    def forward(self, x: np.ndarray, kernel: np.ndarray, bias: bool = True) -> np.ndarray:
+    def forward(self, x: np.ndarray, kernel: np.ndarray,
+                bias: np.ndarray | None = None) -> np.ndarray:
         z = x @ kernel
-        return z + self.bias if bias and self.bias is not None else z
+        return z if bias is None else z + bias
 
     def backward(self, s: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         return s @ kernel.T
@@ -230,6 +232,8 @@ def lrp(
     *,
     rule: str = "epsilon",
     epsilon: float = 1e-6,
+    alpha: float = 2.0,
+    beta: float = 1.0,
     input_rule: str = "zb",
     low: float = 0.0,
     high: float = 1.0,
@@ -244,7 +248,14 @@ def lrp(
     .. math:: R_i = \sum_j \frac{a_i w_{ij}}{z_j + \epsilon\, \mathrm{sign}(z_j)} R_j,
        \qquad z_j = \sum_i a_i w_{ij} + b_j
 
-    (the sign of 0 taken as +1). Dense and Conv2D layers use their weights; ReLUs pass
+    (the sign of 0 taken as +1), or with ``rule="alphabeta"`` by the alpha-beta rule
+
+    .. math:: R_i = \sum_j \Big(\alpha \frac{(a_i w_{ij})^+}{z^+_j}
+       - \beta \frac{(a_i w_{ij})^-}{z^-_j}\Big) R_j, \qquad
+       z^\pm_j = \sum_i (a_i w_{ij})^\pm + b^\pm_j
+
+    (positive and negative parts; each denominator stabilized by *epsilon* as above).
+    Dense and Conv2D layers use their weights; ReLUs pass
     relevance unchanged; max pooling gives each window's relevance to its first largest
     input (the gradient's choice) and average pooling to every input in proportion to
     it; Flatten, Reshape and Dropout only move it. With ``input_rule="zb"`` the first
@@ -256,7 +267,8 @@ def lrp(
 
     Biases absorb relevance; in a network without them, and with a small *epsilon*, an
     image's relevances add up to the target's logit (exactly, with the zB rule at the
-    input, up to the epsilons of the layers above).
+    input, up to the epsilons of the layers above) under either rule, where no unit's
+    input is all of one sign.
 
     Parameters
     ----------
@@ -267,12 +279,16 @@ def lrp(
         A batch shaped as the model expects, or batches of it (see :func:`saliency`).
     target : None, int or array of int, optional
         Class explained per image; default the predicted class.
-    rule : {"epsilon"}, default "epsilon"
-        The rule of every layer above the first (the alpha-beta rule is to come).
+    rule : {"epsilon", "alphabeta"}, default "epsilon"
+        The rule of the Dense and Conv2D layers (above the first, with the zB rule).
     epsilon : float, default 1e-6
-        The stabilizer of the epsilon rule, >= 0.
+        The stabilizer of every denominator, >= 0 (also of the pooling layers').
+    alpha, beta : float, default 2.0 and 1.0
+        The alpha-beta rule's weights of the positive and negative parts; ``alpha - beta``
+        must be 1, as zennit requires.
     input_rule : {"zb", "epsilon"}, default "zb"
-        The rule of the first Dense or Conv2D layer.
+        The rule of the first Dense or Conv2D layer: the zB rule, or ``"epsilon"`` for
+        the main *rule* there too (whichever it is).
     low, high : float, default 0.0 and 1.0
         The bounds of the input values, for the zB rule.
     output : None, int or str, optional
@@ -291,14 +307,16 @@ def lrp(
         If the model is not a chain of the supported layers, naming the first one that is
         not, or is subclassed.
     ValueError
-        For a *rule* or *input_rule* not listed, a negative *epsilon*, or *low* > *high*.
+        For a *rule* or *input_rule* not listed, a negative *epsilon*, ``alpha - beta``
+        other than 1, or *low* > *high*.
 
     Notes
     -----
     The sum is taken in float64 from the model's float32 layer outputs; the linear maps
     are computed in numpy from the layers' weights and checked against the model's own
-    outputs. zennit's ``Epsilon`` rule stabilizes the same way; Captum's LRP adds
-    :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = 0`.
+    outputs. zennit's ``Epsilon``, ``AlphaBeta`` and ``ZBox`` rules compute the same
+    quantities and stabilize the same way (its ``AlphaBeta`` with a fixed 1e-6); Captum's
+    LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = 0`.
 
     Examples
     --------
@@ -312,7 +330,12 @@ def lrp(
     func = "lrp"
     runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output,
                                                  graph=True)
-    check_choice(func, "rule", rule, ("epsilon",))
+    rule = check_choice(func, "rule", rule, ("epsilon", "alphabeta"))
+    alpha = check_number(func, "alpha", alpha, minimum=1.0)
+    beta = check_number(func, "beta", beta, minimum=0.0)
+    if abs(alpha - beta - 1.0) > 1e-12:
+        raise ValueError(f"{func}: alpha - beta must be 1 (so the relevance is conserved), got "
+                         f"alpha={alpha:g} and beta={beta:g}")
     input_rule = check_choice(func, "input_rule", input_rule, ("zb", "epsilon"))
     epsilon = check_number(func, "epsilon", epsilon, minimum=0.0)
     low = check_number(func, "low", low)
@@ -327,8 +350,8 @@ def lrp(
     out = _empty_maps(runner, images)
     first_weighted = next((k for k, op in enumerate(ops) if isinstance(op, WEIGHTED)), None)
     for start, x in runner.batches(images, batch_size):
-        values = _lrp_batch(func, runner, ops, x, targets[start:start + len(x)], epsilon,
-                            input_rule, low, high, first_weighted)
+        values = _lrp_batch(func, runner, ops, x, targets[start:start + len(x)], rule, epsilon,
+                            alpha, beta, input_rule, low, high, first_weighted)
         out[start:start + len(x)] = runner.maps(values)
     return out
 
@@ -345,9 +368,29 @@ def _channels_back(op, array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _alpha_beta(maps, a: np.ndarray, relevance: np.ndarray, alpha: float, beta: float,
+                epsilon: float) -> np.ndarray:
+    """Pass *relevance* back by the alpha-beta rule, as zennit's ``AlphaBeta`` does.
+
+    ``z+ = a+ w+ + a- w- + b+`` and ``z- = a+ w- + a- w+ + b-``; each input gets
+    ``alpha`` times its share of ``z+`` and minus ``beta`` times its share of ``z-``.
+    """
+    kernel, bias = maps.kernel, maps.bias
+    plus, minus = np.maximum(kernel, 0.0), np.minimum(kernel, 0.0)
+    a_plus, a_minus = np.maximum(a, 0.0), np.minimum(a, 0.0)
+    b_plus = None if bias is None else np.maximum(bias, 0.0)
+    b_minus = None if bias is None else np.minimum(bias, 0.0)
+    z_plus = maps.forward(a_plus, plus, b_plus) + maps.forward(a_minus, minus)
+    z_minus = maps.forward(a_plus, minus, b_minus) + maps.forward(a_minus, plus)
+    s_plus, s_minus = _divide(relevance, z_plus, epsilon), _divide(relevance, z_minus, epsilon)
+    return (alpha * (a_plus * maps.backward(s_plus, plus) + a_minus * maps.backward(s_plus, minus))
+            - beta * (a_plus * maps.backward(s_minus, minus)
+                      + a_minus * maps.backward(s_minus, plus)))
+
+
 def _lrp_batch(func: str, runner: Runner, ops: list, x: np.ndarray, targets: np.ndarray,
-               epsilon: float, input_rule: str, low: float, high: float,
-               first_weighted: int | None) -> np.ndarray:
+               rule: str, epsilon: float, alpha: float, beta: float, input_rule: str,
+               low: float, high: float, first_weighted: int | None) -> np.ndarray:
     found = runner.layer_outputs_fn(ops)(x)
     outputs = {id(op): np.asarray(keras.ops.convert_to_numpy(t), np.float64)
                for op, t in zip(ops, found, strict=True)}
@@ -365,7 +408,7 @@ def _lrp_batch(func: str, runner: Runner, ops: list, x: np.ndarray, targets: np.
             a = _channels_last(op, inputs[k])
             maps = (_Conv if isinstance(op, keras.layers.Conv2D) else _Dense)(
                 runner.on_net(op), a.shape)
-            z = maps.forward(a, maps.kernel)
+            z = maps.forward(a, maps.kernel, maps.bias)
             mine = np.maximum(z, 0.0) if _activation_name(op) == "relu" else z
             theirs = _channels_last(op, outputs[id(op)])
             if k < last or _activation_name(op) in ("linear", "relu"):
@@ -397,11 +440,13 @@ def _lrp_batch(func: str, runner: Runner, ops: list, x: np.ndarray, targets: np.
             if k == first_weighted and input_rule == "zb":
                 plus, minus = np.maximum(maps.kernel, 0.0), np.minimum(maps.kernel, 0.0)
                 lo, hi = np.full_like(a, low), np.full_like(a, high)
-                zb = (maps.forward(a, maps.kernel, bias=False) - maps.forward(lo, plus, False)
-                      - maps.forward(hi, minus, False))
+                zb = (maps.forward(a, maps.kernel) - maps.forward(lo, plus)
+                      - maps.forward(hi, minus))
                 s = _divide(relevance, zb, 0.0)  # zb >= 0 for inputs within the bounds
                 relevance = (a * maps.backward(s, maps.kernel) - lo * maps.backward(s, plus)
                              - hi * maps.backward(s, minus))
+            elif rule == "alphabeta":
+                relevance = _alpha_beta(maps, a, relevance, alpha, beta, epsilon)
             else:
                 s = _divide(relevance, z, epsilon)
                 relevance = a * maps.backward(s, maps.kernel)
