@@ -705,6 +705,44 @@ def test_lrp_of_one_sigmoid_unit_explains_class_0_by_minus_the_logit():
     np.testing.assert_allclose(zero, -z, rtol=1e-4)
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_lrp_folds_batch_normalization_into_the_layer_before(data_format):
+    """The same relevances as a network without the BatchNormalizations whose conv and dense
+    weights were scaled by gamma / sqrt(variance + epsilon) by hand."""
+    f = {"data_format": data_format}
+    shape = (7, 7, 2) if data_format == "channels_last" else (2, 7, 7)
+    keras.utils.set_random_seed(15)
+    model = keras.Sequential([
+        keras.Input(shape), L.Conv2D(3, 3, **f), L.BatchNormalization(
+            axis=1 if data_format == "channels_first" else -1, epsilon=0.01), L.ReLU(),
+        L.Flatten(**f), L.Dense(4), L.BatchNormalization(center=False), L.ReLU(),
+        L.Dense(3, activation="softmax")])
+    rng = np.random.default_rng(15)
+    for norm in (model.layers[1], model.layers[5]):
+        norm.set_weights([rng.uniform(0.5, 2.0, w.shape).astype(np.float32)
+                          if "variance" in v.path or "gamma" in v.path
+                          else rng.normal(0.0, 0.3, w.shape).astype(np.float32)
+                          for w, v in zip(norm.get_weights(), norm.weights, strict=True)])
+    folded = keras.Sequential([keras.Input(shape), L.Conv2D(3, 3, **f), L.ReLU(), L.Flatten(**f),
+                               L.Dense(4), L.ReLU(), L.Dense(3, activation="softmax")])
+    for source, norm, target in ((0, 1, 0), (4, 5, 3)):
+        kernel, bias = model.layers[source].get_weights()
+        values = {v.path.rsplit("/", 1)[-1]: w for v, w in
+                  zip(model.layers[norm].weights, model.layers[norm].get_weights(), strict=True)}
+        eps = model.layers[norm].epsilon
+        scale = values.get("gamma", 1.0) / np.sqrt(values["moving_variance"] + eps)
+        shift = values.get("beta", 0.0) - values["moving_mean"] * scale
+        folded.layers[target].set_weights([kernel * scale, bias * scale + shift])
+    folded.layers[-1].set_weights(model.layers[-1].get_weights())
+    x = _images(shape, n=3)
+    np.testing.assert_allclose(_numpy(folded(x)), _numpy(model(x)), rtol=1e-4, atol=1e-6)
+    for rule in ("epsilon", "alphabeta"):
+        expected = interp.lrp(folded, x, 1, rule=rule)
+        assert np.abs(expected).max() > 1e-4
+        np.testing.assert_allclose(interp.lrp(model, x, 1, rule=rule), expected, rtol=1e-4,
+                                   atol=1e-6 * np.abs(expected).max(), err_msg=rule)
+
+
 def test_lrp_without_biases_adds_up_to_the_logit():
     """No biases, epsilon 1e-9: each image's relevances sum to its target logit, under either
     rule, with the zB rule at the input or not."""
@@ -797,9 +835,14 @@ def _models_lrp_refuses():
     branched = keras.Model(inputs, L.Dense(3)(L.Flatten()(L.Add(name="add")([conv, conv]))))
     inner = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3)], name="inner")
     return [
-        (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3), L.BatchNormalization(name="bn"),
+        (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3, activation="relu"),
+                           L.BatchNormalization(name="bn"), L.Flatten(), L.Dense(3)]),
+         "lrp: cannot pass relevance through layer 'bn' (BatchNormalization): a "
+         "BatchNormalization is folded into the Conv2D or Dense layer right before it, which "
+         "must have no activation"),
+        (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3), L.LayerNormalization(name="ln"),
                            L.Flatten(), L.Dense(3)]),
-         "lrp: cannot pass relevance through layer 'bn' (BatchNormalization): no LRP rule for "
+         "lrp: cannot pass relevance through layer 'ln' (LayerNormalization): no LRP rule for "
          "this kind of layer; LRP here supports Conv2D, Dense"),
         (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3, activation="tanh", name="t"),
                            L.Flatten(), L.Dense(3)]),
@@ -814,7 +857,7 @@ def _models_lrp_refuses():
     ]
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("case", range(6))
 def test_lrp_refuses_what_its_rules_do_not_cover_by_name(case):
     model, words = _models_lrp_refuses()[case]
     with pytest.raises(TypeError) as info:

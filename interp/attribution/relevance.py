@@ -17,7 +17,8 @@ RESHAPING = (keras.layers.Flatten, keras.layers.Reshape)
 IDENTITY = (keras.layers.Dropout, keras.layers.ReLU, keras.layers.Activation)
 SUPPORTED = ("Conv2D, Dense, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, "
              "GlobalAveragePooling2D, Flatten, Reshape, Dropout, ReLU and Activation('relu'), "
-             "with linear or ReLU activations (softmax or sigmoid on the last layer only)")
+             "with linear or ReLU activations (softmax or sigmoid on the last layer only), "
+             "and BatchNormalization right after a Conv2D or Dense without activation")
 
 
 def _refuse(func: str, op: object, why: str) -> TypeError:
@@ -70,8 +71,28 @@ def _chain(func: str, model: keras.Model) -> list:
     return ops
 
 
-def _check_op(func: str, op: object, last: bool) -> None:
+def _channel_axis(op) -> int:
+    """Return the channel axis of a Dense or Conv2D output, from the end: -1 or -3."""
+    return -3 if getattr(op, "data_format", "channels_last") == "channels_first" else -1
+
+
+def _folds(op, previous) -> bool:
+    """Whether BatchNormalization *op* can be folded into *previous*, the op before it."""
+    if not isinstance(previous, WEIGHTED) or _activation_name(previous) != "linear":
+        return False
+    axis = op.axis if op.axis < 0 else op.axis - len(op.input.shape)
+    return axis == _channel_axis(previous)
+
+
+def _check_op(func: str, op: object, last: bool, previous: object = None) -> None:
     """Refuse what the rules do not cover, naming the layer."""
+    if isinstance(op, keras.layers.BatchNormalization) and type(op) is \
+            keras.layers.BatchNormalization:
+        if not _folds(op, previous):
+            raise _refuse(func, op, "a BatchNormalization is folded into the Conv2D or Dense "
+                          "layer right before it, which must have no activation and share its "
+                          "channel axis")
+        return
     if isinstance(op, WEIGHTED):
         if isinstance(op, keras.layers.Conv2D):
             if tuple(op.dilation_rate) != (1, 1) or getattr(op, "groups", 1) != 1:
@@ -255,12 +276,14 @@ def lrp(
        z^\pm_j = \sum_i (a_i w_{ij})^\pm + b^\pm_j
 
     (positive and negative parts; each denominator stabilized by *epsilon* as above).
-    Dense and Conv2D layers use their weights; ReLUs pass
-    relevance unchanged; max pooling gives each window's relevance to its first largest
-    input (the gradient's choice) and average pooling to every input in proportion to
-    it; Flatten, Reshape and Dropout only move it. With ``input_rule="zb"`` the first
-    Dense or Conv2D layer uses the :math:`z^\mathcal{B}` rule for inputs bounded by
-    *low* and *high* :cite:p:`montavon2019`:
+    Dense and Conv2D layers use their weights; ReLUs pass relevance unchanged; max
+    pooling gives each window's relevance to its first largest input (the gradient's
+    choice) and average pooling to every input in proportion to it; Flatten, Reshape and
+    Dropout only move it. A BatchNormalization right after a Conv2D or Dense layer
+    without activation is folded into that layer's weights
+    (:math:`w \gamma / \sqrt{\sigma^2 + \epsilon_{BN}}`, and the bias to match). With
+    ``input_rule="zb"`` the first Dense or Conv2D layer uses the :math:`z^\mathcal{B}`
+    rule for inputs bounded by *low* and *high* :cite:p:`montavon2019`:
 
     .. math:: R_i = \sum_j \frac{x_i w_{ij} - l\, w^+_{ij} - h\, w^-_{ij}}
        {\sum_{i'} (x_{i'} w_{i'j} - l\, w^+_{i'j} - h\, w^-_{i'j})} R_j
@@ -346,7 +369,7 @@ def lrp(
         raise TypeError(f"{func}: needs a Sequential or Functional model")
     ops = _chain(func, runner.model)
     for k, op in enumerate(ops):
-        _check_op(func, op, last=k == len(ops) - 1)
+        _check_op(func, op, last=k == len(ops) - 1, previous=ops[k - 1] if k else None)
     out = _empty_maps(runner, images)
     first_weighted = next((k for k, op in enumerate(ops) if isinstance(op, WEIGHTED)), None)
     for start, x in runner.batches(images, batch_size):
@@ -366,6 +389,20 @@ def _channels_back(op, array: np.ndarray) -> np.ndarray:
     if getattr(op, "data_format", "channels_last") == "channels_first" and array.ndim > 2:
         return np.moveaxis(array, -1, 1)
     return array
+
+
+def _fold(maps, norm) -> None:
+    """Fold BatchNormalization *norm* (inference mode) into the weights of *maps*."""
+    def value(name):
+        variable = getattr(norm, name, None)
+        return None if variable is None else np.asarray(
+            keras.ops.convert_to_numpy(variable), np.float64)
+
+    gamma, beta = value("gamma"), value("beta")
+    scale = (1.0 if gamma is None else gamma) / np.sqrt(value("moving_variance") + norm.epsilon)
+    shift = (0.0 if beta is None else beta) - value("moving_mean") * scale
+    maps.kernel = maps.kernel * scale
+    maps.bias = (0.0 if maps.bias is None else maps.bias) * scale + shift
 
 
 def _alpha_beta(maps, a: np.ndarray, relevance: np.ndarray, alpha: float, beta: float,
@@ -408,9 +445,13 @@ def _lrp_batch(func: str, runner: Runner, ops: list, x: np.ndarray, targets: np.
             a = _channels_last(op, inputs[k])
             maps = (_Conv if isinstance(op, keras.layers.Conv2D) else _Dense)(
                 runner.on_net(op), a.shape)
+            after = ops[k + 1] if k < last else None
+            if isinstance(after, keras.layers.BatchNormalization):  # folded into the weights
+                _fold(maps, runner.on_net(after))
             z = maps.forward(a, maps.kernel, maps.bias)
             mine = np.maximum(z, 0.0) if _activation_name(op) == "relu" else z
-            theirs = _channels_last(op, outputs[id(op)])
+            theirs = _channels_last(op, outputs[id(after if isinstance(
+                after, keras.layers.BatchNormalization) else op)])
             if k < last or _activation_name(op) in ("linear", "relu"):
                 scale = max(1.0, float(np.abs(theirs).max()))
                 if mine.shape != theirs.shape or not np.allclose(mine, theirs, rtol=0,
