@@ -743,6 +743,48 @@ def test_lrp_folds_batch_normalization_into_the_layer_before(data_format):
                                    atol=1e-6 * np.abs(expected).max(), err_msg=rule)
 
 
+def test_lrp_on_every_model_kind():
+    """Sequential with Input, built, called; Functional; a nested Sequential and a nested
+    Functional, opened in place: the same relevances."""
+    def stack():
+        return [L.Conv2D(2, 3, activation="relu", name="c1"),
+                L.Conv2D(3, 2, padding="same", name="c2"), L.ReLU(name="r"),
+                L.Flatten(name="flat"), L.Dense(4, name="out")]
+
+    shape = (9, 9, 1)
+    keras.utils.set_random_seed(16)
+    reference = keras.Sequential([keras.Input(shape), *stack()])
+    built = keras.Sequential(stack())
+    built.build((None, *shape))
+    called = keras.Sequential(stack())
+    called(np.zeros((1, *shape), np.float32))
+    inputs = keras.Input(shape)
+    x = inputs
+    for layer in stack():
+        x = layer(x)
+    functional = keras.Model(inputs, x)
+    head = stack()
+    inner = keras.Sequential([keras.Input(shape), *head[:3]], name="inner")
+    nested = keras.Sequential([inner, *head[3:]])
+    inner_inputs = keras.Input(shape)
+    y = inner_inputs
+    for layer in stack()[:2]:
+        y = layer(y)
+    inner_functional = keras.Model(inner_inputs, y, name="inner_f")
+    outer = keras.Input(shape)
+    rest = stack()
+    z = rest[3](rest[2](inner_functional(outer)))
+    nested_functional = keras.Model(outer, rest[4](z))
+    x = _images(shape, n=3)
+    for rule in ("epsilon", "alphabeta"):
+        expected = interp.lrp(reference, x, 2, rule=rule)
+        assert np.abs(expected).max() > 1e-4
+        for model in (built, called, functional, nested, nested_functional):
+            model.set_weights(reference.get_weights())
+            np.testing.assert_allclose(interp.lrp(model, x, 2, rule=rule, batch_size=2),
+                                       expected, rtol=1e-5, atol=1e-7, err_msg=model.name)
+
+
 def test_lrp_without_biases_adds_up_to_the_logit():
     """No biases, epsilon 1e-9: each image's relevances sum to its target logit, under either
     rule, with the zB rule at the input or not."""
@@ -763,6 +805,33 @@ def test_lrp_without_biases_adds_up_to_the_logit():
             sums = interp.lrp(model, x, targets, rule=rule, epsilon=1e-9,
                               input_rule=input_rule).reshape(4, -1).sum(axis=1, dtype=np.float64)
             np.testing.assert_allclose(sums, chosen, rtol=1e-4, err_msg=f"{rule} {input_rule}")
+
+
+# ---- every new method: batches streamed, the user's model unchanged --------------------------
+
+NEW_METHODS = {
+    "grad_cam_plus_plus": lambda m, x, t: interp.grad_cam_plus_plus(m, x, t, layer="c1"),
+    "layer_cam": lambda m, x, t: interp.layer_cam(m, x, t, layer="c1"),
+    "score_cam": lambda m, x, t: interp.score_cam(m, x, t, layer="c1", batch_size=3),
+    "rise": lambda m, x, t: interp.rise(m, x, t, n_masks=10, cell=3, batch_size=4),
+    "kernel_shap": lambda m, x, t: interp.kernel_shap(m, x, t, grid=2, batch_size=5),
+    "lrp": lambda m, x, t: interp.lrp(m, x, t, rule="alphabeta", batch_size=2),
+}
+
+
+@pytest.mark.parametrize("name", NEW_METHODS)
+def test_new_methods_stream_batches_and_leave_the_model_alone(name, small):
+    x = _images((8, 8, 1), n=7)
+    targets = np.array([0, 1, 2, 0, 1, 2, 1])
+    weights = [w.copy() for w in small.get_weights()]
+    config = small.get_config()
+    whole = NEW_METHODS[name](small, x, targets)
+    assert whole.shape == (7, 8, 8) and np.abs(whole).max() > 0
+    streamed = NEW_METHODS[name](small, (x[i:i + 3] for i in range(0, 7, 3)), targets)
+    np.testing.assert_allclose(streamed, whole, rtol=1e-5, atol=1e-7)
+    assert small.get_config() == config
+    for before, after in zip(weights, small.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
 
 
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
@@ -833,7 +902,8 @@ def _models_lrp_refuses():
     inputs = keras.Input((8, 8, 1))
     conv = L.Conv2D(2, 3, name="c")(inputs)
     branched = keras.Model(inputs, L.Dense(3)(L.Flatten()(L.Add(name="add")([conv, conv]))))
-    inner = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3)], name="inner")
+    inner = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3, activation="tanh",
+                                                                 name="deep")], name="inner")
     return [
         (keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(2, 3, activation="relu"),
                            L.BatchNormalization(name="bn"), L.Flatten(), L.Dense(3)]),
@@ -852,8 +922,8 @@ def _models_lrp_refuses():
          "lrp: cannot pass relevance through layer 'early' (Dense): its activation is "
          "'softmax'"),
         (branched, "lrp: needs a chain of layers, each taking the output of the one before"),
-        (keras.Sequential([inner, L.Flatten(), L.Dense(3)]),
-         "lrp: cannot pass relevance through layer 'inner' (Sequential): it is a nested model"),
+        (keras.Sequential([inner, L.Flatten(), L.Dense(3)]),  # a nested model's layers too
+         "lrp: cannot pass relevance through layer 'deep' (Conv2D): its activation is 'tanh'"),
     ]
 
 

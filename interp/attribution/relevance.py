@@ -42,7 +42,10 @@ def _activation_name(op: object) -> str:
 
 
 def _chain(func: str, model: keras.Model) -> list:
-    """Return the model's operations in order, each taking the output of the one before."""
+    """Return the model's operations in order, each taking the output of the one before.
+
+    A nested Sequential or Functional model that is a chain itself is opened in place.
+    """
     if isinstance(model, keras.Sequential):
         ops = list(model.layers)
     else:
@@ -51,24 +54,29 @@ def _chain(func: str, model: keras.Model) -> list:
         ops = [op for op in everything if not isinstance(op, keras.layers.InputLayer)]
         previous = inputs[0] if inputs else None
         for op in ops:
-            nodes = getattr(op, "_inbound_nodes", [])
-            sources = [getattr(t, "_keras_history", None) for t in
-                       (nodes[0].input_tensors if len(nodes) == 1 else [])]
-            if len(nodes) != 1 or len(sources) != 1 or sources[0] is None or \
-                    sources[0].operation is not previous:
+            sources = [[getattr(t, "_keras_history", None) for t in node.input_tensors]
+                       for node in getattr(op, "_inbound_nodes", [])]
+            if not any(len(node) == 1 and node[0] is not None and
+                       node[0].operation is previous for node in sources):
                 raise TypeError(
                     f"{func}: needs a chain of layers, each taking the output of the one "
                     f"before (a Sequential model or a Functional one without branches); "
                     f"{getattr(op, 'name', op)!r} ({type(op).__name__}) does not take the "
-                    f"output of {getattr(previous, 'name', previous)!r}"
+                    f"output of {getattr(previous, 'name', previous)!r} alone"
                 )
             previous = op
         if len(model.outputs) != 1 or model.outputs[0]._keras_history.operation is not previous:
             raise TypeError(f"{func}: needs a chain of layers ending in the model's one output")
+    opened = []
     for op in ops:
         if isinstance(op, keras.Model):
-            raise _refuse(func, op, "it is a nested model (rebuild the model flat)")
-    return ops
+            if not is_graph(op):
+                raise _refuse(func, op, "it is a subclassed model, whose layers cannot be "
+                              "reached (rebuild it as a Sequential or Functional model)")
+            opened.extend(_chain(func, op))
+        else:
+            opened.append(op)
+    return opened
 
 
 def _channel_axis(op) -> int:
@@ -393,14 +401,12 @@ def _channels_back(op, array: np.ndarray) -> np.ndarray:
 
 def _fold(maps, norm) -> None:
     """Fold BatchNormalization *norm* (inference mode) into the weights of *maps*."""
-    def value(name):
-        variable = getattr(norm, name, None)
-        return None if variable is None else np.asarray(
-            keras.ops.convert_to_numpy(variable), np.float64)
-
-    gamma, beta = value("gamma"), value("beta")
-    scale = (1.0 if gamma is None else gamma) / np.sqrt(value("moving_variance") + norm.epsilon)
-    shift = (0.0 if beta is None else beta) - value("moving_mean") * scale
+    values = {variable.path.rsplit("/", 1)[-1]: np.asarray(value, np.float64)
+              for variable, value in zip(norm.weights, norm.get_weights(), strict=True)}
+    gamma, beta = values.get("gamma"), values.get("beta")
+    scale = (1.0 if gamma is None else gamma) / np.sqrt(values["moving_variance"]
+                                                        + norm.epsilon)
+    shift = (0.0 if beta is None else beta) - values["moving_mean"] * scale
     maps.kernel = maps.kernel * scale
     maps.bias = (0.0 if maps.bias is None else maps.bias) * scale + shift
 
