@@ -834,6 +834,28 @@ def test_new_methods_stream_batches_and_leave_the_model_alone(name, small):
         np.testing.assert_array_equal(before, after)
 
 
+def test_kernel_shap_with_given_coalitions_solves_their_regression():
+    """30 coalitions chosen here (rows of 0 and 1, the empty and full one among them too):
+    the constrained least squares with weight 1 each, solved through its Lagrange system."""
+    model, logits = _twins(lambda: [L.Conv2D(2, 3, activation="relu"), L.Flatten()], (7, 8, 1),
+                           classes=3, seed=6)
+    x = 3 * _images((7, 8, 1), n=2) - 1
+    d = 9
+    z = (np.random.default_rng(21).random((30, d)) < 0.4).astype(float)
+    z[0], z[1] = 0, 1
+    codes = (z * 2 ** np.arange(d)).sum(axis=1).astype(int)
+    expected = []
+    for i in range(2):
+        v = _all_values(logits, x[i], 1, 3, 0.0)
+        empty, full = v[0], v[2 ** d - 1]
+        kkt = np.block([[2 * z.T @ z, np.ones((d, 1))], [np.ones((1, d)), np.zeros((1, 1))]])
+        rhs = np.concatenate([2 * z.T @ (v[codes] - empty), [full - empty]])
+        expected.append(_as_map(np.linalg.solve(kkt, rhs)[:d], 3, 7, 8))
+    got = interp.kernel_shap(model, x, 1, grid=3, coalitions=z.astype(bool), seed=123,
+                             n_samples=2)  # neither is used
+    np.testing.assert_allclose(got, np.stack(expected), rtol=1e-4, atol=1e-6)
+
+
 # ---- bad input: the function, the argument, what was given, what is allowed ------------------
 
 @pytest.fixture(scope="module")
@@ -845,6 +867,11 @@ def small():
 
 
 BAD = [
+    (lambda m, x: interp.kernel_shap(m, x, grid=2, coalitions=np.ones((5, 9))), ValueError,
+     "kernel_shap: coalitions must be shaped (N, 4): one row of grid * grid = 4 players each, "
+     "got"),
+    (lambda m, x: interp.kernel_shap(m, x, grid=2, coalitions=np.full((5, 4), 0.5)), ValueError,
+     "kernel_shap: coalitions must hold only 0 and 1, got other values"),
     (lambda m, x: interp.lrp(m, x, rule="gamma"), ValueError,
      "lrp: rule must be 'epsilon' or 'alphabeta', got 'gamma'"),
     (lambda m, x: interp.lrp(m, x, rule="alphabeta", alpha=2.0, beta=0.5), ValueError,

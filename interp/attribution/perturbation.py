@@ -318,6 +318,7 @@ def kernel_shap(
     n_samples: int = 512,
     baseline: float = 0.0,
     seed: int = 0,
+    coalitions: np.ndarray | None = None,
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
@@ -339,7 +340,8 @@ def kernel_shap(
     the exact Shapley values. Otherwise *n_samples* coalitions are drawn, in pairs of a
     coalition and its complement: a size :math:`k` with probability proportional to
     :math:`\frac{d - 1}{k (d - k)}`, then the first :math:`k` players of a random
-    permutation; then each has weight 1 (the kernel is in how they are drawn).
+    permutation; then each has weight 1 (the kernel is in how they are drawn). Given
+    *coalitions*, those are used, each of weight 1.
 
     Parameters
     ----------
@@ -360,6 +362,10 @@ def kernel_shap(
         Seeds the coalitions: ``numpy.random.default_rng(seed)`` draws, for each pair,
         the size (``choice``) then the members (``permutation``). The same coalitions
         serve every image.
+    coalitions : array-like of 0 and 1, shape (N, grid * grid), optional
+        The coalitions to regress on, instead of drawn ones (*n_samples* and *seed* are
+        then not used): row ``k`` keeps superpixel ``j`` where it holds 1. They must
+        leave the regression determined (every player in and out of some coalition).
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256
@@ -374,8 +380,8 @@ def kernel_shap(
     Raises
     ------
     ValueError
-        If *grid* is not between 1 and the image size, *n_samples* < 1, or *baseline*
-        is not finite.
+        If *grid* is not between 1 and the image size, *n_samples* < 1, *baseline* is
+        not finite, or *coalitions* is not shaped ``(N, grid * grid)`` of 0 and 1.
 
     Examples
     --------
@@ -407,7 +413,16 @@ def kernel_shap(
         raise ValueError(f"{func}: grid must be at most the image size {min(h, w)}, got {grid}")
     players = grid * grid
     owner = (np.arange(h)[:, None] * grid // h) * grid + np.arange(w)[None, :] * grid // w
-    members, weights = _coalitions(players, n_samples, seed)
+    if coalitions is None:
+        members, weights = _coalitions(players, n_samples, seed)
+    else:
+        members = as_real_array(func, "coalitions", coalitions).astype(np.float64)
+        if members.ndim != 2 or members.shape[1] != players:
+            raise ValueError(f"{func}: coalitions must be shaped (N, {players}): one row of "
+                             f"grid * grid = {players} players each, got {describe(members)}")
+        if not np.isin(members, (0.0, 1.0)).all():
+            raise ValueError(f"{func}: coalitions must hold only 0 and 1, got other values")
+        weights = np.ones(len(members))
     # the empty coalition, the full one, then the others
     every = np.concatenate([np.zeros((1, players)), np.ones((1, players)), members])
     axis_h, axis_w = spec.spatial_axes
