@@ -785,6 +785,26 @@ def test_lrp_on_every_model_kind():
                                        expected, rtol=1e-5, atol=1e-7, err_msg=model.name)
 
 
+def test_lrp_through_keras_ops_in_a_functional_graph():
+    """keras.ops.relu passes relevance like a ReLU layer; a final keras.ops.softmax is left
+    out like a softmax layer; keras.ops.tanh is refused by name."""
+    keras.utils.set_random_seed(17)
+    inputs = keras.Input((6, 6, 1))
+    conv, flat, dense = L.Conv2D(2, 3), L.Flatten(), L.Dense(3)
+    with_ops = keras.Model(inputs, keras.ops.softmax(dense(flat(keras.ops.relu(conv(inputs))))))
+    layers = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"),
+                               L.Flatten(), L.Dense(3)])
+    layers.set_weights(with_ops.get_weights())
+    x = _images((6, 6, 1), n=2)
+    expected = interp.lrp(layers, x, 1)
+    assert np.abs(expected).max() > 1e-4
+    np.testing.assert_allclose(interp.lrp(with_ops, x, 1), expected, rtol=1e-6, atol=1e-9)
+    tanh = keras.Model(inputs, dense(flat(keras.ops.tanh(conv(inputs)))))
+    with pytest.raises(TypeError, match=r"^lrp: cannot pass relevance through layer '.*' "
+                                        r"\(Tanh\): its activation is 'keras.ops Tanh'"):
+        interp.lrp(tanh, x, 1)
+
+
 def test_lrp_without_biases_adds_up_to_the_logit():
     """No biases, epsilon 1e-9: each image's relevances sum to its target logit, under either
     rule, with the zB rule at the input or not."""

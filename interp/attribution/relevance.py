@@ -30,8 +30,13 @@ def _refuse(func: str, op: object, why: str) -> TypeError:
 
 
 def _activation_name(op: object) -> str:
+    """Return what *op* ends in: "linear", "relu", "softmax", "sigmoid" or another name."""
     if isinstance(op, keras.layers.ReLU):
-        return "relu" if _activation_of(op) == "relu" else "other"
+        return "relu" if _activation_of(op) == "relu" else "a ReLU with a slope, cap or threshold"
+    if isinstance(op, keras.layers.Softmax):
+        return "softmax"
+    if not isinstance(op, keras.layers.Layer):  # a keras.ops call in a Functional graph
+        return _activation_of(op) or f"keras.ops {type(op).__name__}"
     activation = getattr(op, "activation", None)
     if activation is None:
         return "linear"
@@ -117,7 +122,7 @@ def _check_op(func: str, op: object, last: bool, previous: object = None) -> Non
         return
     if isinstance(op, (keras.layers.ReLU, keras.layers.Activation, keras.layers.Softmax)) or \
             not isinstance(op, keras.layers.Layer):
-        kind = "softmax" if isinstance(op, keras.layers.Softmax) else _activation_name(op)
+        kind = _activation_name(op)
         allowed = ("linear", "relu", "softmax", "sigmoid") if last else ("linear", "relu")
         if kind not in allowed:
             raise _refuse(func, op, f"its activation is {kind!r}")
