@@ -16,7 +16,9 @@ classes and saturates (a confident prediction has almost no gradient). The model
 changed to get there: interp runs its own copy of the last layer without the activation.
 A model with one sigmoid unit has two classes: 1 (logit ``z``) and 0 (logit ``-z``).
 Occlusion needs no gradient and measures the drop of the target's *probability*, the
-softmax of the logits.
+softmax of the logits; RISE and KernelSHAP use that probability too. Score-CAM weighs
+masked images by their logits, and LRP passes the target's logit back layer by layer (in
+numpy, from one forward pass of the model), on a chain of the layers it has rules for.
 
 A model that computes in float16 or bfloat16 (``mixed_float16``, ``mixed_bfloat16``...)
 is run as a float32 copy holding its weights, for every method here: float16 gradients
