@@ -25,7 +25,8 @@ _EXPORTS = {
     "callbacks": ("KernelHistory",),
     "attribution": (
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
-        "guided_backprop", "input_x_gradient",
+        "guided_backprop", "input_x_gradient", "grad_cam_plus_plus", "layer_cam",
+        "score_cam", "rise", "kernel_shap", "lrp",
     ),
     "evaluate": (
         "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
@@ -70,11 +71,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .attribution import (
         grad_cam,
+        grad_cam_plus_plus,
         guided_backprop,
         input_x_gradient,
         integrated_gradients,
+        kernel_shap,
+        layer_cam,
+        lrp,
         occlusion,
+        rise,
         saliency,
+        score_cam,
         smoothgrad,
     )
     from .callbacks import KernelHistory

@@ -35,6 +35,15 @@ def compute(model, images: np.ndarray) -> dict[str, np.ndarray]:
         "grad_cam": interp.grad_cam(model, x),
         "grad_cam.conv1": interp.grad_cam(model, x, layer="conv1"),
         "occlusion": interp.occlusion(model, few),
+        # the methods of issue #20
+        "grad_cam_plus_plus": interp.grad_cam_plus_plus(model, x),
+        "layer_cam.conv1": interp.layer_cam(model, x, layer="conv1"),
+        "score_cam": interp.score_cam(model, few),
+        "rise": interp.rise(model, few, n_masks=64),
+        "kernel_shap": interp.kernel_shap(model, few, grid=2),
+        "lrp": interp.lrp(model, x),
+        "lrp.epsilon": interp.lrp(model, x, input_rule="epsilon"),
+        "lrp.alphabeta": interp.lrp(model, x, rule="alphabeta"),
         "maximize_activation": interp.maximize_activation(model, "conv2", [0, 7], steps=40),
         "layer_response": interp.layer_response(model.get_layer("conv1"), few),
         "describe_kernel.percentile": np.array(

@@ -41,8 +41,9 @@ BACKEND = keras.backend.backend()
 # files and data, plots, the docs, and the checks of the gallery's claims (made on the
 # TensorFlow-trained network the site is built with) do not depend on the backend.
 BACKEND_MODULES = {
-    "test_activations", "test_any_model", "test_attribution", "test_attribution_oracles",
-    "test_backends", "test_callbacks", "test_evaluate", "test_fuzz", "test_layers",
+    "test_activations", "test_any_model", "test_attribution", "test_attribution_catalogue",
+    "test_attribution_oracles", "test_backends", "test_callbacks", "test_evaluate", "test_fuzz",
+    "test_layers",
     "test_live", "test_randomization_contract", "test_receptive_field_graphs",
     "test_receptive_fields", "test_small_contracts",
 }

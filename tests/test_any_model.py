@@ -702,6 +702,13 @@ PRECISION_METHODS = {
     "occlusion": lambda m, x: interp.occlusion(m, x, target=1, patch=4, stride=2),
     "deletion": lambda m, x: interp.deletion(m, x, np.arange(4 * 14 * 14).reshape(4, 14, 14),
                                              1, steps=5).scores,
+    # issue #20's methods
+    "grad_cam_plus_plus": lambda m, x: interp.grad_cam_plus_plus(m, x, target=1, layer="conv1"),
+    "layer_cam": lambda m, x: interp.layer_cam(m, x, target=1, layer="conv1"),
+    "score_cam": lambda m, x: interp.score_cam(m, x, target=1, layer="conv1"),
+    "rise": lambda m, x: interp.rise(m, x, target=1, n_masks=16),
+    "kernel_shap": lambda m, x: interp.kernel_shap(m, x, target=1, grid=2),
+    "lrp": lambda m, x: interp.lrp(m, x, target=1),
 }
 
 

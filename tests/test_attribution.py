@@ -13,7 +13,13 @@ METHODS = {
     "integrated_gradients": lambda m, x, **k: interp.integrated_gradients(m, x, steps=16, **k)[0],
     "grad_cam": lambda m, x, **k: interp.grad_cam(m, x, **k),
     "occlusion": lambda m, x, **k: interp.occlusion(m, x, patch=3, stride=3, **k),
-}
+    # issue #20's methods
+    "grad_cam_plus_plus": lambda m, x, **k: interp.grad_cam_plus_plus(m, x, **k),
+    "layer_cam": lambda m, x, **k: interp.layer_cam(m, x, layer="c1", **k),
+    "score_cam": lambda m, x, **k: interp.score_cam(m, x, **k),
+    "rise": lambda m, x, **k: interp.rise(m, x, n_masks=20, cell=4, **k),
+    "kernel_shap": lambda m, x, **k: interp.kernel_shap(m, x, grid=2, **k),
+}  # lrp refuses the tanh of these models: tests/test_attribution_catalogue.py has its own
 
 
 @pytest.fixture(scope="module")

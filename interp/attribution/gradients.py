@@ -1,97 +1,17 @@
-"""Why this class: which pixels a prediction depends on.
+"""Gradient methods: the target logit's gradient, used as it is or combined.
 
-Every method takes a batch of images shaped as the model expects and returns one map per
-image: the image's shape without its channel axis, ``(n, h, w)`` for ``(n, h, w, c)`` or
-``(n, c, h, w)`` inputs. They work on every Keras 3 model kind (a Sequential with or
-without ``Input``, a Functional and a nested model, ``channels_last`` or
-``channels_first``); gradient methods also on a built subclassed model. The arguments come
-in one order everywhere: ``method(model, images, target=None, *, ...)``. ``target`` is the
-class explained: ``None`` for each image's predicted class, one int for all images, or one
-int per image. ``output`` picks one output of a multi-output model, by index or name.
-
-Gradient methods differentiate the *logit* of the target class: when the model ends in a
-softmax or sigmoid (an activation of the last layer, a ``Softmax``/``Activation`` layer or
-a ``keras.ops`` call), the value before it is used, because the softmax couples all
-classes and saturates (a confident prediction has almost no gradient). The model is never
-changed to get there: interp runs its own copy of the last layer without the activation.
-A model with one sigmoid unit has two classes: 1 (logit ``z``) and 0 (logit ``-z``).
-Occlusion needs no gradient and measures the drop of the target's *probability*, the
-softmax of the logits.
-
-A model that computes in float16 or bfloat16 (``mixed_float16``, ``mixed_bfloat16``...)
-is run as a float32 copy holding its weights, for every method here: float16 gradients
-underflow to zero (below 6e-8) and lose three decimal digits above. The maps are those of
-the float32 model; the user's model is not changed.
-
-Memory is bounded by ``batch_size``: every costly axis (images, noisy samples, path
-points, occluded copies) is streamed through the model in batches of that many inputs.
+Saliency, gradient x input, guided backpropagation, SmoothGrad and integrated gradients;
+each differentiates the target's logit through ``Runner.gradient`` (interp/_model.py).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import functools
-from collections.abc import Callable, Iterator
-from typing import TypeVar
-
 import keras
 import numpy as np
 
-from ._model import Runner, check_batch_size, is_conv, is_stream, stream_batches
-from ._validate import check_int, check_number, describe
-
-T = TypeVar("T")
-
-
-def streams(method: Callable) -> Callable:
-    """Let *method* take an iterable of batches as well as one array of images.
-
-    Each incoming batch is explained on its own (a per-image *target* array is sliced to
-    match) and the maps are concatenated, so a ``tf.data.Dataset`` or a generator over a
-    memory-mapped file is read one batch at a time.
-    """
-
-    @functools.wraps(method)
-    def wrapper(model, images, target=None, **options):
-        if not is_stream(images):
-            return method(model, images, target, **options)
-        func = method.__name__
-        per_image = target is not None and np.ndim(target) == 1
-        parts, start = [], 0
-        for batch in stream_batches(func, images):
-            chosen = target
-            if per_image:
-                chosen = np.asarray(target)[start:start + len(batch)]
-                if len(chosen) != len(batch):
-                    raise ValueError(f"{func}: target must have one class per image, but the "
-                                     f"images outnumber its {len(np.asarray(target))} entries")
-            parts.append(method(model, batch, chosen, **options))
-            start += len(batch)
-        if not parts:
-            raise ValueError(f"{func}: images must not be empty, got an iterable of no batches")
-        if per_image and start != len(np.asarray(target)):
-            raise ValueError(f"{func}: target must have one class per image ({start}), got "
-                             f"{len(np.asarray(target))}")
-        if isinstance(parts[0], tuple):
-            return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
-        return np.concatenate(parts)
-
-    return wrapper
-
-
-def _setup(func: str, model: object, images: object, target: object, batch_size: object,
-           output: object, *, graph: bool = False, in_pass: bool = False):
-    """Check everything; with *in_pass*, predicted targets come from the gradient's pass."""
-    runner = Runner(func, model, output=output, graph=graph)
-    array = runner.images(images)
-    batch_size = check_batch_size(func, batch_size)
-    targets = runner.check_target(array, target, batch_size, in_pass=in_pass)
-    return runner, array, targets, batch_size
-
-
-def _empty_maps(runner: Runner, images: np.ndarray) -> np.ndarray:
-    shape = runner.maps(np.empty((0, *images.shape[1:]), np.float32)).shape[1:]
-    return np.zeros((len(images), *shape), dtype=np.float32)
+from .._model import Runner
+from .._validate import check_choice, check_int, check_number, describe
+from ._common import _accumulate, _empty_maps, _setup, ahead, streams
 
 
 def _gradient_maps(runner: Runner, images: np.ndarray, targets: np.ndarray, batch_size: int,
@@ -260,38 +180,6 @@ def guided_backprop(
     return _gradient_maps(runner, images, targets, batch_size, guided=True)
 
 
-_END = object()
-
-
-def ahead(batches: Iterator[T]) -> Iterator[T]:
-    """Yield the items of *batches*, making the next one in a thread meanwhile.
-
-    Drawing noise or building path points in numpy then overlaps with the backend's
-    gradient pass on the batch before (both release the GIL); an exception raised while
-    making a batch is raised here, in its turn.
-    """
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        source = iter(batches)
-        pending = pool.submit(next, source, _END)
-        while True:
-            item = pending.result()
-            if item is _END:
-                return
-            pending = pool.submit(next, source, _END)
-            yield item
-
-
-def _accumulate(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``out[rows] += values``, where *rows* repeat in runs (the items of one image).
-
-    Each run is summed first (``np.add.reduceat``), then added once: much faster than
-    ``np.add.at``, which adds item by item.
-    """
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    out[rows[starts]] += np.add.reduceat(values, starts, axis=0)
-
-
-#: SmoothGrad draws the noise of this many copies of an image from one generator.
 NOISE_GROUP = 16
 
 
@@ -322,15 +210,21 @@ def smoothgrad(
     noise: float = 0.15,
     samples: int = 25,
     seed: int = 0,
+    statistic: str = "mean",
     output: object = None,
     batch_size: int = 256,
 ) -> np.ndarray:
     r"""Saliency averaged over noisy copies of each image :cite:p:`smilkov2017`.
 
-    .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} \nabla_x f_t(x + \epsilon_i),
-       \qquad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
+    .. math:: \hat M(x) = \frac{1}{N} \sum_{i=1}^{N} g_i, \qquad
+       g_i = \nabla_x f_t(x + \epsilon_i), \quad \epsilon_i \sim \mathcal{N}(0, \sigma^2)
 
-    with :math:`\sigma` = *noise* times the image's range (max - min).
+    with :math:`\sigma` = *noise* times the image's range (max - min). With
+    ``statistic="square"`` it is SquareGrad :cite:p:`hooker2019`, the mean of the squared
+    gradients :math:`\frac{1}{N} \sum_i g_i^2`; with ``statistic="variance"`` VarGrad
+    :cite:p:`adebayo2018b`, their variance
+    :math:`\frac{1}{N} \sum_i g_i^2 - \big(\frac{1}{N} \sum_i g_i\big)^2`. Both are
+    taken per input value (each colour channel on its own), then summed over channels.
 
     Parameters
     ----------
@@ -349,6 +243,9 @@ def smoothgrad(
         the batch size and the backend. (Copies ``16 g`` to ``16 g + 15`` of image ``i``
         are standard normal draws of ``numpy.random.default_rng([seed, i, g])``, in
         order, times ``noise`` times the image's range.)
+    statistic : {"mean", "square", "variance"}, default "mean"
+        What the gradients of the noisy copies are reduced to: their mean (SmoothGrad),
+        the mean of their squares (SquareGrad) or their variance (VarGrad).
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256
@@ -357,7 +254,16 @@ def smoothgrad(
     Returns
     -------
     numpy.ndarray, shape (n, ...)
-        Summed over channels.
+        Summed over channels. Signed for the mean; non-negative for the other two.
+
+    Notes
+    -----
+    The three statistics are those of Captum's ``NoiseTunnel`` (``nt_type`` "smoothgrad",
+    "smoothgrad_sq" and "vargrad") over a signed gradient (Captum's ``Saliency`` takes
+    the absolute value unless ``abs=False``). The variance divides by :math:`N`, as
+    Captum's does; Xplique's ``VarGrad`` divides by :math:`N - 1` (larger by
+    :math:`N / (N - 1)`). Xplique's noise is an absolute standard deviation, interp's a
+    fraction of each image's range.
 
     Examples
     --------
@@ -366,6 +272,10 @@ def smoothgrad(
     >>> model = interp.build_model()
     >>> interp.smoothgrad(model, np.zeros((1, 28, 28, 1)), target=0, samples=4).shape
     (1, 28, 28)
+    >>> vargrad = interp.smoothgrad(model, np.zeros((1, 28, 28, 1)), target=0, samples=4,
+    ...                             statistic="variance")
+    >>> bool((vargrad >= 0).all())
+    True
 
     """
     func = "smoothgrad"
@@ -373,6 +283,7 @@ def smoothgrad(
     samples = check_int(func, "samples", samples, minimum=1)
     seed = check_int(func, "seed", seed, minimum=0)
     noise = check_number(func, "noise", noise, minimum=0.0)
+    statistic = check_choice(func, "statistic", statistic, ("mean", "square", "variance"))
     n, shape = len(images), images.shape[1:]
 
     def noisy_batches():
@@ -390,9 +301,24 @@ def smoothgrad(
             yield owner, x
 
     out = _empty_maps(runner, images)
+    if statistic == "mean":
+        for owner, x in ahead(noisy_batches()):
+            grads = runner.gradient(x, targets[owner])
+            _accumulate(out, owner, runner.maps(grads) / samples)
+        return out
+    # sums of g and g**2 per input value, in float64: the variance is their difference
+    squares = np.zeros(out.shape, np.float64)
+    sums = np.zeros((n, *shape), np.float64) if statistic == "variance" else None
     for owner, x in ahead(noisy_batches()):
-        grads = runner.gradient(x, targets[owner])
-        _accumulate(out, owner, runner.maps(grads) / samples)
+        grads = runner.gradient(x, targets[owner]).astype(np.float64)
+        _accumulate(squares, owner, runner.maps(grads * grads))
+        if sums is not None:
+            _accumulate(sums, owner, grads)
+    result = squares / samples
+    if sums is not None:
+        mean = sums / samples
+        result = np.maximum(result - runner.maps(mean * mean), 0.0)  # round-off below 0
+    out[...] = result
     return out
 
 
@@ -506,217 +432,6 @@ def integrated_gradients(
     return attributions, gaps
 
 
-def _conv_for_cam(func: str, runner: Runner, layer: object):
-    from ._model import conv_layers, pick
-
-    if layer is None:
-        convs = conv_layers(runner.model, rank=2)
-        if not convs:
-            raise ValueError(f"{func}: the model has no Conv2D layer to weight")
-        return convs[-1]
-    conv = pick(func, runner.model, layer)
-    if not is_conv(conv) or conv.rank != 2:
-        given = (f"{type(conv).__name__} layer {conv.name!r}"
-                 if isinstance(conv, keras.layers.Layer) else describe(conv))
-        raise TypeError(
-            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
-            f"subclass), got {given}"
-        )
-    return conv
-
-
-def grad_cam(
-    model: keras.Model,
-    images: np.ndarray,
-    target: object = None,
-    *,
-    layer: object = None,
-    output: object = None,
-    batch_size: int = 256,
-) -> np.ndarray:
-    r"""Grad-CAM :cite:p:`selvaraju2017`: a conv layer's maps weighted by their gradients.
-
-    .. math:: L^t = \mathrm{ReLU}\Big(\sum_k w^t_k A^k\Big), \qquad
-       w^t_k = \frac{1}{HW} \sum_{i,j} \frac{\partial f_t}{\partial A^k_{ij}}
-
-    for the layer's maps :math:`A^k` (``H x W`` each) and the target logit :math:`f_t`.
-    The map is resized bilinearly to the input's height and width. Where every weighted
-    sum is negative the map is all zeros: the layer's evidence speaks *against* the
-    class everywhere (see the gallery's Grad-CAM page).
-
-    Parameters
-    ----------
-    model : keras.Model
-        A classifier with a graph (Sequential or Functional, nested models included),
-        ``channels_last`` or ``channels_first``.
-    images : array-like, shape (n, ...), or an iterable of such batches
-        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
-    target : None, int or array of int, optional
-        Class explained per image; default the predicted class.
-    layer : int, str, layer class or layer, optional
-        A Conv2D layer, as :func:`interp.pick_layer` accepts it; default the last one.
-    output : None, int or str, optional
-        Which output of a multi-output model.
-    batch_size : int, default 256
-        Images per pass; the layer's maps and gradients are kept for one batch at a time.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, h, w)
-        Non-negative.
-
-    Raises
-    ------
-    TypeError
-        If *layer* is not a 2-D convolution layer, or the model is subclassed.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import interp
-    >>> model = interp.build_model()
-    >>> interp.grad_cam(model, np.zeros((2, 28, 28, 1)), target=1).shape
-    (2, 28, 28)
-    >>> interp.grad_cam(model, np.zeros((2, 28, 28, 1)), 1, layer="conv1").shape
-    (2, 28, 28)
-
-    """
-    func = "grad_cam"
-    runner, images, targets, batch_size = _setup(
-        func, model, images, target, batch_size, output, graph=True, in_pass=True)
-    conv = _conv_for_cam(func, runner, layer)
-    if len(runner.spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{runner.spec.batch()}"
-        )
-    first = conv.data_format == "channels_first"
-    out = _empty_maps(runner, images)
-    size = out.shape[1:]
-    for start, x in runner.batches(images, batch_size):
-        acts, grads = runner.gradient(x, targets[start:start + len(x)], layer=conv)
-        if first:
-            acts, grads = np.moveaxis(acts, 1, -1), np.moveaxis(grads, 1, -1)
-        weights = grads.mean(axis=(1, 2), keepdims=True)
-        cam = np.maximum((weights * acts).sum(axis=-1), 0.0)
-        if cam.shape[1:] != size:
-            resized = keras.ops.image.resize(cam[..., None], size, "bilinear",
-                                             data_format="channels_last")
-            cam = keras.ops.convert_to_numpy(resized)[..., 0]
-        out[start:start + len(x)] = cam
-    return out
-
-
-def occlusion(
-    model: keras.Model,
-    images: np.ndarray,
-    target: object = None,
-    *,
-    patch: int = 4,
-    stride: int = 2,
-    fill: float = 0.0,
-    output: object = None,
-    batch_size: int = 1024,
-) -> np.ndarray:
-    """Measure how much the target's probability drops when each part of the image is covered.
-
-    A *patch* x *patch* square of value *fill* slides over the image in steps of
-    *stride* :cite:p:`zeiler2014`; each pixel's score is the mean drop of the target's
-    probability over the placements that cover it (pixels no placement covers get 0).
-
-    Parameters
-    ----------
-    model : keras.Model
-        A classifier; any model kind, with two spatial axes.
-    images : array-like, shape (n, ...), or an iterable of such batches
-        A batch shaped as the model expects, or batches of it (see :func:`saliency`).
-    target : None, int or array of int, optional
-        Class explained per image; default the predicted class.
-    patch : int, default 4
-        Side of the covering square, in pixels.
-    stride : int, default 2
-        Step between placements.
-    fill : float, default 0.0
-        The value of the covering square, in every channel (0 is the black background
-        of Fashion-MNIST).
-    output : None, int or str, optional
-        Which output of a multi-output model.
-    batch_size : int, default 1024
-        Occluded images per forward pass; copies of several images share a pass, and no
-        more than this many exist at once.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n, h, w)
-        Positive where covering the pixel lowers the probability. The probability is the
-        softmax of the model's logits (for a sigmoid head, the sigmoid), whether or not
-        the model ends in a softmax.
-
-    Raises
-    ------
-    ValueError
-        If *patch* is larger than the image, *stride* < 1, or *fill* is not finite.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import interp
-    >>> model = interp.build_model()
-    >>> interp.occlusion(model, np.zeros((1, 28, 28, 1)), target=0, patch=7, stride=7).shape
-    (1, 28, 28)
-
-    """
-    func = "occlusion"
-    runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output)
-    patch = check_int(func, "patch", patch, minimum=1)
-    stride = check_int(func, "stride", stride, minimum=1)
-    fill = check_number(func, "fill", fill)
-    spec = runner.spec
-    if len(spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{spec.batch()}"
-        )
-    out = _empty_maps(runner, images)
-    h, w = out.shape[1:]
-    if patch > min(h, w):
-        raise ValueError(f"{func}: patch must be at most the image size {min(h, w)}, got {patch}")
-    tops = np.arange(0, h - patch + 1, stride)
-    lefts = np.arange(0, w - patch + 1, stride)
-    corner_rows = np.repeat(tops, len(lefts))
-    corner_cols = np.tile(lefts, len(tops))
-    n_corners = len(corner_rows)
-    counts = np.zeros((h, w), dtype=np.float32)
-    for r, c in zip(corner_rows, corner_cols, strict=True):
-        counts[r:r + patch, c:c + patch] += 1
-    rows = np.arange(len(images))
-    base = runner.predict(images, kind="probabilities", batch_size=batch_size)[rows, targets]
-    probabilities = runner.scores_fn("probabilities")
-    axis_h, axis_w = spec.spatial_axes
-    grid_h, grid_w = np.arange(h), np.arange(w)
-
-    def covered_batches():
-        for first in range(0, len(images) * n_corners, batch_size):
-            items = np.arange(first, min(first + batch_size, len(images) * n_corners))
-            owner, corner = np.divmod(items, n_corners)
-            x = np.asarray(images[owner], dtype=np.float32)
-            if not np.isfinite(x).all():
-                raise ValueError(f"{func}: images must be finite, got NaN or inf values")
-            r0, c0 = corner_rows[corner], corner_cols[corner]
-            in_rows = (grid_h >= r0[:, None]) & (grid_h < r0[:, None] + patch)
-            in_cols = (grid_w >= c0[:, None]) & (grid_w < c0[:, None] + patch)
-            covered = in_rows[:, :, None] & in_cols[:, None, :]  # (items, h, w)
-            shape = [len(items)] + [1] * len(spec.shape)
-            shape[1 + axis_h], shape[1 + axis_w] = h, w
-            yield owner, covered, np.where(covered.reshape(shape), np.float32(fill), x)
-
-    for owner, covered, x in ahead(covered_batches()):
-        scores = keras.ops.convert_to_numpy(probabilities(x))
-        drop = base[owner] - scores[np.arange(len(owner)), targets[owner]]
-        _accumulate(out, owner, drop[:, None, None] * covered)
-    return np.divide(out, counts, out=np.zeros_like(out), where=counts > 0)
-
-
 # Every method also takes an iterable of batches. The wrapper is applied here rather than
 # with @streams above each definition because mutmut (``nox -s mutants``) leaves decorated
 # functions unmutated; this way their bodies are mutation-tested too.
@@ -725,5 +440,3 @@ input_x_gradient = streams(input_x_gradient)
 guided_backprop = streams(guided_backprop)
 smoothgrad = streams(smoothgrad)
 integrated_gradients = streams(integrated_gradients)
-grad_cam = streams(grad_cam)
-occlusion = streams(occlusion)
