@@ -27,10 +27,11 @@ _EXPORTS = {
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient",
     ),
-    "evaluate": (
-        "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
-        "insertion", "Curve", "cascading_randomization", "independent_randomization",
-        "LayerRandomization", "data_randomization", "passes_sanity_check", "SANITY_LINE",
+    "evaluate.faithfulness": ("deletion", "insertion", "Curve"),
+    "evaluate.randomization": (
+        "model_randomization", "RandomizationCheck", "rank_correlation",
+        "cascading_randomization", "independent_randomization", "LayerRandomization",
+        "data_randomization", "passes_sanity_check", "SANITY_LINE",
     ),
     "visualize": ("maximize_activation",),
     "activations": (
@@ -80,16 +81,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
-    from .evaluate import (
+    from .evaluate.faithfulness import Curve, deletion, insertion
+    from .evaluate.randomization import (
         SANITY_LINE,
-        Curve,
         LayerRandomization,
         RandomizationCheck,
         cascading_randomization,
         data_randomization,
-        deletion,
         independent_randomization,
-        insertion,
         model_randomization,
         passes_sanity_check,
         rank_correlation,

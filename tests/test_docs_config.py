@@ -96,7 +96,7 @@ def test_every_public_function_has_an_example():
 def _public_functions() -> list[str]:
     """interp's public functions, found in the source (no TensorFlow import needed)."""
     defined = set()
-    for module in (ROOT / "interp").glob("*.py"):
+    for module in (ROOT / "interp").rglob("*.py"):  # packages too (interp/evaluate/)
         tree = ast.parse(module.read_text())
         defined |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     init = ast.parse((ROOT / "interp" / "__init__.py").read_text())

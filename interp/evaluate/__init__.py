@@ -1,0 +1,52 @@
+"""Which explanation to trust: measurements of whether a map explains the network.
+
+Two families of checks, both standard in the literature:
+
+- **Faithfulness** (:mod:`interp.evaluate.faithfulness`). :func:`deletion` removes the
+  pixels a map ranks highest and records how fast the class probability falls;
+  :func:`insertion` puts them back into a blurred copy and records how fast it rises
+  :cite:p:`petsiuk2018` ("RISE").
+- **Sanity checks** (:mod:`interp.evaluate.randomization`) :cite:p:`adebayo2018`. A map
+  that hardly changes when the network changes was never explaining the network.
+  :func:`model_randomization` draws every weight afresh; :func:`cascading_randomization`
+  does it one layer more at a time, from the output down; :func:`independent_randomization`
+  one layer alone at a time; :func:`data_randomization` compares with a network trained on
+  shuffled labels (see :func:`interp.trained_model`).
+
+Maps are compared with :func:`rank_correlation`, Spearman's rank correlation with tied
+values sharing their average rank. The randomization checks report it for the signed maps
+(``similarity``) and for their absolute values (``similarity_abs``), as the paper does.
+Every public name here is importable from ``interp``.
+"""
+
+from .faithfulness import BLUR_SIGMA, BLUR_SIZE, Curve, deletion, insertion
+from .randomization import (
+    SANITY_LINE,
+    LayerRandomization,
+    RandomizationCheck,
+    cascading_randomization,
+    data_randomization,
+    independent_randomization,
+    model_randomization,
+    passes_sanity_check,
+    randomized_copy,
+    rank_correlation,
+)
+
+__all__ = [
+    "BLUR_SIGMA",
+    "BLUR_SIZE",
+    "SANITY_LINE",
+    "Curve",
+    "LayerRandomization",
+    "RandomizationCheck",
+    "cascading_randomization",
+    "data_randomization",
+    "deletion",
+    "independent_randomization",
+    "insertion",
+    "model_randomization",
+    "passes_sanity_check",
+    "randomized_copy",
+    "rank_correlation",
+]
