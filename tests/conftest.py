@@ -43,7 +43,7 @@ BACKEND = keras.backend.backend()
 BACKEND_MODULES = {
     "test_activations", "test_any_model", "test_attribution", "test_attribution_oracles",
     "test_backends", "test_callbacks", "test_evaluate", "test_fuzz", "test_layers",
-    "test_live", "test_randomization_contract", "test_receptive_field_graphs",
+    "test_live", "test_measures", "test_randomization_contract", "test_receptive_field_graphs",
     "test_receptive_fields", "test_small_contracts",
 }
 #: Tests of other modules that run a model on the backend (by name, or a name's start).

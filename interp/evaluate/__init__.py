@@ -19,7 +19,7 @@ values sharing their average rank. The randomization checks report it for the si
 Every public name here is importable from ``interp``.
 """
 
-from .faithfulness import BLUR_SIGMA, BLUR_SIZE, Curve, deletion, insertion
+from .faithfulness import BLUR_SIGMA, BLUR_SIZE, Curve, Fidelity, deletion, insertion, mu_fidelity
 from .randomization import (
     SANITY_LINE,
     LayerRandomization,
@@ -38,6 +38,7 @@ __all__ = [
     "BLUR_SIZE",
     "SANITY_LINE",
     "Curve",
+    "Fidelity",
     "LayerRandomization",
     "RandomizationCheck",
     "cascading_randomization",
@@ -46,6 +47,7 @@ __all__ = [
     "independent_randomization",
     "insertion",
     "model_randomization",
+    "mu_fidelity",
     "passes_sanity_check",
     "randomized_copy",
     "rank_correlation",

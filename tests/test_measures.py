@@ -1,0 +1,206 @@
+"""The measures of issue #20 (MuFidelity, infidelity, max-sensitivity, random logit,
+ROAD) against hand computations on tiny models: perturbed images built in Python loops
+and scored by Keras's own call of the model, correlations by numpy and scipy, the
+imputation's linear system by scipy's sparse solver, grid cells by TensorFlow's resize."""
+
+import keras
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+import interp
+
+L = keras.layers
+
+
+def probabilities_by_keras(model, image):
+    """The model's class probabilities for one image, by Keras's own call of the model."""
+    out = keras.ops.convert_to_numpy(model(np.asarray(image, np.float32)[np.newaxis]))[0]
+    return out.astype(np.float64)
+
+
+def small_model(channels=1, size=4, seed=0, softmax_head=True):
+    """size x size x C -> 1x1 conv (2 kernels, tanh) -> flatten -> dense(3), seeded weights."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((size, size, channels))
+    x = L.Conv2D(2, 1, activation="tanh", name="conv")(inputs)
+    out = L.Dense(3, activation="softmax" if softmax_head else None, name="dense")(
+        L.Flatten()(x))
+    model = keras.Model(inputs, out)
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(size=w.shape) * 1.5 for w in model.get_weights()])
+    return model
+
+
+def predicted(model, images):
+    return np.array([int(np.argmax(probabilities_by_keras(model, x))) for x in images])
+
+
+# ---- MuFidelity ---------------------------------------------------------------------------
+
+def hand_mu_fidelity(model, images, maps, targets, subsets, baseline, channel_axis=-1):
+    """Bhatt et al.'s quantities in a loop: the map's sum over each subset, the drop."""
+    sums = np.zeros((len(images), len(subsets)))
+    drops = np.zeros((len(images), len(subsets)))
+    for i, (image, a, t) in enumerate(zip(images, maps, targets, strict=True)):
+        before = probabilities_by_keras(model, image)[t]
+        for k, subset in enumerate(subsets):
+            perturbed = np.array(image, np.float64)
+            for pixel in zip(*np.nonzero(subset), strict=True):
+                index = list(pixel)
+                index.insert(channel_axis % image.ndim, slice(None))
+                perturbed[tuple(index)] = baseline
+            sums[i, k] = sum(a[p] for p in zip(*np.nonzero(subset), strict=True))
+            drops[i, k] = before - probabilities_by_keras(model, perturbed)[t]
+    return sums, drops
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_mu_fidelity_by_hand(channels):
+    model = small_model(channels, seed=1)
+    rng = np.random.default_rng(2)
+    images = rng.random((3, 4, 4, channels)).astype(np.float32)
+    maps = rng.normal(size=(3, 4, 4))
+    subsets = rng.random((6, 4, 4)) < 0.4
+    targets = np.array([2, 0, 1])
+    result = interp.mu_fidelity(model, images, maps, targets, subsets=subsets, baseline=0.3)
+    sums, drops = hand_mu_fidelity(model, images, maps, targets, subsets, 0.3)
+    np.testing.assert_allclose(result.sums, sums, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(result.drops, drops, atol=2e-6)
+    pearson = [np.corrcoef(s, d)[0, 1] for s, d in zip(sums, drops, strict=True)]
+    np.testing.assert_allclose(result.scores, pearson, atol=1e-5)
+    assert result.mean == pytest.approx(np.mean(pearson), abs=1e-5)
+    assert isinstance(result.mean, float)
+    spearman = interp.mu_fidelity(model, images, maps, targets, subsets=subsets, baseline=0.3,
+                                  correlation="spearman")
+    np.testing.assert_allclose(
+        spearman.scores, [spearmanr(s, d).statistic for s, d in zip(sums, drops, strict=True)],
+        atol=1e-9)
+    # maps shaped like the images are summed over channels first
+    per_channel = np.repeat(maps[..., None], channels, axis=-1) / channels
+    again = interp.mu_fidelity(model, images, per_channel, targets, subsets=subsets,
+                               baseline=0.3)
+    np.testing.assert_allclose(again.scores, result.scores, atol=1e-9)
+
+
+def test_mu_fidelity_draws_subsets_of_one_size_from_a_grid():
+    """The default subsets, drawn by hand: the m cells with the smallest uniform draws,
+    each cell spread over its pixels as TensorFlow's nearest-neighbour resize spreads it."""
+    import tensorflow as tf
+
+    size, grid, n_subsets, fraction, seed = 7, 3, 5, 0.4, 11
+    model = small_model(size=size, seed=3)
+    rng = np.random.default_rng(4)
+    images = rng.random((2, size, size, 1)).astype(np.float32)
+    maps = rng.normal(size=(2, size, size))
+    result = interp.mu_fidelity(model, images, maps, 0, n_subsets=n_subsets,
+                                fraction=fraction, grid=grid, seed=seed)
+    draws = np.random.default_rng(seed).random((n_subsets, grid * grid))
+    m = round(fraction * grid * grid)  # 4 of 9 cells
+    subsets = []
+    for row in draws:
+        cells = np.zeros(grid * grid)
+        cells[sorted(range(grid * grid), key=lambda c, row=row: row[c])[:m]] = 1.0
+        spread = tf.image.resize(cells.reshape(1, grid, grid, 1), (size, size),
+                                 method="nearest").numpy()[0, :, :, 0]
+        subsets.append(spread > 0.5)
+    sums, drops = hand_mu_fidelity(model, images, maps, [0, 0], np.array(subsets), 0.0)
+    np.testing.assert_allclose(result.sums, sums, atol=1e-12)
+    np.testing.assert_allclose(result.drops, drops, atol=2e-6)
+    # single pixels (grid=None): every subset holds round(0.2 * 49) = 10 pixels
+    pixels = interp.mu_fidelity(model, images, np.ones((2, size, size)), 0, n_subsets=4,
+                                seed=seed)
+    np.testing.assert_allclose(pixels.sums, 10.0)
+    assert np.isnan(pixels.scores).all() and np.isnan(pixels.mean)  # a constant sum
+    draws = np.random.default_rng(seed).random((4, size * size))
+    chosen = np.zeros((4, size * size), bool)
+    for k, row in enumerate(draws):
+        chosen[k, np.argsort(row)[:10]] = True
+    by_hand, _ = hand_mu_fidelity(model, images[:1], maps[:1], [0], chosen.reshape(4, size, size),
+                                  0.0)
+    again = interp.mu_fidelity(model, images[:1], maps[:1], 0, n_subsets=4, seed=seed)
+    np.testing.assert_allclose(again.sums, by_hand, atol=1e-12)
+
+
+def test_mu_fidelity_targets_batches_and_channels_first():
+    model = small_model(2, size=5, seed=5)
+    rng = np.random.default_rng(6)
+    images = rng.random((5, 5, 5, 2)).astype(np.float32)
+    maps = rng.normal(size=(5, 5, 5))
+    reference = interp.mu_fidelity(model, images, maps, n_subsets=7, seed=2)
+    np.testing.assert_allclose(  # the default target is each image's predicted class
+        reference.drops, interp.mu_fidelity(model, images, maps, predicted(model, images),
+                                            n_subsets=7, seed=2).drops, atol=1e-7)
+    for batch_size in (1, 3, 1000):
+        got = interp.mu_fidelity(model, images, maps, n_subsets=7, seed=2,
+                                 batch_size=batch_size)
+        np.testing.assert_allclose(got.drops, reference.drops, atol=1e-7)
+    first = keras.Sequential([keras.Input((2, 5, 5)),
+                              L.Conv2D(2, 1, activation="tanh", data_format="channels_first"),
+                              L.Permute((2, 3, 1)), L.Flatten(),
+                              L.Dense(3, activation="softmax")])
+    first.set_weights(model.get_weights())
+    got = interp.mu_fidelity(first, np.moveaxis(images, -1, 1), maps, n_subsets=7, seed=2)
+    np.testing.assert_allclose(got.drops, reference.drops, atol=1e-6)
+    np.testing.assert_allclose(got.scores, reference.scores, atol=1e-4)  # float32 drops
+
+
+@pytest.mark.slow
+def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, test_set):
+    """The claim of mu_fidelity's Notes: subsets whose sizes vary (Xplique's draw) let a
+    map positive everywhere correlate with the drops; subsets of one size do not."""
+    images = test_set[0][:200]
+    varying = np.random.default_rng(0).random((128, 28, 28)) < 0.2
+    for seed in range(3):
+        maps = np.random.default_rng(seed).random((200, 28, 28))
+        one_size = interp.mu_fidelity(trained, images, maps).mean
+        by_chance = interp.mu_fidelity(trained, images, maps, subsets=varying).mean
+        assert abs(one_size) < 0.01, (seed, one_size)
+        assert 0.025 < by_chance < 0.06, (seed, by_chance)
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((2, 4, 4))), ValueError,
+     "mu_fidelity: attributions must be one map per image, shaped (3, 4, 4)"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.full((3, 4, 4), np.inf)), ValueError,
+     "mu_fidelity: attributions must be finite"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), subsets=np.ones((1, 4, 4), bool)),
+     ValueError, "mu_fidelity: subsets must be a boolean array shaped (N, 4, 4) with N >= 2, got "
+     "an array of shape (1, 4, 4)"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), subsets=np.ones((2, 4, 5), bool)),
+     ValueError, "mu_fidelity: subsets must be a boolean array shaped (N, 4, 4)"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), subsets=np.full((2, 4, 4), 0.5)),
+     ValueError, "mu_fidelity: subsets must be a boolean array shaped (N, 4, 4) with N >= 2 (or "
+     "of 0s and 1s), got values other than 0 and 1"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), subsets="all"), TypeError,
+     "mu_fidelity: subsets must be a boolean array"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), n_subsets=1), ValueError,
+     "mu_fidelity: n_subsets must be an int >= 2, got 1"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), fraction=1.0), ValueError,
+     "mu_fidelity: fraction must be a finite number > 0 and < 1, got 1.0"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), fraction=0), ValueError,
+     "mu_fidelity: fraction must be a finite number > 0, got 0"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), grid=0), ValueError,
+     "mu_fidelity: grid must be an int >= 1, got 0"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), baseline="black"), TypeError,
+     "mu_fidelity: baseline must be a number, got 'black'"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), correlation="kendall"),
+     ValueError, "mu_fidelity: correlation must be 'pearson' or 'spearman', got 'kendall'"),
+    (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), seed=-2), ValueError,
+     "mu_fidelity: seed must be an int >= 0, got -2"),
+])
+def test_measure_bad_input(call, error, words):
+    model = small_model()
+    images = np.random.default_rng(0).random((3, 4, 4, 1)).astype(np.float32)
+    with pytest.raises(error) as info:
+        call(model, images)
+    assert words in str(info.value)
+
+
+def test_measures_leave_the_model_alone():
+    model = small_model(seed=8)
+    before = [w.copy() for w in model.get_weights()]
+    images = np.random.default_rng(0).random((2, 4, 4, 1)).astype(np.float32)
+    interp.mu_fidelity(model, images, np.ones((2, 4, 4)), n_subsets=3)
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
