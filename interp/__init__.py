@@ -27,7 +27,8 @@ _EXPORTS = {
         "saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion",
         "guided_backprop", "input_x_gradient",
     ),
-    "evaluate.faithfulness": ("deletion", "insertion", "Curve", "mu_fidelity", "Fidelity"),
+    "evaluate.faithfulness": ("deletion", "insertion", "Curve", "mu_fidelity", "infidelity",
+                              "Fidelity"),
     "evaluate.randomization": (
         "model_randomization", "RandomizationCheck", "rank_correlation",
         "cascading_randomization", "independent_randomization", "LayerRandomization",
@@ -81,7 +82,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
-    from .evaluate.faithfulness import Curve, Fidelity, deletion, insertion, mu_fidelity
+    from .evaluate.faithfulness import (
+        Curve,
+        Fidelity,
+        deletion,
+        infidelity,
+        insertion,
+        mu_fidelity,
+    )
     from .evaluate.randomization import (
         SANITY_LINE,
         LayerRandomization,

@@ -123,7 +123,7 @@ def _names_used_in_examples() -> set[str]:
 # (strict): take the name off the list.
 WITHOUT_EXAMPLE_PAGE: set[str] = {
     # the measures of issue #20: their gallery page comes with the parity work
-    "mu_fidelity",
+    "mu_fidelity", "infidelity",
 }
 
 
@@ -269,7 +269,8 @@ def test_references_bib_has_the_sites_keys():
     keys = re.findall(r"^@\w+\{(\w+),", text, flags=re.M)
     assert sorted(keys) == sorted(["simonyan2014", "zeiler2014", "springenberg2015",
                                    "smilkov2017", "sundararajan2017", "selvaraju2017",
-                                   "adebayo2018", "petsiuk2018", "bhatt2020"])
+                                   "adebayo2018", "petsiuk2018", "bhatt2020",
+                                   "yeh2019"])
     for entry in re.split(r"^@", text, flags=re.M)[1:]:
         assert re.search(r"^\s*(doi|url)\s*=", entry, flags=re.M), entry.splitlines()[0]
 

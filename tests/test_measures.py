@@ -145,6 +145,112 @@ def test_mu_fidelity_targets_batches_and_channels_first():
     np.testing.assert_allclose(got.scores, reference.scores, atol=1e-4)  # float32 drops
 
 
+# ---- infidelity -------------------------------------------------------------------------
+
+def hand_infidelity(model, images, maps, targets, perturbations, normalize=False):
+    """Yeh et al.'s infidelity in a loop. A map-shaped perturbation goes into every
+    channel, and a map (a sum over channels) is spread evenly over them."""
+    scores, sums, drops = [], [], []
+    for image, a, t in zip(images, maps, targets, strict=True):
+        before = probabilities_by_keras(model, image)[t]
+        s, d = [], []
+        for step in perturbations:
+            if step.shape != image.shape:
+                step = np.repeat(step[..., None], image.shape[-1], axis=-1)
+                a_full = np.repeat(a[..., None], image.shape[-1], axis=-1) / image.shape[-1]
+            else:
+                a_full = a
+            s.append(float(np.sum(step * a_full)))
+            d.append(before - probabilities_by_keras(model, image - step)[t])
+        s, d = np.array(s), np.array(d)
+        beta = 1.0
+        if normalize:
+            beta = np.mean(s * d) / np.mean(s * s) if np.any(s) else 0.0
+        scores.append(np.mean((beta * s - d) ** 2))
+        sums.append(s)
+        drops.append(d)
+    return np.array(scores), np.array(sums), np.array(drops)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_infidelity_by_hand(channels, normalize):
+    model = small_model(channels, seed=9)
+    rng = np.random.default_rng(10)
+    images = rng.random((3, 4, 4, channels)).astype(np.float32)
+    maps = rng.normal(size=(3, 4, 4))
+    steps = rng.normal(0, 0.3, size=(5, 4, 4))
+    targets = np.array([1, 1, 0])
+    result = interp.infidelity(model, images, maps, targets, perturbations=steps,
+                               normalize=normalize)
+    scores, sums, drops = hand_infidelity(model, images, maps, targets, steps, normalize)
+    np.testing.assert_allclose(result.sums, sums, rtol=1e-12)
+    np.testing.assert_allclose(result.drops, drops, atol=2e-6)
+    expected = scores
+    np.testing.assert_allclose(result.scores, expected, rtol=1e-4, atol=1e-9)
+    assert result.mean == pytest.approx(expected.mean(), rel=1e-4)
+    # perturbations shaped like the images, with attributions shaped like them too
+    whole_steps = rng.normal(0, 0.3, size=(4, 4, 4, channels))
+    whole_maps = rng.normal(size=(3, 4, 4, channels))
+    got = interp.infidelity(model, images, whole_maps, targets, perturbations=whole_steps,
+                            normalize=normalize)
+    expected, sums, _ = hand_infidelity(model, images, whole_maps, targets, whole_steps,
+                                        normalize)
+    np.testing.assert_allclose(got.sums, sums, rtol=1e-12)
+    np.testing.assert_allclose(got.scores, expected, rtol=1e-4, atol=1e-9)
+
+
+def test_infidelity_draws_gaussian_perturbations_and_normalizes_a_map_exactly():
+    model = small_model(seed=12)
+    images = np.random.default_rng(13).random((2, 4, 4, 1)).astype(np.float32)
+    maps = np.random.default_rng(14).normal(size=(2, 4, 4))
+    result = interp.infidelity(model, images, maps, 2, n=6, noise=0.05, seed=3)
+    steps = np.random.default_rng(3).normal(0.0, 0.05, (6, 4, 4))
+    expected, sums, drops = hand_infidelity(model, images, maps, [2, 2], steps)
+    np.testing.assert_allclose(result.sums, sums, rtol=1e-12)
+    np.testing.assert_allclose(result.scores, expected, rtol=1e-4, atol=1e-10)
+    # a map proportional to the drops' best linear fit scores only the residual, at any scale
+    normalized = interp.infidelity(model, images, maps, 2, n=6, noise=0.05, seed=3,
+                                   normalize=True)
+    scaled = interp.infidelity(model, images, -7.0 * maps, 2, n=6, noise=0.05, seed=3,
+                               normalize=True)
+    np.testing.assert_allclose(scaled.scores, normalized.scores, rtol=1e-6)
+    assert np.all(normalized.scores <= result.scores + 1e-12)
+    # a zero map: beta is 0 and the score is the drops' mean square
+    zero = interp.infidelity(model, images, np.zeros((2, 4, 4)), 2, n=6, noise=0.05, seed=3,
+                             normalize=True)
+    np.testing.assert_allclose(zero.scores, (drops**2).mean(axis=1), rtol=1e-5)
+
+
+def test_infidelity_perturbations_shaped_like_images_with_maps():
+    """One channel: the perturbation's only channel goes with the map. Two: refused."""
+    model = small_model(seed=15)
+    rng = np.random.default_rng(16)
+    images = rng.random((2, 4, 4, 1)).astype(np.float32)
+    maps, steps = rng.normal(size=(2, 4, 4)), rng.normal(0, 0.2, size=(3, 4, 4, 1))
+    np.testing.assert_allclose(
+        interp.infidelity(model, images, maps, 0, perturbations=steps).scores,
+        interp.infidelity(model, images, maps, 0, perturbations=steps[..., 0]).scores,
+        rtol=1e-12)
+    rgb = small_model(3, seed=15)
+    with pytest.raises(ValueError, match=r"^infidelity: perturbations shaped like the images "
+                                         r"\(4, 4, 3\) need attributions shaped like the images "
+                                         r"too, got an array of shape \(2, 4, 4\)"):
+        interp.infidelity(rgb, rng.random((2, 4, 4, 3)), maps,
+                          perturbations=rng.random((3, 4, 4, 3)))
+
+
+def test_infidelity_targets_batches_and_model_kinds(model_kinds):
+    images = np.random.default_rng(1).random((5, 12, 12, 1)).astype(np.float32)
+    maps = np.random.default_rng(2).normal(size=(5, 12, 12))
+    reference = interp.infidelity(model_kinds["sequential-input"], images, maps, 1, n=6)
+    for kind, model in model_kinds.items():
+        for batch_size in (1, 7, 1000):
+            got = interp.infidelity(model, images, maps, 1, n=6, batch_size=batch_size)
+            np.testing.assert_allclose(got.drops, reference.drops, atol=1e-6,
+                                       err_msg=f"{kind}, batch_size={batch_size}")
+
+
 @pytest.mark.slow
 def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, test_set):
     """The claim of mu_fidelity's Notes: subsets whose sizes vary (Xplique's draw) let a
@@ -188,6 +294,22 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
      ValueError, "mu_fidelity: correlation must be 'pearson' or 'spearman', got 'kendall'"),
     (lambda m, x: interp.mu_fidelity(m, x, np.ones((3, 4, 4)), seed=-2), ValueError,
      "mu_fidelity: seed must be an int >= 0, got -2"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 5, 5))), ValueError,
+     "infidelity: attributions must be one map per image, shaped (3, 4, 4)"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), perturbations=np.ones((2, 4))),
+     ValueError, "infidelity: perturbations must be an array of perturbations shaped "
+     "(N, 4, 4) or (N, 4, 4, 1), N >= 1, got an array of shape (2, 4)"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)),
+                                    perturbations=np.full((2, 4, 4), np.nan)),
+     ValueError, "infidelity: perturbations must be finite"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), perturbations=[[1], [1, 2]]),
+     TypeError, "infidelity: perturbations must be an array of perturbations"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), n=0), ValueError,
+     "infidelity: n must be an int >= 1, got 0"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), noise=0.0), ValueError,
+     "infidelity: noise must be a finite number > 0, got 0.0"),
+    (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), normalize="yes"), TypeError,
+     "infidelity: normalize must be True or False, got 'yes'"),
 ])
 def test_measure_bad_input(call, error, words):
     model = small_model()
@@ -202,5 +324,6 @@ def test_measures_leave_the_model_alone():
     before = [w.copy() for w in model.get_weights()]
     images = np.random.default_rng(0).random((2, 4, 4, 1)).astype(np.float32)
     interp.mu_fidelity(model, images, np.ones((2, 4, 4)), n_subsets=3)
+    interp.infidelity(model, images, np.ones((2, 4, 4)), n=3)
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)

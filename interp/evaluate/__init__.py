@@ -19,7 +19,16 @@ values sharing their average rank. The randomization checks report it for the si
 Every public name here is importable from ``interp``.
 """
 
-from .faithfulness import BLUR_SIGMA, BLUR_SIZE, Curve, Fidelity, deletion, insertion, mu_fidelity
+from .faithfulness import (
+    BLUR_SIGMA,
+    BLUR_SIZE,
+    Curve,
+    Fidelity,
+    deletion,
+    infidelity,
+    insertion,
+    mu_fidelity,
+)
 from .randomization import (
     SANITY_LINE,
     LayerRandomization,
@@ -45,6 +54,7 @@ __all__ = [
     "data_randomization",
     "deletion",
     "independent_randomization",
+    "infidelity",
     "insertion",
     "model_randomization",
     "mu_fidelity",

@@ -4,7 +4,9 @@
 probability falls; :func:`insertion` puts them back into a blurred copy and records how
 fast it rises :cite:p:`petsiuk2018`. :func:`mu_fidelity` correlates a map's sum over
 random subsets of pixels with the drop of the probability when they are removed
-:cite:p:`bhatt2020`.
+:cite:p:`bhatt2020`; :func:`infidelity` takes the mean squared difference between the
+map's prediction of the drop under random perturbations and the drop
+:cite:p:`yeh2019`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import keras
 import numpy as np
 
 from .._model import Runner, check_batch_size
-from .._validate import check_choice, check_int, check_number, describe
+from .._validate import check_bool, check_choice, check_int, check_number, describe
 from .randomization import rank_correlation
 
 
@@ -41,9 +43,9 @@ class Curve(NamedTuple):
 
 
 class Fidelity(NamedTuple):
-    """Result of :func:`mu_fidelity`.
+    """Result of :func:`mu_fidelity` and :func:`infidelity`.
 
-    It compares, over ``N`` perturbations of each image, what the map says a
+    Both compare, over ``N`` perturbations of each image, what the map says a
     perturbation should cost with what it costs the model.
 
     Attributes
@@ -54,7 +56,8 @@ class Fidelity(NamedTuple):
         The mean of ``scores`` over the images where it is defined; NaN if none is.
     sums : numpy.ndarray, shape (n, N)
         What the map predicts for each perturbation: the sum of the map over the
-        removed subset of pixels.
+        removed subset of pixels (:func:`mu_fidelity`), or of the map times the
+        perturbation (:func:`infidelity`).
     drops : numpy.ndarray, shape (n, N)
         What the model did: the target's probability on the image minus that on the
         perturbed image.
@@ -464,8 +467,8 @@ def mu_fidelity(
     The faithfulness correlation of :cite:t:`bhatt2020` ("MuFidelity"): for each subset
     :math:`S_k` of the pixels, set them to *baseline* in every channel and compare
 
-    .. math:: s_k = \sum_{p \in S_k} a_p \qquad	ext{with}\qquad
-       d_k = f_t(x) - f_t(x_{S_k = 	ext{baseline}}),
+    .. math:: s_k = \sum_{p \in S_k} a_p \qquad\text{with}\qquad
+       d_k = f_t(x) - f_t(x_{S_k = \text{baseline}}),
 
     the map's sum over the subset with the drop of the target's probability
     :math:`f_t`. The score of an image is Pearson's correlation of :math:`s` and
@@ -615,4 +618,201 @@ def mu_fidelity(
         scores = _pearson(sums, drops)
     else:
         scores = rank_correlation(sums, drops)
+    return Fidelity(scores, _mean(scores), sums, drops)
+
+
+def _check_perturbations(func: str, perturbations: object, images: np.ndarray,
+                         map_shape: tuple[int, ...]) -> np.ndarray:
+    """Return *perturbations* as a float array shaped (N, *map) or (N, *image shape)."""
+    shapes = {f"(N, {', '.join(map(str, map_shape))})"}
+    shapes.add(f"(N, {', '.join(map(str, images.shape[1:]))})")
+    wanted = f"an array of perturbations shaped {' or '.join(sorted(shapes))}, N >= 1"
+    try:
+        array = (perturbations if isinstance(perturbations, np.ndarray)
+                 else np.asarray(perturbations))
+    except (TypeError, ValueError) as err:  # ragged nested lists and the like
+        raise TypeError(f"{func}: perturbations must be {wanted}, got "
+                        f"{describe(perturbations)}") from err
+    if array.dtype.kind not in "biuf" or isinstance(perturbations, (str, bytes)):
+        raise TypeError(f"{func}: perturbations must be {wanted}, got {describe(perturbations)}")
+    if array.shape[1:] not in (map_shape, images.shape[1:]) or len(array) < 1:
+        raise ValueError(f"{func}: perturbations must be {wanted}, got {describe(array)}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{func}: perturbations must be finite, got NaN or inf values")
+    return array
+
+
+def infidelity(
+    model: keras.Model,
+    images: np.ndarray,
+    attributions: np.ndarray,
+    target: object = None,
+    *,
+    perturbations: np.ndarray | None = None,
+    n: int = 64,
+    noise: float = 0.1,
+    normalize: bool = False,
+    seed: int = 0,
+    output: object = None,
+    batch_size: int = 256,
+) -> Fidelity:
+    r"""How far a map is from predicting the drop of the probability under perturbations.
+
+    The infidelity of :cite:t:`yeh2019`: for each perturbation :math:`I_k`, the map
+    predicts the drop of the target's probability :math:`f_t` linearly, and the score
+    of an image is the mean squared error of that prediction over the ``N``
+    perturbations,
+
+    .. math:: \mathrm{INFD} = \frac{1}{N} \sum_k \Big(\sum_p I_{k,p}\, a_p
+       - \big(f_t(x) - f_t(x - I_k)\big)\Big)^2 .
+
+    Lower is more faithful; 0 when the map times any perturbation gives the drop
+    exactly. The same perturbations serve every image, and all ``n * N`` perturbed
+    images go through the model in batches. The perturbed images are not clipped.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier; any model kind.
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    attributions : array-like, shape (n, ...)
+        One map per image, shaped like an image without its channel axis (as every
+        interp method returns it) or like the image itself.
+    target : None, int or array of int, optional
+        Class whose probability is recorded; default the predicted class.
+    perturbations : array-like, shape (N, ...), optional
+        The perturbations :math:`I_k`, each shaped like one map (subtracted from every
+        channel) or like one image. Perturbations shaped like images with more than one
+        channel need attributions shaped like the images. When given, *n*, *noise* and
+        *seed* are not used.
+    n : int, default 64
+        How many perturbations to draw when *perturbations* is None.
+    noise : float, default 0.1
+        The standard deviation of the drawn perturbations, in the images' units.
+    normalize : bool, default False
+        Scale the map per image by the factor :math:`\beta` that minimizes the error
+        (Yeh et al.'s normalization, Captum's ``normalize=True``):
+        :math:`\beta = \sum_k s_k d_k / \sum_k s_k^2` for the sums :math:`s` and drops
+        :math:`d` (0 when every sum is 0), and the score is the mean of
+        :math:`(\beta s_k - d_k)^2`: a map's scale then no longer counts.
+    seed : int, default 0
+        Seeds the drawn perturbations:
+        ``numpy.random.default_rng(seed).normal(0.0, noise, (n, *map_shape))``, one map's
+        shape each, the same in every channel.
+    output : None, int or str, optional
+        Which output of a multi-output model.
+    batch_size : int, default 256
+        Perturbed images per forward pass; copies of several images share a pass, and no
+        more than this many exist at once.
+
+    Returns
+    -------
+    Fidelity
+        ``scores`` (n,): the infidelity per image, their ``mean``, and the ``sums``
+        :math:`\sum_p I_{k,p} a_p` and ``drops`` :math:`f_t(x) - f_t(x - I_k)` (n, N)
+        behind them (the sums before any normalization).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For attributions that are not one finite map per image, perturbations that are
+        not finite arrays of map or image shape, *n* < 1, or *noise* <= 0.
+
+    See Also
+    --------
+    mu_fidelity : the correlation between the same two quantities, for removed subsets.
+
+    Notes
+    -----
+    Captum's ``infidelity`` (``captum/metrics/_core/infidelity.py``), the peer this
+    follows, computes the same quantity, with its normalization the same way (its
+    ``safe_div`` makes :math:`\beta` 0 when the sums are all 0, as here). It differs in
+    these ways:
+
+    - its ``perturb_func`` draws the perturbations for each image anew (10 per image
+      by default, ``n_perturb_samples``) and returns them with the perturbed inputs; here
+      one set of ``N``, seeded or given, serves every image, and the perturbed input is
+      always ``x - I``;
+    - its attributions must have the input's shape (a map summed over channels, as
+      interp's methods return them, is the same when each perturbation is the same in
+      every channel, as the drawn ones are here);
+    - it scores whatever ``forward_func`` returns for the target; here the probability
+      is the softmax of the logits (for a sigmoid head, the sigmoid), whether or not the
+      model ends in a softmax, as :func:`deletion`.
+
+    Captum's docstring and Yeh et al. point out that maps of gradients ("local"
+    explanations such as :func:`interp.saliency`) go with small real-valued
+    perturbations like the drawn ones, and maps that multiply by the input ("global",
+    such as :func:`interp.input_x_gradient`) with perturbations that remove pixels,
+    e.g. ``perturbations=subsets * images`` for an image's own values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
+    >>> result = interp.infidelity(model, images, interp.saliency(model, images), n=16)
+    >>> result.scores.shape, result.drops.shape
+    ((2,), (2, 16))
+
+    """
+    func = "infidelity"
+    runner = Runner(func, model, output=output)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    array = _check_attributions(func, runner, images, attributions)
+    n = check_int(func, "n", n, minimum=1)
+    noise = check_number(func, "noise", noise, minimum=0.0, strict_minimum=True)
+    normalize = check_bool(func, "normalize", normalize)
+    seed = check_int(func, "seed", seed, minimum=0)
+    spec = runner.spec
+    map_shape = _map_shape(runner, images)
+    if perturbations is None:
+        chosen = np.random.default_rng(seed).normal(0.0, noise, (n, *map_shape))
+    else:
+        chosen = _check_perturbations(func, perturbations, images, map_shape)
+    whole = chosen.shape[1:] == images.shape[1:] and spec.channel_axis is not None
+    if whole and array.shape[1:] != images.shape[1:]:
+        if images.shape[1 + spec.channel_axis] != 1:
+            raise ValueError(
+                f"{func}: perturbations shaped like the images {images.shape[1:]} need "
+                f"attributions shaped like the images too, got {describe(array)}; give "
+                f"perturbations shaped like one map {map_shape}, the same in every channel"
+            )
+        chosen, whole = np.take(chosen, 0, axis=1 + spec.channel_axis), False
+    targets = runner.check_target(images, target, batch_size)
+    count = len(chosen)
+    flat = chosen.reshape(count, -1)
+    sums = np.empty((len(images), count))
+    for start in range(0, len(images), batch_size):
+        rows = slice(start, min(start + batch_size, len(images)))
+        if whole:
+            maps = np.asarray(array[rows], dtype=np.float64)
+            if not np.isfinite(maps).all():
+                raise ValueError(f"{func}: attributions must be finite, got NaN or inf values "
+                                 f"among attributions {start}..{start + len(maps) - 1}")
+            sums[rows] = maps.reshape(len(maps), -1) @ flat.T
+        else:
+            sums[rows] = _flat_maps(func, runner, images, array, rows) @ flat.T
+    steps = chosen.astype(np.float32)
+    if not whole and spec.channel_axis is not None:
+        steps = np.expand_dims(steps, 1 + spec.channel_axis)
+
+    def perturb(x, owner, copy):
+        return x - steps[copy]
+
+    clean = runner.predict(images, kind="probabilities", batch_size=batch_size)
+    before = clean[np.arange(len(images)), targets].astype(np.float64)
+    drops = before[:, np.newaxis] - _copy_scores(func, runner, images, targets, count,
+                                                 batch_size, perturb)
+    predicted = sums
+    if normalize:
+        squares = (sums**2).sum(axis=1)
+        beta = np.divide((sums * drops).sum(axis=1), squares,
+                         out=np.zeros(len(sums)), where=squares > 0)
+        predicted = beta[:, np.newaxis] * sums
+    scores = ((predicted - drops) ** 2).mean(axis=1)
     return Fidelity(scores, _mean(scores), sums, drops)
