@@ -29,6 +29,7 @@ _EXPORTS = {
     ),
     "evaluate.faithfulness": ("deletion", "insertion", "Curve", "mu_fidelity", "infidelity",
                               "Fidelity"),
+    "evaluate.robustness": ("max_sensitivity", "Sensitivity"),
     "evaluate.randomization": (
         "model_randomization", "RandomizationCheck", "rank_correlation",
         "cascading_randomization", "independent_randomization", "LayerRandomization",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         passes_sanity_check,
         rank_correlation,
     )
+    from .evaluate.robustness import Sensitivity, max_sensitivity
     from .kernels import get_kernels, kernel
     from .layers import (
         LayerInfo,

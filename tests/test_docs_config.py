@@ -123,7 +123,7 @@ def _names_used_in_examples() -> set[str]:
 # (strict): take the name off the list.
 WITHOUT_EXAMPLE_PAGE: set[str] = {
     # the measures of issue #20: their gallery page comes with the parity work
-    "mu_fidelity", "infidelity",
+    "mu_fidelity", "infidelity", "max_sensitivity",
 }
 
 

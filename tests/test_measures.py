@@ -251,6 +251,103 @@ def test_infidelity_targets_batches_and_model_kinds(model_kinds):
                                        err_msg=f"{kind}, batch_size={batch_size}")
 
 
+# ---- max-sensitivity --------------------------------------------------------------------
+
+def squares_map(model, images, target=None):
+    """A map in plain numpy: (first channel squared + last channel) times (target + 1)."""
+    images = np.asarray(images, np.float64)
+    scale = np.asarray(target, np.float64)[:, None, None] + 1.0
+    return (images[..., 0] ** 2 + images[..., -1]) * scale
+
+
+def hand_max_sensitivity(method, model, images, targets, perturbations):
+    """Yeh et al.'s max-sensitivity in a loop: each perturbed image on its own."""
+    ratios = np.zeros((len(images), len(perturbations)))
+    for i, (image, t) in enumerate(zip(images, targets, strict=True)):
+        a = np.asarray(method(model, image[None], target=np.array([t])), np.float64)[0]
+        norm = np.sqrt(np.sum(a**2)) or 1.0
+        for k, d in enumerate(perturbations):
+            if d.shape != image.shape:
+                d = np.repeat(d[..., None], image.shape[-1], axis=-1)
+            moved = np.asarray(method(model, (image + d)[None], target=np.array([t])),
+                               np.float64)[0]
+            ratios[i, k] = np.sqrt(np.sum((moved - a) ** 2)) / norm
+    return ratios
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_max_sensitivity_by_hand(channels):
+    model = small_model(channels, seed=21)
+    rng = np.random.default_rng(22)
+    images = rng.random((3, 4, 4, channels)).astype(np.float32)
+    steps = rng.uniform(-0.1, 0.1, size=(5, 4, 4, channels)).astype(np.float32)
+    calls = []
+
+    def method(model, images, target=None, scale=1.0):
+        calls.append((len(images), np.array(target)))
+        return squares_map(model, images, target) * scale
+
+    expected = hand_max_sensitivity(squares_map, model, images, predicted(model, images), steps)
+    for batch_size in (1, 4, 7, 1000):
+        calls.clear()
+        got = interp.max_sensitivity(model, images, method=method, perturbations=steps,
+                                     batch_size=batch_size, scale=3.0)
+        np.testing.assert_allclose(got.ratios, expected, rtol=1e-5, atol=1e-7,
+                                   err_msg=f"batch_size={batch_size}")
+        np.testing.assert_array_equal(got.scores, got.ratios.max(axis=1))
+        assert got.mean == pytest.approx(expected.max(axis=1).mean(), rel=1e-5)
+        assert max(size for size, _ in calls) <= batch_size
+        # every copy of an image is explained for the class predicted on the image itself
+        classes = np.concatenate([t for _, t in calls])
+        assert sorted(classes.tolist()) == sorted(
+            np.repeat(predicted(model, images), 1 + len(steps)).tolist())
+    # given targets, and perturbations shaped like one map (added to every channel)
+    flat = steps[..., 0]
+    got = interp.max_sensitivity(model, images, [2, 0, 1], method=squares_map,
+                                 perturbations=flat)
+    np.testing.assert_allclose(
+        got.ratios, hand_max_sensitivity(squares_map, model, images, [2, 0, 1], flat),
+        rtol=1e-5, atol=1e-7)
+
+
+def test_max_sensitivity_draws_uniform_perturbations_and_divides_a_zero_map_by_one():
+    model = small_model(seed=23)
+    images = np.zeros((2, 4, 4, 1), np.float32)
+    images[1] = 0.5
+
+    def first_channel(model, images, target=None):
+        return np.asarray(images)[..., 0]
+
+    got = interp.max_sensitivity(model, images, 0, method=first_channel, n=6, radius=0.05,
+                                 seed=4)
+    steps = np.random.default_rng(4).uniform(-0.05, 0.05, (6, 4, 4, 1)).astype(np.float32)
+    norms = np.sqrt((steps**2).sum(axis=(1, 2, 3)))
+    np.testing.assert_allclose(got.ratios[0], norms, rtol=1e-6)  # ||d|| / 1: a zero map
+    np.testing.assert_allclose(got.ratios[1], norms / 2.0, rtol=1e-6)  # ||d|| / ||0.5||
+    assert np.all(np.abs(steps) <= 0.05) and np.ptp(steps) > 0.08
+
+
+def test_max_sensitivity_of_saliency_is_zero_for_a_linear_network(model_kinds):
+    """A network that is linear up to its softmax has one gradient everywhere."""
+    keras.utils.set_random_seed(24)
+    linear = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
+                               L.Dense(3, activation="softmax")])
+    images = np.random.default_rng(25).random((3, 4, 4, 1)).astype(np.float32)
+    got = interp.max_sensitivity(linear, images, n=4, radius=0.3)
+    np.testing.assert_allclose(got.scores, 0.0, atol=1e-6)
+    # a network that is not linear: the same ratios whatever its kind and the batch size
+    images = np.random.default_rng(26).random((3, 12, 12, 1)).astype(np.float32)
+    reference = interp.max_sensitivity(model_kinds["sequential-input"], images, 1, n=3,
+                                       radius=0.1)
+    assert np.all(reference.scores > 1e-3)
+    for kind, model in model_kinds.items():
+        for batch_size in (2, 1000):
+            got = interp.max_sensitivity(model, images, 1, n=3, radius=0.1,
+                                         batch_size=batch_size)
+            np.testing.assert_allclose(got.ratios, reference.ratios, rtol=1e-4, atol=1e-6,
+                                       err_msg=f"{kind}, batch_size={batch_size}")
+
+
 @pytest.mark.slow
 def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, test_set):
     """The claim of mu_fidelity's Notes: subsets whose sizes vary (Xplique's draw) let a
@@ -310,6 +407,25 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
      "infidelity: noise must be a finite number > 0, got 0.0"),
     (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), normalize="yes"), TypeError,
      "infidelity: normalize must be True or False, got 'yes'"),
+    (lambda m, x: interp.max_sensitivity(m, x, method="saliency"), TypeError,
+     "max_sensitivity: method must be callable, got 'saliency'"),
+    (lambda m, x: interp.max_sensitivity(m, x, method=lambda m, x, target: x[:1, ..., 0]),
+     TypeError, "max_sensitivity: method must return one map per image, an array shaped (3, "),
+    (lambda m, x: interp.max_sensitivity(m, x, method=lambda m, x, target: np.full(x.shape[:-1], np.nan)),
+     ValueError, "max_sensitivity: method returned NaN or inf values for images 0..2"),
+    (lambda m, x: interp.max_sensitivity(m, x, perturbations=np.ones((2, 4, 5))), ValueError,
+     "max_sensitivity: perturbations must be an array of perturbations shaped (N, 4, 4) or "
+     "(N, 4, 4, 1), N >= 1, got an array of shape (2, 4, 5)"),
+    (lambda m, x: interp.max_sensitivity(m, x, perturbations=np.full((2, 4, 4), np.inf)),
+     ValueError, "max_sensitivity: perturbations must be finite"),
+    (lambda m, x: interp.max_sensitivity(m, x, n=0), ValueError,
+     "max_sensitivity: n must be an int >= 1, got 0"),
+    (lambda m, x: interp.max_sensitivity(m, x, radius=0), ValueError,
+     "max_sensitivity: radius must be a finite number > 0, got 0"),
+    (lambda m, x: interp.max_sensitivity(m, x, radius="small"), TypeError,
+     "max_sensitivity: radius must be a number, got 'small'"),
+    (lambda m, x: interp.max_sensitivity(m, x, seed=1.5), TypeError,
+     "max_sensitivity: seed must be an int"),
 ])
 def test_measure_bad_input(call, error, words):
     model = small_model()
@@ -325,5 +441,6 @@ def test_measures_leave_the_model_alone():
     images = np.random.default_rng(0).random((2, 4, 4, 1)).astype(np.float32)
     interp.mu_fidelity(model, images, np.ones((2, 4, 4)), n_subsets=3)
     interp.infidelity(model, images, np.ones((2, 4, 4)), n=3)
+    interp.max_sensitivity(model, images, n=3)
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)

@@ -1,11 +1,14 @@
 """Which explanation to trust: measurements of whether a map explains the network.
 
-Two families of checks, both standard in the literature:
+Three families of checks, all standard in the literature:
 
 - **Faithfulness** (:mod:`interp.evaluate.faithfulness`). :func:`deletion` removes the
   pixels a map ranks highest and records how fast the class probability falls;
   :func:`insertion` puts them back into a blurred copy and records how fast it rises
   :cite:p:`petsiuk2018` ("RISE").
+- **Robustness** (:mod:`interp.evaluate.robustness`). :func:`max_sensitivity` reports
+  the largest relative change of a map under small random perturbations of the image
+  :cite:p:`yeh2019`.
 - **Sanity checks** (:mod:`interp.evaluate.randomization`) :cite:p:`adebayo2018`. A map
   that hardly changes when the network changes was never explaining the network.
   :func:`model_randomization` draws every weight afresh; :func:`cascading_randomization`
@@ -41,6 +44,7 @@ from .randomization import (
     randomized_copy,
     rank_correlation,
 )
+from .robustness import Sensitivity, max_sensitivity
 
 __all__ = [
     "BLUR_SIGMA",
@@ -50,12 +54,14 @@ __all__ = [
     "Fidelity",
     "LayerRandomization",
     "RandomizationCheck",
+    "Sensitivity",
     "cascading_randomization",
     "data_randomization",
     "deletion",
     "independent_randomization",
     "infidelity",
     "insertion",
+    "max_sensitivity",
     "model_randomization",
     "mu_fidelity",
     "passes_sanity_check",
