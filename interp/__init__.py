@@ -33,7 +33,8 @@ _EXPORTS = {
     "evaluate.randomization": (
         "model_randomization", "RandomizationCheck", "rank_correlation",
         "cascading_randomization", "independent_randomization", "LayerRandomization",
-        "data_randomization", "passes_sanity_check", "SANITY_LINE",
+        "data_randomization", "passes_sanity_check", "SANITY_LINE", "random_logit",
+        "RandomLogit",
     ),
     "visualize": ("maximize_activation",),
     "activations": (
@@ -95,11 +96,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SANITY_LINE,
         LayerRandomization,
         RandomizationCheck,
+        RandomLogit,
         cascading_randomization,
         data_randomization,
         independent_randomization,
         model_randomization,
         passes_sanity_check,
+        random_logit,
         rank_correlation,
     )
     from .evaluate.robustness import Sensitivity, max_sensitivity

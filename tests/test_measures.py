@@ -348,6 +348,85 @@ def test_max_sensitivity_of_saliency_is_zero_for_a_linear_network(model_kinds):
                                        err_msg=f"{kind}, batch_size={batch_size}")
 
 
+# ---- random logit -------------------------------------------------------------------------
+
+WEIGHTS = np.random.default_rng(31).normal(size=(3, 4, 4))
+
+
+def class_weighted(model, images, target=None):
+    """A map in plain numpy: the first channel times a fixed random pattern per class."""
+    return np.asarray(images, np.float64)[..., 0] * WEIGHTS[np.asarray(target)]
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_random_logit_by_hand(absolute):
+    model = small_model(2, seed=32)
+    images = np.random.default_rng(33).random((7, 4, 4, 2)).astype(np.float32)
+    targets = predicted(model, images)
+    draw = np.random.default_rng(5).integers(0, 2, 7)  # 3 classes: 2 others each
+    others = draw + (draw >= targets)
+    expected = []
+    for image, t, o in zip(images, targets, others, strict=True):
+        a, b = class_weighted(None, image[None], [t])[0], class_weighted(None, image[None], [o])[0]
+        if absolute:
+            a, b = np.abs(a), np.abs(b)
+        expected.append(spearmanr(a.ravel(), b.ravel()).statistic)
+    for batch_size in (1, 3, 1000):
+        got = interp.random_logit(model, images, method=class_weighted, seed=5,
+                                  absolute=absolute, batch_size=batch_size)
+        np.testing.assert_array_equal(got.targets, targets)
+        np.testing.assert_array_equal(got.others, others)
+        np.testing.assert_allclose(got.scores, expected, atol=1e-12)
+        assert got.mean == pytest.approx(np.mean(expected), abs=1e-12)
+    # given others
+    given = (targets + 1) % 3
+    got = interp.random_logit(model, images, method=class_weighted, others=given)
+    np.testing.assert_array_equal(got.others, given)
+    by_hand = [spearmanr((x[..., 0] * WEIGHTS[t]).ravel(), (x[..., 0] * WEIGHTS[o]).ravel())
+               .statistic for x, t, o in zip(images, targets, given, strict=True)]
+    np.testing.assert_allclose(got.scores, by_hand, atol=1e-12)
+
+
+def test_random_logit_draws_every_other_class_and_never_the_target():
+    keras.utils.set_random_seed(34)
+    model = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
+                              L.Dense(10, activation="softmax")])
+    images = np.random.default_rng(35).random((400, 4, 4, 1)).astype(np.float32)
+    got = interp.random_logit(model, images, 3, method=class_weighted_any, seed=0)
+    assert np.all(got.others != 3)
+    counts = np.bincount(got.others, minlength=10)
+    assert counts[3] == 0 and np.all(np.delete(counts, 3) > 20)  # about 44 each
+
+
+def class_weighted_any(model, images, target=None):
+    return np.asarray(images, np.float64)[..., 0] * (np.asarray(target)[:, None, None] + 1)
+
+
+def test_random_logit_of_saliency_on_a_linear_network_correlates_its_weight_columns(
+        model_kinds):
+    """For logits linear in the pixels, saliency for class c is column c of the kernel."""
+    keras.utils.set_random_seed(36)
+    linear = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
+                               L.Dense(3, activation="softmax")])
+    images = np.random.default_rng(37).random((5, 4, 4, 1)).astype(np.float32)
+    kernel = linear.get_weights()[0]  # (16, 3)
+    got = interp.random_logit(linear, images, 0, seed=2)
+    expected = [spearmanr(kernel[:, 0], kernel[:, o]).statistic for o in got.others]
+    np.testing.assert_allclose(got.scores, expected, atol=1e-6)
+    # a sigmoid unit has two classes: the other is always the one not asked for
+    binary = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
+                               L.Dense(1, activation="sigmoid")])
+    got = interp.random_logit(binary, images, [0, 1, 1, 0, 1])
+    np.testing.assert_array_equal(got.others, [1, 0, 0, 1, 0])
+    np.testing.assert_allclose(got.scores, -1.0, atol=1e-6)  # logits z and -z
+    images = np.random.default_rng(38).random((3, 12, 12, 1)).astype(np.float32)
+    reference = interp.random_logit(model_kinds["sequential-input"], images, seed=3)
+    for kind, model in model_kinds.items():
+        got = interp.random_logit(model, images, seed=3, batch_size=2)
+        np.testing.assert_array_equal(got.others, reference.others, err_msg=kind)
+        np.testing.assert_allclose(got.scores, reference.scores, atol=1e-5, err_msg=kind)
+
+
 @pytest.mark.slow
 def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, test_set):
     """The claim of mu_fidelity's Notes: subsets whose sizes vary (Xplique's draw) let a
@@ -426,6 +505,28 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
      "max_sensitivity: radius must be a number, got 'small'"),
     (lambda m, x: interp.max_sensitivity(m, x, seed=1.5), TypeError,
      "max_sensitivity: seed must be an int"),
+    (lambda m, x: interp.random_logit(m, x, 0, others=[0, 1, 2]), ValueError,
+     "random_logit: others must be one class index per image (3) in 0..2, each other than "
+     "the image's target, got the target itself for image(s) [0]"),
+    (lambda m, x: interp.random_logit(m, x, 0, others=[1, 2]), ValueError,
+     "random_logit: others must be one class index per image (3) in 0..2, each other than "
+     "the image's target, got an array of shape (2,)"),
+    (lambda m, x: interp.random_logit(m, x, 0, others=[1, 2, 3]), ValueError,
+     "random_logit: others must be one class index per image (3) in 0..2"),
+    (lambda m, x: interp.random_logit(m, x, 0, others=[1.0, 2.0, 1.0]), TypeError,
+     "random_logit: others must be one class index per image (3) in 0..2"),
+    (lambda m, x: interp.random_logit(m, x, 0, others="cat"), TypeError,
+     "random_logit: others must be one class index per image (3) in 0..2, each other than "
+     "the image's target, got 'cat'"),
+    (lambda m, x: interp.random_logit(m, x, absolute=1), TypeError,
+     "random_logit: absolute must be True or False, got 1"),
+    (lambda m, x: interp.random_logit(m, x, seed=-1), ValueError,
+     "random_logit: seed must be an int >= 0, got -1"),
+    (lambda m, x: interp.random_logit(m, x, method=3), TypeError,
+     "random_logit: method must be callable, got 3"),
+    (lambda m, x: interp.random_logit(m, x, method=lambda m, x, target: np.full(
+        x.shape[:-1], np.inf)), ValueError,
+     "random_logit: method returned NaN or inf values for the targets of images 0..2"),
 ])
 def test_measure_bad_input(call, error, words):
     model = small_model()
@@ -442,5 +543,6 @@ def test_measures_leave_the_model_alone():
     interp.mu_fidelity(model, images, np.ones((2, 4, 4)), n_subsets=3)
     interp.infidelity(model, images, np.ones((2, 4, 4)), n=3)
     interp.max_sensitivity(model, images, n=3)
+    interp.random_logit(model, images)
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)

@@ -14,7 +14,8 @@ Three families of checks, all standard in the literature:
   :func:`model_randomization` draws every weight afresh; :func:`cascading_randomization`
   does it one layer more at a time, from the output down; :func:`independent_randomization`
   one layer alone at a time; :func:`data_randomization` compares with a network trained on
-  shuffled labels (see :func:`interp.trained_model`).
+  shuffled labels (see :func:`interp.trained_model`); :func:`random_logit` compares the
+  map for the target class with the map for a random other class :cite:p:`sixt2020`.
 
 Maps are compared with :func:`rank_correlation`, Spearman's rank correlation with tied
 values sharing their average rank. The randomization checks report it for the signed maps
@@ -36,11 +37,13 @@ from .randomization import (
     SANITY_LINE,
     LayerRandomization,
     RandomizationCheck,
+    RandomLogit,
     cascading_randomization,
     data_randomization,
     independent_randomization,
     model_randomization,
     passes_sanity_check,
+    random_logit,
     randomized_copy,
     rank_correlation,
 )
@@ -53,6 +56,7 @@ __all__ = [
     "Curve",
     "Fidelity",
     "LayerRandomization",
+    "RandomLogit",
     "RandomizationCheck",
     "Sensitivity",
     "cascading_randomization",
@@ -65,6 +69,7 @@ __all__ = [
     "model_randomization",
     "mu_fidelity",
     "passes_sanity_check",
+    "random_logit",
     "randomized_copy",
     "rank_correlation",
 ]

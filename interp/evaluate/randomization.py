@@ -5,6 +5,7 @@ it one layer more at a time, from the output down; :func:`independent_randomizat
 layer alone at a time; :func:`data_randomization` compares with a network trained on
 shuffled labels (see :func:`interp.trained_model`). Maps are compared with
 :func:`rank_correlation`, and :func:`passes_sanity_check` turns a result into a verdict.
+:func:`random_logit` asks the same of the class explained :cite:p:`sixt2020`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .._model import (
     reinitialize,
     walk,
 )
-from .._validate import as_real_array, check_int, check_number, describe
+from .._validate import as_real_array, check_bool, check_int, check_number, describe
 
 
 class RandomizationCheck(NamedTuple):
@@ -721,3 +722,178 @@ def data_randomization(
             f"{trained.shape} for model"
         )
     return RandomizationCheck(trained, shuffled, *_similarities(trained, shuffled, batch_size))
+
+
+# ---- the random-logit check -----------------------------------------------------------------
+
+class RandomLogit(NamedTuple):
+    """Result of :func:`random_logit`.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray, shape (n,)
+        Spearman rank correlation per image between the map for the target class and
+        the map for the other class, ties averaged (see :func:`rank_correlation`); NaN
+        where either map is constant.
+    mean : float
+        The mean of the defined ``scores``; NaN if none is.
+    targets : numpy.ndarray of int, shape (n,)
+        The class explained first, per image.
+    others : numpy.ndarray of int, shape (n,)
+        The other class explained, per image; never the target.
+
+    """
+
+    scores: np.ndarray
+    mean: float
+    targets: np.ndarray
+    others: np.ndarray
+
+
+def _check_others(func: str, others: object, targets: np.ndarray, n_classes: int) -> np.ndarray:
+    wanted = (f"one class index per image ({len(targets)}) in 0..{n_classes - 1}, each "
+              "other than the image's target")
+    if isinstance(others, (str, bytes)):
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}")
+    try:
+        array = others if isinstance(others, np.ndarray) else np.asarray(others)
+    except (TypeError, ValueError) as err:  # ragged nested lists and the like
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}") from err
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}")
+    if array.shape != targets.shape:
+        raise ValueError(f"{func}: others must be {wanted}, got {describe(array)}")
+    if array.size and (array.min() < 0 or array.max() >= n_classes):
+        raise ValueError(f"{func}: others must be {wanted}, got {describe(array)}")
+    same = np.flatnonzero(array == targets)
+    if same.size:
+        raise ValueError(f"{func}: others must be {wanted}, got the target itself for "
+                         f"image(s) {same[:5].tolist()}")
+    return array.astype(np.int64)
+
+
+def random_logit(
+    model: keras.Model,
+    images: np.ndarray,
+    target: object = None,
+    *,
+    method: Callable[..., np.ndarray] | None = None,
+    others: np.ndarray | None = None,
+    absolute: bool = False,
+    seed: int = 0,
+    output: object = None,
+    batch_size: int = 256,
+    **options: object,
+) -> RandomLogit:
+    r"""Compare the map for the target class with the map for a random other class.
+
+    The random-logit check of :cite:t:`sixt2020`: a map that explains *why this class*
+    should change when it is asked about another class. For each image, *method*
+    explains the target class :math:`t` and a class :math:`o \ne t` drawn uniformly
+    from the others, and the score is the Spearman rank correlation of the two maps.
+    Lower is better: near 1, the method shows the same pixels whatever the class (Sixt
+    et al. find this for several modified-backpropagation methods).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier; any model kind *method* accepts.
+    images : array-like, shape (n, ...)
+        A batch shaped as the model expects.
+    target : None, int or array of int, optional
+        Class explained first, per image; default the predicted class.
+    method : callable, default :func:`interp.saliency`
+        ``method(model, images, target=..., **options) -> (n, ...)``; for
+        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
+    others : array-like of int, shape (n,), optional
+        The other class per image, each different from the image's target. When given,
+        *seed* is not used.
+    absolute : bool, default False
+        Correlate the absolute values of the maps instead of the signed maps.
+    seed : int, default 0
+        Seeds the other classes: with ``draw =
+        numpy.random.default_rng(seed).integers(0, classes - 1, n)``, image ``i`` gets
+        ``draw[i] + (draw[i] >= target[i])``, uniform over the classes but its target.
+    output : None, int or str, optional
+        Which output of a multi-output model; passed on to *method* when given.
+    batch_size : int, default 256
+        Images per call of *method* (each call for one of the two classes), and per
+        pass when predicting the targets.
+    **options
+        Passed to *method*.
+
+    Returns
+    -------
+    RandomLogit
+        ``scores`` (n,), their ``mean``, and the ``targets`` and ``others`` explained.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For *others* that are not one valid class per image other than its target, a
+        model with fewer than two classes, a *method* that is not callable or does not
+        return one map per image, or a *seed* < 0.
+
+    See Also
+    --------
+    model_randomization : the same question asked of the network's weights.
+
+    Notes
+    -----
+    Quantus's ``RandomLogit`` and Xplique's ``RandomLogitMetric``, the peers, draw the
+    other class the same way (uniform over the classes but the target; Xplique with
+    the same shift, from TensorFlow's global generator) and compare the maps by SSIM
+    by default (Quantus also offers other similarities). The rank correlation here is
+    the one the other sanity checks of interp report (:func:`model_randomization`), so
+    :data:`SANITY_LINE` reads the same way; it does not depend on the maps' scale,
+    which differs between classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import interp
+    >>> model = interp.build_model()
+    >>> images = np.random.default_rng(0).random((3, 28, 28, 1))
+    >>> check = interp.random_logit(model, images, target=[0, 1, 2], seed=1)
+    >>> check.scores.shape, bool((check.others != check.targets).all())
+    ((3,), True)
+
+    """
+    func = "random_logit"
+    method = _method(func, method)
+    runner = Runner(func, model, output=output)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    absolute = check_bool(func, "absolute", absolute)
+    seed = check_int(func, "seed", seed, minimum=0)
+    n_classes = runner.head.n_classes
+    if n_classes < 2:
+        raise ValueError(f"{func}: the model must have at least two classes to pick another "
+                         f"from, got {n_classes}")
+    targets = runner.check_target(images, target, batch_size)
+    if others is None:
+        draw = np.random.default_rng(seed).integers(0, n_classes - 1, len(images))
+        others = draw + (draw >= targets)
+    else:
+        others = _check_others(func, others, targets, n_classes)
+    if output is not None:
+        options = {**options, "output": output}
+    scores = np.empty(len(images))
+    for start in range(0, len(images), batch_size):
+        rows = slice(start, min(start + batch_size, len(images)))
+        x = images[rows]
+        first = _maps(func, method, model, x, targets[rows], options)
+        second = _maps(func, method, model, x, others[rows], options)
+        if first.shape != second.shape:
+            raise ValueError(f"{func}: method returned maps shaped {second.shape[1:]} for the "
+                             f"other classes but {first.shape[1:]} for the targets")
+        for maps, what in ((first, "targets"), (second, "other classes")):
+            if not np.isfinite(maps).all():
+                raise ValueError(f"{func}: method returned NaN or inf values for the {what} "
+                                 f"of images {start}..{start + len(maps) - 1}")
+        if absolute:
+            first, second = np.abs(first), np.abs(second)
+        scores[rows] = rank_correlation(first, second)
+    finite = scores[np.isfinite(scores)]
+    mean = float(finite.mean()) if finite.size else float("nan")
+    return RandomLogit(scores, mean, targets, others.astype(np.int64))
