@@ -28,7 +28,7 @@ _EXPORTS = {
         "guided_backprop", "input_x_gradient",
     ),
     "evaluate.faithfulness": ("deletion", "insertion", "Curve", "mu_fidelity", "infidelity",
-                              "Fidelity"),
+                              "Fidelity", "road"),
     "evaluate.robustness": ("max_sensitivity", "Sensitivity"),
     "evaluate.randomization": (
         "model_randomization", "RandomizationCheck", "rank_correlation",
@@ -91,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         infidelity,
         insertion,
         mu_fidelity,
+        road,
     )
     from .evaluate.randomization import (
         SANITY_LINE,

@@ -124,6 +124,7 @@ def _names_used_in_examples() -> set[str]:
 WITHOUT_EXAMPLE_PAGE: set[str] = {
     # the measures of issue #20: their gallery page comes with the parity work
     "mu_fidelity", "infidelity", "max_sensitivity", "random_logit",
+    "road",
 }
 
 
@@ -270,7 +271,7 @@ def test_references_bib_has_the_sites_keys():
     assert sorted(keys) == sorted(["simonyan2014", "zeiler2014", "springenberg2015",
                                    "smilkov2017", "sundararajan2017", "selvaraju2017",
                                    "adebayo2018", "petsiuk2018", "bhatt2020",
-                                   "yeh2019", "sixt2020"])
+                                   "yeh2019", "sixt2020", "rong2022"])
     for entry in re.split(r"^@", text, flags=re.M)[1:]:
         assert re.search(r"^\s*(doi|url)\s*=", entry, flags=re.M), entry.splitlines()[0]
 

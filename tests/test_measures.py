@@ -427,6 +427,129 @@ def test_random_logit_of_saliency_on_a_linear_network_correlates_its_weight_colu
         np.testing.assert_allclose(got.scores, reference.scores, atol=1e-5, err_msg=kind)
 
 
+# ---- ROAD ---------------------------------------------------------------------------------
+
+NEIGHBOURS = [(dy, dx, 1 / 12 if dy and dx else 1 / 6)
+              for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+
+
+def impute_by_scipy(image, removed):
+    """ROAD's linear imputation as Rong et al.'s code sets it up: one equation per removed
+    pixel (its value times the weights of its neighbours inside the image equals their
+    weighted sum), solved by scipy's sparse solver. *image* is (H, W, C)."""
+    from scipy.sparse import lil_matrix
+    from scipy.sparse.linalg import spsolve
+
+    height, width, channels = image.shape
+    unknown = {pixel: k for k, pixel in enumerate(zip(*np.nonzero(removed), strict=True))}
+    system = lil_matrix((len(unknown), len(unknown)))
+    rhs = np.zeros((len(unknown), channels))
+    for (y, x), k in unknown.items():
+        for dy, dx, w in NEIGHBOURS:
+            if 0 <= y + dy < height and 0 <= x + dx < width:
+                system[k, k] += w
+                if (y + dy, x + dx) in unknown:
+                    system[k, unknown[y + dy, x + dx]] -= w
+                else:
+                    rhs[k] += w * image[y + dy, x + dx]
+    out = np.array(image, np.float64)
+    if unknown:
+        solution = spsolve(system.tocsc(), rhs).reshape(len(unknown), channels)
+        for (y, x), k in unknown.items():
+            out[y, x] = solution[k]
+    return out
+
+
+def hand_road(model, images, maps, targets, fractions, order, noise, seed):
+    scores = np.zeros((len(images), len(fractions)))
+    for i, (image, a, t) in enumerate(zip(images, maps, targets, strict=True)):
+        flat = a.ravel()
+        sign = -1 if order == "morf" else 1
+        ranked = sorted(range(flat.size), key=lambda p, flat=flat: (sign * flat[p], p))
+        for k, f in enumerate(fractions):
+            removed = np.zeros(flat.size, bool)
+            removed[ranked[:round(f * flat.size)]] = True
+            removed = removed.reshape(a.shape)
+            filled = impute_by_scipy(image, removed)
+            draws = np.random.default_rng([seed, i, k]).normal(0.0, noise, image.shape)
+            filled[removed] += draws[removed]
+            scores[i, k] = probabilities_by_keras(model, filled)[t]
+    return scores
+
+
+@pytest.mark.parametrize(("channels", "order"), [(1, "morf"), (2, "lerf"), (2, "morf")])
+def test_road_by_hand(channels, order):
+    model = small_model(channels, size=6, seed=41)
+    model.set_weights([w * 0.3 for w in model.get_weights()])  # no saturated probability
+    rng = np.random.default_rng(42)
+    images = rng.random((3, 6, 6, channels)).astype(np.float32)
+    maps = rng.normal(size=(3, 6, 6))
+    maps[0, :3] = 0.5  # ties: broken by position
+    targets = np.array([0, 2, 1])
+    fractions = [0.0, 0.25, 0.5, 0.9]
+    expected = hand_road(model, images, maps, targets, fractions, order, 0.05, 7)
+    for batch_size in (1, 5, 1000):
+        got = interp.road(model, images, maps, targets, fractions=fractions, order=order,
+                          noise=0.05, seed=7, batch_size=batch_size)
+        np.testing.assert_allclose(got.scores, expected, atol=2e-6,
+                                   err_msg=f"batch_size={batch_size}")
+    assert 0.02 < expected.min() and expected.max() < 0.98
+    np.testing.assert_array_equal(got.fractions, fractions)
+    np.testing.assert_allclose(got.auc, np.trapezoid(expected, fractions, axis=1), atol=2e-6)
+    # nothing removed: the image's own probability
+    np.testing.assert_allclose(
+        got.scores[:, 0], [probabilities_by_keras(model, x)[t] for x, t in
+                           zip(images, targets, strict=True)], atol=2e-6)
+    # maps shaped like the images are summed over channels; the default target
+    per_channel = np.repeat(maps[..., None], channels, axis=-1) / channels
+    again = interp.road(model, images, per_channel, fractions=fractions, order=order,
+                        noise=0.05, seed=7)
+    np.testing.assert_allclose(
+        again.scores, hand_road(model, images, maps, predicted(model, images), fractions,
+                                order, 0.05, 7), atol=2e-6)
+
+
+def test_road_imputes_a_ramp_exactly_away_from_the_border():
+    """The weighted mean of a pixel's eight neighbours is its own value on a linear ramp,
+    so removing interior pixels of a ramp (no noise) leaves the image and its probability."""
+    model = small_model(size=8, seed=43)
+    model.set_weights([w * 0.3 for w in model.get_weights()])  # no saturated probability
+    y, x = np.mgrid[0:8, 0:8]
+    ramp = (0.05 * y - 0.03 * x + 0.4)[None, ..., None].astype(np.float32)
+    maps = np.zeros((1, 8, 8))
+    maps[0, 2:6, 2:6] = 1.0 + np.arange(16).reshape(4, 4)  # the 16 interior pixels first
+    got = interp.road(model, ramp, maps, 1, fractions=[0.0, 0.125, 0.25], noise=0.0)
+    assert 0.05 < got.scores[0, 0] < 0.95
+    np.testing.assert_allclose(got.scores[0], got.scores[0, 0], rtol=1e-6)
+    noisy = interp.road(model, ramp, maps, 1, fractions=[0.0, 0.25], noise=0.3)
+    assert abs(noisy.scores[0, 1] - noisy.scores[0, 0]) > 1e-3  # the noise does reach it
+    # with the border pixels removed too, the ramp is not kept (their neighbours are lopsided)
+    edge = interp.road(model, ramp, -maps, 1, fractions=[0.0, 0.75], noise=0.0)
+    assert abs(edge.scores[0, 1] - edge.scores[0, 0]) > 1e-4
+
+
+def test_road_channels_first_and_model_kinds(model_kinds):
+    model = small_model(2, size=5, seed=44)
+    rng = np.random.default_rng(45)
+    images = rng.random((4, 5, 5, 2)).astype(np.float32)
+    maps = rng.normal(size=(4, 5, 5))
+    reference = interp.road(model, images, maps, fractions=[0.2, 0.6], seed=3)
+    first = keras.Sequential([keras.Input((2, 5, 5)),
+                              L.Conv2D(2, 1, activation="tanh", data_format="channels_first"),
+                              L.Permute((2, 3, 1)), L.Flatten(),
+                              L.Dense(3, activation="softmax")])
+    first.set_weights(model.get_weights())
+    got = interp.road(first, np.moveaxis(images, -1, 1), maps, fractions=[0.2, 0.6], seed=3)
+    np.testing.assert_allclose(got.scores, reference.scores, atol=1e-6)
+    images = rng.random((3, 12, 12, 1)).astype(np.float32)
+    maps = rng.normal(size=(3, 12, 12))
+    reference = interp.road(model_kinds["sequential-input"], images, maps, 1,
+                            fractions=[0.3, 0.7])
+    for kind, model in model_kinds.items():
+        got = interp.road(model, images, maps, 1, fractions=[0.3, 0.7], batch_size=4)
+        np.testing.assert_allclose(got.scores, reference.scores, atol=1e-6, err_msg=kind)
+
+
 @pytest.mark.slow
 def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, test_set):
     """The claim of mu_fidelity's Notes: subsets whose sizes vary (Xplique's draw) let a
@@ -527,6 +650,31 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
     (lambda m, x: interp.random_logit(m, x, method=lambda m, x, target: np.full(
         x.shape[:-1], np.inf)), ValueError,
      "random_logit: method returned NaN or inf values for the targets of images 0..2"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=[0.5, 0.2]), ValueError,
+     "road: fractions must be increasing numbers in [0, 1), at least one, got [0.5, 0.2]"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=[0.5, 1.0]), ValueError,
+     "road: fractions must be increasing numbers in [0, 1), at least one, got [0.5, 1.0]"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=[]), ValueError,
+     "road: fractions must be increasing numbers in [0, 1), at least one, got []"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=0.5), TypeError,
+     "road: fractions must be increasing numbers in [0, 1), at least one, got 0.5"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=["a"]), TypeError,
+     "road: fractions must be increasing numbers in [0, 1), at least one, got ['a']"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=[0.99]), ValueError,
+     "road: fractions must leave at least one of the 16 pixels, got 0.99, which removes "
+     "all of them"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), order="top"), ValueError,
+     "road: order must be 'morf' or 'lerf', got 'top'"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), noise=-0.1), ValueError,
+     "road: noise must be a finite number >= 0, got -0.1"),
+    (lambda m, x: interp.road(m, x, np.full((3, 4, 4), np.nan)), ValueError,
+     "road: attributions must be finite"),
+    (lambda m, x: interp.road(m, x, np.ones((3, 4)),), ValueError,
+     "road: attributions must be one map per image, shaped (3, 4, 4)"),
+    (lambda m, x: interp.road(m, np.full_like(x, np.inf), np.ones((3, 4, 4))), ValueError,
+     "road: images must be finite, got 48 NaN or inf values among images 0..2"),
+    (lambda m, x: interp.road(m, np.full_like(x, np.inf), np.ones((3, 4, 4)), 0), ValueError,
+     "road: images must be finite, got NaN or inf values among images 0..2"),
 ])
 def test_measure_bad_input(call, error, words):
     model = small_model()
@@ -534,6 +682,15 @@ def test_measure_bad_input(call, error, words):
     with pytest.raises(error) as info:
         call(model, images)
     assert words in str(info.value)
+
+
+def test_road_refuses_images_without_two_spatial_axes():
+    keras.utils.set_random_seed(46)
+    flat = keras.Sequential([keras.Input((16,)), L.Dense(3, activation="softmax")])
+    images = np.random.default_rng(0).random((2, 16)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"^road: the imputation needs images with two "
+                                         r"spatial axes, got images shaped \(16,\)"):
+        interp.road(flat, images, np.ones((2, 16)))
 
 
 def test_measures_leave_the_model_alone():
@@ -544,5 +701,6 @@ def test_measures_leave_the_model_alone():
     interp.infidelity(model, images, np.ones((2, 4, 4)), n=3)
     interp.max_sensitivity(model, images, n=3)
     interp.random_logit(model, images)
+    interp.road(model, images, np.ones((2, 4, 4)), fractions=[0.5])
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)

@@ -5,7 +5,9 @@ Three families of checks, all standard in the literature:
 - **Faithfulness** (:mod:`interp.evaluate.faithfulness`). :func:`deletion` removes the
   pixels a map ranks highest and records how fast the class probability falls;
   :func:`insertion` puts them back into a blurred copy and records how fast it rises
-  :cite:p:`petsiuk2018` ("RISE").
+  :cite:p:`petsiuk2018` ("RISE"); :func:`road` removes them too but imputes them from
+  their neighbours, so that the removal's shape tells the model nothing
+  :cite:p:`rong2022`.
 - **Robustness** (:mod:`interp.evaluate.robustness`). :func:`max_sensitivity` reports
   the largest relative change of a map under small random perturbations of the image
   :cite:p:`yeh2019`.
@@ -32,6 +34,7 @@ from .faithfulness import (
     infidelity,
     insertion,
     mu_fidelity,
+    road,
 )
 from .randomization import (
     SANITY_LINE,
@@ -72,4 +75,5 @@ __all__ = [
     "random_logit",
     "randomized_copy",
     "rank_correlation",
+    "road",
 ]
