@@ -176,6 +176,7 @@ def hand_infidelity(model, images, maps, targets, perturbations, normalize=False
 @pytest.mark.parametrize("normalize", [False, True])
 def test_infidelity_by_hand(channels, normalize):
     model = small_model(channels, seed=9)
+    model.set_weights([w * 0.3 for w in model.get_weights()])  # no saturated probability
     rng = np.random.default_rng(10)
     images = rng.random((3, 4, 4, channels)).astype(np.float32)
     maps = rng.normal(size=(3, 4, 4))
@@ -186,6 +187,7 @@ def test_infidelity_by_hand(channels, normalize):
     scores, sums, drops = hand_infidelity(model, images, maps, targets, steps, normalize)
     np.testing.assert_allclose(result.sums, sums, rtol=1e-12)
     np.testing.assert_allclose(result.drops, drops, atol=2e-6)
+    assert np.abs(drops).max(axis=1).min() > 1e-3  # every image's drops matter
     expected = scores
     np.testing.assert_allclose(result.scores, expected, rtol=1e-4, atol=1e-9)
     assert result.mean == pytest.approx(expected.mean(), rel=1e-4)
