@@ -134,7 +134,8 @@ def test_mu_fidelity_targets_batches_and_channels_first():
     for batch_size in (1, 3, 1000):
         got = interp.mu_fidelity(model, images, maps, n_subsets=7, seed=2,
                                  batch_size=batch_size)
-        np.testing.assert_allclose(got.drops, reference.drops, atol=1e-7)
+        # float32 probabilities: XLA (JAX) rounds a batch of another size differently
+        np.testing.assert_allclose(got.drops, reference.drops, atol=1e-6)
     first = keras.Sequential([keras.Input((2, 5, 5)),
                               L.Conv2D(2, 1, activation="tanh", data_format="channels_first"),
                               L.Permute((2, 3, 1)), L.Flatten(),
