@@ -544,6 +544,16 @@ def test_road_channels_first_and_model_kinds(model_kinds):
     first.set_weights(model.get_weights())
     got = interp.road(first, np.moveaxis(images, -1, 1), maps, fractions=[0.2, 0.6], seed=3)
     np.testing.assert_allclose(got.scores, reference.scores, atol=1e-6)
+    # images without a channel axis (the model adds it): one channel of noise
+    bare = small_model(size=5, seed=47)
+    plain = keras.Sequential([keras.Input((5, 5)), L.Reshape((5, 5, 1)),
+                              L.Conv2D(2, 1, activation="tanh"), L.Flatten(),
+                              L.Dense(3, activation="softmax")])
+    plain.set_weights(bare.get_weights())
+    got = interp.road(plain, images[..., 0], maps, fractions=[0.2, 0.6], seed=3, noise=0.2)
+    with_axis = interp.road(bare, images[..., :1], maps, fractions=[0.2, 0.6], seed=3,
+                            noise=0.2)
+    np.testing.assert_allclose(got.scores, with_axis.scores, atol=1e-6)
     images = rng.random((3, 12, 12, 1)).astype(np.float32)
     maps = rng.normal(size=(3, 12, 12))
     reference = interp.road(model_kinds["sequential-input"], images, maps, 1,

@@ -947,8 +947,8 @@ def road(
     seed : int, default 0
         Seeds the noise: for image ``i`` at fraction number ``k``, the noise is
         ``numpy.random.default_rng([seed, i, k]).normal(0.0, noise, (h, w, channels))``
-        at the removed pixels (channels last even for a ``channels_first`` model; no
-        channel axis for images without one), whatever *batch_size* is.
+        at the removed pixels (channels last even for a ``channels_first`` model, and
+        one channel for images without a channel axis), whatever *batch_size* is.
     output : None, int or str, optional
         Which output of a multi-output model.
     batch_size : int, default 256
