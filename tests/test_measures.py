@@ -293,7 +293,7 @@ def test_max_sensitivity_by_hand(channels):
     expected = hand_max_sensitivity(squares_map, model, images, predicted(model, images), steps)
     for batch_size in (1, 4, 7, 1000):
         calls.clear()
-        got = interp.max_sensitivity(model, images, method=method, perturbations=steps,
+        got = interp.max_sensitivity(method, model, images, perturbations=steps,
                                      batch_size=batch_size, scale=3.0)
         np.testing.assert_allclose(got.ratios, expected, rtol=1e-5, atol=1e-7,
                                    err_msg=f"batch_size={batch_size}")
@@ -306,7 +306,7 @@ def test_max_sensitivity_by_hand(channels):
             np.repeat(predicted(model, images), 1 + len(steps)).tolist())
     # given targets, and perturbations shaped like one map (added to every channel)
     flat = steps[..., 0]
-    got = interp.max_sensitivity(model, images, [2, 0, 1], method=squares_map,
+    got = interp.max_sensitivity(squares_map, model, images, [2, 0, 1],
                                  perturbations=flat)
     np.testing.assert_allclose(
         got.ratios, hand_max_sensitivity(squares_map, model, images, [2, 0, 1], flat),
@@ -321,7 +321,7 @@ def test_max_sensitivity_draws_uniform_perturbations_and_divides_a_zero_map_by_o
     def first_channel(model, images, target=None):
         return np.asarray(images)[..., 0]
 
-    got = interp.max_sensitivity(model, images, 0, method=first_channel, n=6, radius=0.05,
+    got = interp.max_sensitivity(first_channel, model, images, 0, n=6, radius=0.05,
                                  seed=4)
     steps = np.random.default_rng(4).uniform(-0.05, 0.05, (6, 4, 4, 1)).astype(np.float32)
     norms = np.sqrt((steps**2).sum(axis=(1, 2, 3)))
@@ -336,16 +336,16 @@ def test_max_sensitivity_of_saliency_is_zero_for_a_linear_network(model_kinds):
     linear = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
                                L.Dense(3, activation="softmax")])
     images = np.random.default_rng(25).random((3, 4, 4, 1)).astype(np.float32)
-    got = interp.max_sensitivity(linear, images, n=4, radius=0.3)
+    got = interp.max_sensitivity(interp.saliency, linear, images, n=4, radius=0.3)
     np.testing.assert_allclose(got.scores, 0.0, atol=1e-6)
     # a network that is not linear: the same ratios whatever its kind and the batch size
     images = np.random.default_rng(26).random((3, 12, 12, 1)).astype(np.float32)
-    reference = interp.max_sensitivity(model_kinds["sequential-input"], images, 1, n=3,
-                                       radius=0.1)
+    reference = interp.max_sensitivity(interp.saliency, model_kinds["sequential-input"], images,
+                                       1, n=3, radius=0.1)
     assert np.all(reference.scores > 1e-3)
     for kind, model in model_kinds.items():
         for batch_size in (2, 1000):
-            got = interp.max_sensitivity(model, images, 1, n=3, radius=0.1,
+            got = interp.max_sensitivity(interp.saliency, model, images, 1, n=3, radius=0.1,
                                          batch_size=batch_size)
             np.testing.assert_allclose(got.ratios, reference.ratios, rtol=1e-4, atol=1e-6,
                                        err_msg=f"{kind}, batch_size={batch_size}")
@@ -375,7 +375,7 @@ def test_random_logit_by_hand(absolute):
             a, b = np.abs(a), np.abs(b)
         expected.append(spearmanr(a.ravel(), b.ravel()).statistic)
     for batch_size in (1, 3, 1000):
-        got = interp.random_logit(model, images, method=class_weighted, seed=5,
+        got = interp.random_logit(class_weighted, model, images, seed=5,
                                   absolute=absolute, batch_size=batch_size)
         np.testing.assert_array_equal(got.targets, targets)
         np.testing.assert_array_equal(got.others, others)
@@ -383,7 +383,7 @@ def test_random_logit_by_hand(absolute):
         assert got.mean == pytest.approx(np.mean(expected), abs=1e-12)
     # given others
     given = (targets + 1) % 3
-    got = interp.random_logit(model, images, method=class_weighted, others=given)
+    got = interp.random_logit(class_weighted, model, images, others=given)
     np.testing.assert_array_equal(got.others, given)
     by_hand = [spearmanr((x[..., 0] * WEIGHTS[t]).ravel(), (x[..., 0] * WEIGHTS[o]).ravel())
                .statistic for x, t, o in zip(images, targets, given, strict=True)]
@@ -395,7 +395,7 @@ def test_random_logit_draws_every_other_class_and_never_the_target():
     model = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
                               L.Dense(10, activation="softmax")])
     images = np.random.default_rng(35).random((400, 4, 4, 1)).astype(np.float32)
-    got = interp.random_logit(model, images, 3, method=class_weighted_any, seed=0)
+    got = interp.random_logit(class_weighted_any, model, images, 3, seed=0)
     assert np.all(got.others != 3)
     counts = np.bincount(got.others, minlength=10)
     assert counts[3] == 0 and np.all(np.delete(counts, 3) > 20)  # about 44 each
@@ -413,19 +413,20 @@ def test_random_logit_of_saliency_on_a_linear_network_correlates_its_weight_colu
                                L.Dense(3, activation="softmax")])
     images = np.random.default_rng(37).random((5, 4, 4, 1)).astype(np.float32)
     kernel = linear.get_weights()[0]  # (16, 3)
-    got = interp.random_logit(linear, images, 0, seed=2)
+    got = interp.random_logit(interp.saliency, linear, images, 0, seed=2)
     expected = [spearmanr(kernel[:, 0], kernel[:, o]).statistic for o in got.others]
     np.testing.assert_allclose(got.scores, expected, atol=1e-6)
     # a sigmoid unit has two classes: the other is always the one not asked for
     binary = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
                                L.Dense(1, activation="sigmoid")])
-    got = interp.random_logit(binary, images, [0, 1, 1, 0, 1])
+    got = interp.random_logit(interp.saliency, binary, images, [0, 1, 1, 0, 1])
     np.testing.assert_array_equal(got.others, [1, 0, 0, 1, 0])
     np.testing.assert_allclose(got.scores, -1.0, atol=1e-6)  # logits z and -z
     images = np.random.default_rng(38).random((3, 12, 12, 1)).astype(np.float32)
-    reference = interp.random_logit(model_kinds["sequential-input"], images, seed=3)
+    reference = interp.random_logit(interp.saliency, model_kinds["sequential-input"], images,
+                                    seed=3)
     for kind, model in model_kinds.items():
-        got = interp.random_logit(model, images, seed=3, batch_size=2)
+        got = interp.random_logit(interp.saliency, model, images, seed=3, batch_size=2)
         np.testing.assert_array_equal(got.others, reference.others, err_msg=kind)
         np.testing.assert_allclose(got.scores, reference.scores, atol=1e-5, err_msg=kind)
 
@@ -622,46 +623,56 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
      "infidelity: noise must be a finite number > 0, got 0.0"),
     (lambda m, x: interp.infidelity(m, x, np.ones((3, 4, 4)), normalize="yes"), TypeError,
      "infidelity: normalize must be True or False, got 'yes'"),
-    (lambda m, x: interp.max_sensitivity(m, x, method="saliency"), TypeError,
-     "max_sensitivity: method must be callable, got 'saliency'"),
-    (lambda m, x: interp.max_sensitivity(m, x, method=lambda m, x, target: x[:1, ..., 0]),
+    (lambda m, x: interp.max_sensitivity("saliency", m, x), TypeError,
+     "max_sensitivity: method must be an attribution method (a callable such as "
+     "interp.saliency), got 'saliency' (str); the call is max_sensitivity(method, model, images, "
+     "target=None, ...)"),
+    (lambda m, x: interp.max_sensitivity(m, x, 0), TypeError,  # the order of the other measures
+     "max_sensitivity: method must be an attribution method (a callable such as "
+     "interp.saliency), got a keras model (Functional); the call"),
+    (lambda m, x: interp.max_sensitivity(lambda m, x, target: x[:1, ..., 0], m, x),
      TypeError, "max_sensitivity: method must return one map per image, an array shaped (3, "),
-    (lambda m, x: interp.max_sensitivity(m, x, method=lambda m, x, target: np.full(x.shape[:-1], np.nan)),
+    (lambda m, x: interp.max_sensitivity(lambda m, x, target: np.full(x.shape[:-1], np.nan), m, x),
      ValueError, "max_sensitivity: method returned NaN or inf values for images 0..2"),
-    (lambda m, x: interp.max_sensitivity(m, x, perturbations=np.ones((2, 4, 5))), ValueError,
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, perturbations=np.ones((2, 4, 5))), ValueError,
      "max_sensitivity: perturbations must be an array of perturbations shaped (N, 4, 4) or "
      "(N, 4, 4, 1), N >= 1, got an array of shape (2, 4, 5)"),
-    (lambda m, x: interp.max_sensitivity(m, x, perturbations=np.full((2, 4, 4), np.inf)),
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, perturbations=np.full((2, 4, 4), np.inf)),
      ValueError, "max_sensitivity: perturbations must be finite"),
-    (lambda m, x: interp.max_sensitivity(m, x, n=0), ValueError,
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, n=0), ValueError,
      "max_sensitivity: n must be an int >= 1, got 0"),
-    (lambda m, x: interp.max_sensitivity(m, x, radius=0), ValueError,
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, radius=0), ValueError,
      "max_sensitivity: radius must be a finite number > 0, got 0"),
-    (lambda m, x: interp.max_sensitivity(m, x, radius="small"), TypeError,
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, radius="small"), TypeError,
      "max_sensitivity: radius must be a number, got 'small'"),
-    (lambda m, x: interp.max_sensitivity(m, x, seed=1.5), TypeError,
+    (lambda m, x: interp.max_sensitivity(interp.saliency, m, x, seed=1.5), TypeError,
      "max_sensitivity: seed must be an int"),
-    (lambda m, x: interp.random_logit(m, x, 0, others=[0, 1, 2]), ValueError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, 0, others=[0, 1, 2]), ValueError,
      "random_logit: others must be one class index per image (3) in 0..2, each other than "
      "the image's target, got the target itself for image(s) [0]"),
-    (lambda m, x: interp.random_logit(m, x, 0, others=[1, 2]), ValueError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, 0, others=[1, 2]), ValueError,
      "random_logit: others must be one class index per image (3) in 0..2, each other than "
      "the image's target, got an array of shape (2,)"),
-    (lambda m, x: interp.random_logit(m, x, 0, others=[1, 2, 3]), ValueError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, 0, others=[1, 2, 3]), ValueError,
      "random_logit: others must be one class index per image (3) in 0..2"),
-    (lambda m, x: interp.random_logit(m, x, 0, others=[1.0, 2.0, 1.0]), TypeError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, 0, others=[1.0, 2.0, 1.0]), TypeError,
      "random_logit: others must be one class index per image (3) in 0..2"),
-    (lambda m, x: interp.random_logit(m, x, 0, others="cat"), TypeError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, 0, others="cat"), TypeError,
      "random_logit: others must be one class index per image (3) in 0..2, each other than "
      "the image's target, got 'cat'"),
-    (lambda m, x: interp.random_logit(m, x, absolute=1), TypeError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, absolute=1), TypeError,
      "random_logit: absolute must be True or False, got 1"),
-    (lambda m, x: interp.random_logit(m, x, seed=-1), ValueError,
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, seed=-1), ValueError,
      "random_logit: seed must be an int >= 0, got -1"),
-    (lambda m, x: interp.random_logit(m, x, method=3), TypeError,
-     "random_logit: method must be callable, got 3"),
-    (lambda m, x: interp.random_logit(m, x, method=lambda m, x, target: np.full(
-        x.shape[:-1], np.inf)), ValueError,
+    (lambda m, x: interp.random_logit(3, m, x), TypeError,
+     "random_logit: method must be an attribution method (a callable such as "
+     "interp.saliency), got 3 (int); the call is random_logit(method, model, images, "
+     "target=None, ...)"),
+    (lambda m, x: interp.random_logit(m, x, 0), TypeError,  # the order of the other measures
+     "random_logit: method must be an attribution method (a callable such as "
+     "interp.saliency), got a keras model (Functional); the call"),
+    (lambda m, x: interp.random_logit(lambda m, x, target: np.full(
+        x.shape[:-1], np.inf), m, x), ValueError,
      "random_logit: method returned NaN or inf values for the targets of images 0..2"),
     (lambda m, x: interp.road(m, x, np.ones((3, 4, 4)), fractions=[0.5, 0.2]), ValueError,
      "road: fractions must be increasing numbers in [0, 1), at least one, got [0.5, 0.2]"),
@@ -712,8 +723,8 @@ def test_measures_leave_the_model_alone():
     images = np.random.default_rng(0).random((2, 4, 4, 1)).astype(np.float32)
     interp.mu_fidelity(model, images, np.ones((2, 4, 4)), n_subsets=3)
     interp.infidelity(model, images, np.ones((2, 4, 4)), n=3)
-    interp.max_sensitivity(model, images, n=3)
-    interp.random_logit(model, images)
+    interp.max_sensitivity(interp.saliency, model, images, n=3)
+    interp.random_logit(interp.saliency, model, images)
     interp.road(model, images, np.ones((2, 4, 4)), fractions=[0.5])
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)

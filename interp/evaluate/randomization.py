@@ -265,6 +265,20 @@ def _method(func: str, method: object) -> Callable[..., np.ndarray]:
     return method
 
 
+def _first_method(func: str, method: object) -> Callable[..., np.ndarray]:
+    """Check the required first argument of a measure called ``func(method, model, ...)``."""
+    # a model is callable too: say so when the arguments come in the order of the others
+    if isinstance(method, keras.Model) or not callable(method):
+        given = (f"a keras model ({type(method).__name__})" if isinstance(method, keras.Model)
+                 else describe(method))
+        raise TypeError(
+            f"{func}: method must be an attribution method (a callable such as "
+            f"interp.saliency), got {given}; the call is "
+            f"{func}(method, model, images, target=None, ...)"
+        )
+    return method
+
+
 def _maps(func: str, method: Callable, model: keras.Model, images: np.ndarray,
           targets: np.ndarray, options: dict) -> np.ndarray:
     """Run *method* and check that it gave one real-valued map per image."""
@@ -773,11 +787,11 @@ def _check_others(func: str, others: object, targets: np.ndarray, n_classes: int
 
 
 def random_logit(
+    method: Callable[..., np.ndarray],
     model: keras.Model,
     images: np.ndarray,
     target: object = None,
     *,
-    method: Callable[..., np.ndarray] | None = None,
     others: np.ndarray | None = None,
     absolute: bool = False,
     seed: int = 0,
@@ -796,15 +810,16 @@ def random_logit(
 
     Parameters
     ----------
+    method : callable
+        The attribution method, e.g. :func:`interp.saliency`:
+        ``method(model, images, target=..., **options) -> (n, ...)``; for
+        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
     model : keras.Model
         A classifier; any model kind *method* accepts.
     images : array-like, shape (n, ...)
         A batch shaped as the model expects.
     target : None, int or array of int, optional
         Class explained first, per image; default the predicted class.
-    method : callable, default :func:`interp.saliency`
-        ``method(model, images, target=..., **options) -> (n, ...)``; for
-        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
     others : array-like of int, shape (n,), optional
         The other class per image, each different from the image's target. When given,
         *seed* is not used.
@@ -854,13 +869,13 @@ def random_logit(
     >>> import interp
     >>> model = interp.build_model()
     >>> images = np.random.default_rng(0).random((3, 28, 28, 1))
-    >>> check = interp.random_logit(model, images, target=[0, 1, 2], seed=1)
+    >>> check = interp.random_logit(interp.saliency, model, images, target=[0, 1, 2], seed=1)
     >>> check.scores.shape, bool((check.others != check.targets).all())
     ((3,), True)
 
     """
     func = "random_logit"
-    method = _method(func, method)
+    method = _first_method(func, method)
     runner = Runner(func, model, output=output)
     images = runner.images(images)
     batch_size = check_batch_size(func, batch_size)

@@ -15,7 +15,7 @@ import numpy as np
 from .._model import Runner, check_batch_size
 from .._validate import check_int, check_number
 from .faithfulness import _check_perturbations, _map_shape, _mean
-from .randomization import _maps, _method
+from .randomization import _first_method, _maps
 
 
 class Sensitivity(NamedTuple):
@@ -39,11 +39,11 @@ class Sensitivity(NamedTuple):
 
 
 def max_sensitivity(
+    method: Callable[..., np.ndarray],
     model: keras.Model,
     images: np.ndarray,
     target: object = None,
     *,
-    method: Callable[..., np.ndarray] | None = None,
     perturbations: np.ndarray | None = None,
     n: int = 16,
     radius: float = 0.02,
@@ -74,15 +74,16 @@ def max_sensitivity(
 
     Parameters
     ----------
+    method : callable
+        The attribution method, e.g. :func:`interp.saliency`:
+        ``method(model, images, target=..., **options) -> (n, ...)``; for
+        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
     model : keras.Model
         A classifier; any model kind *method* accepts.
     images : array-like, shape (n, ...)
         A batch shaped as the model expects.
     target : None, int or array of int, optional
         Class explained per image; default the predicted class of the unperturbed image.
-    method : callable, default :func:`interp.saliency`
-        ``method(model, images, target=..., **options) -> (n, ...)``; for
-        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
     perturbations : array-like, shape (N, ...), optional
         The perturbations :math:`d_k`, each shaped like one image, or like one map (then
         added to every channel); they are added to the images as given (not clipped).
@@ -137,7 +138,7 @@ def max_sensitivity(
     >>> import interp
     >>> model = interp.build_model()
     >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
-    >>> result = interp.max_sensitivity(model, images, n=4)
+    >>> result = interp.max_sensitivity(interp.saliency, model, images, n=4)
     >>> result.scores.shape, result.ratios.shape
     ((2,), (2, 4))
     >>> bool((result.scores == result.ratios.max(axis=1)).all())
@@ -145,7 +146,7 @@ def max_sensitivity(
 
     """
     func = "max_sensitivity"
-    method = _method(func, method)
+    method = _first_method(func, method)
     runner = Runner(func, model, output=output)
     images = runner.images(images)
     batch_size = check_batch_size(func, batch_size)
