@@ -211,3 +211,26 @@ def bench_peers(session: nox.Session) -> None:
     """Time interp against Xplique 2.0.2 (TensorFlow) on the same model, images and settings."""
     session.install("-e", ".[bench]", "xplique==2.0.2")
     session.run("python", "benchmarks/bench_peers.py", *session.posargs, env=ENV)
+
+
+# The peers of tests/parity, pinned: their numbers are what the tests compare against.
+PEERS = ["captum==0.9.*", "xplique==2.0.2"]
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Check interp against the peers' own code (tests/parity; issue #20).
+
+    Captum 0.9 on a pure-PyTorch copy of the course network (CPU torch, installed first),
+    Xplique 2.0.2 on the Keras model itself (TensorFlow), on 64 real test images. Prints
+    each pair's largest difference and a table of all of them at the end. Not part of
+    CI (.ci/run): run it when a method, a measure or a peer's version changes. It takes
+    about 30 s on two shared cores once installed (the first run installs torch, Captum
+    and Xplique, about 2 minutes more); it trains the course network first if the cache
+    lacks it.
+    """
+    session.install(*TORCH)
+    session.install("-e", ".[test]", *PEERS)
+    session.run("pytest", "tests/parity", "-p", "no:cacheprovider", "-s", *session.posargs,
+                env={**ENV, **TORCH_ENV, "INTERP_PARITY_TESTS": "1"})
+

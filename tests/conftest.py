@@ -27,8 +27,11 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 
-# The browser check needs a built site and Chromium; `nox -s browser` runs it.
+# The browser check needs a built site and Chromium; `nox -s browser` runs it. The parity
+# tests need the peers (torch, Captum, Xplique); `nox -s parity` runs them.
 collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
+if not os.environ.get("INTERP_PARITY_TESTS"):
+    collect_ignore.append("parity")
 
 
 BACKEND = keras.backend.backend()
