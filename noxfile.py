@@ -214,19 +214,23 @@ def bench_peers(session: nox.Session) -> None:
 
 
 # The peers of tests/parity, pinned: their numbers are what the tests compare against.
-PEERS = ["captum==0.9.*", "xplique==2.0.2"]
+# grad-cam (pytorch-grad-cam) needs torchvision: 0.28.0 is the release for torch 2.13.0
+# (it requires torch==2.13.0, which the CPU build installed first satisfies); an unpinned
+# torchvision requires a newer torch, which pip would fetch as the multi-GB CUDA build.
+PEERS = ["captum==0.9.*", "xplique==2.0.2", "grad-cam==1.5.7", "torchvision==0.28.0"]
 
 
 @nox.session
 def parity(session: nox.Session) -> None:
     """Check interp against the peers' own code (tests/parity; issue #20).
 
-    Captum 0.9 on a pure-PyTorch copy of the course network (CPU torch, installed first),
-    Xplique 2.0.2 on the Keras model itself (TensorFlow), on 64 real test images. Prints
+    Captum 0.9 and pytorch-grad-cam 1.5.7 on a pure-PyTorch copy of the course network
+    (CPU torch, installed first), Xplique 2.0.2 on the Keras model itself (TensorFlow),
+    on 64 real test images. Prints
     each pair's largest difference and a table of all of them at the end. Not part of
     CI (.ci/run): run it when a method, a measure or a peer's version changes. It takes
-    about 30 s on two shared cores once installed (the first run installs torch, Captum
-    and Xplique, about 2 minutes more); it trains the course network first if the cache
+    about 30 s on two shared cores once installed (the first run installs torch and the
+    peers, about 2 minutes more); it trains the course network first if the cache
     lacks it.
     """
     session.install(*TORCH)
