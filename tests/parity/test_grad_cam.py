@@ -1,11 +1,12 @@
 """interp on the Keras course network against pytorch-grad-cam 1.5.7 on its PyTorch copy.
 
-pytorch-grad-cam imports torchvision at the top of modules these tests do not use (its image
-utilities' transforms, ``box_iou`` for detection targets). torchvision 0.28.0, the PyPI
-release for torch 2.13.0, is built for CUDA: with the CPU build of torch its import fails
-("operator torchvision::nms does not exist"). So a stand-in module takes its place before
-pytorch-grad-cam is imported; ROAD's own code (the authors' ``NoisyLinearImputer``, the
-percentile thresholds and the scoring; GradCAM) runs unchanged.
+pytorch-grad-cam imports torchvision at the top of its modules, for things these tests do
+not call (its image utilities' transforms, ``box_iou`` for detection targets, a resize
+in ``sess.py``). torchvision 0.28.0, the PyPI release for torch 2.13.0, is built for
+CUDA: beside the CPU build of torch its import fails ("operator torchvision::nms does not
+exist"). So a stand-in module takes its place before pytorch-grad-cam is imported. The
+code compared runs unchanged: ROAD's (the authors' ``NoisyLinearImputer``, the percentile
+thresholds, the scoring) and GradCAM's (weights, ReLU, scaling, ``cv2.resize``).
 """
 
 from __future__ import annotations
