@@ -1,6 +1,7 @@
 """interp on the Keras course network against Xplique 2.0.2 on the same Keras model.
 
-Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
+MuFidelity (against interp.mu_fidelity), Deletion and Insertion (against interp.deletion
+and interp.insertion). Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
 ``tf.random.uniform`` and keeps a cell where the draw exceeds ``subset_percent``. The test
 replaces that one call, for the duration of ``evaluate``, by a function returning fixed
 draws: 0 in the cells of the given subsets, 1 elsewhere. Xplique's own code then builds
@@ -18,7 +19,7 @@ import pytest
 import tensorflow as tf
 import xplique.metrics.fidelity as xplique_fidelity
 from _parity import compare
-from xplique.metrics import MuFidelity
+from xplique.metrics import Deletion, Insertion, MuFidelity
 
 import interp
 
@@ -86,3 +87,49 @@ def test_mu_fidelity(keras_model, data, grid):
     compare(f"{name} scores vs MuFidelity's correlations", got.scores, correlations,
             atol=1e-6)
     compare(f"{name} mean vs MuFidelity.evaluate", got.mean, expected_mean, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["deletion", "insertion"])
+def test_deletion_and_insertion(keras_model, data, mode):
+    """Xplique's Deletion and Insertion (``CausalFidelity``) against interp's, baseline 0
+    (interp's ``fill=0`` for deletion, ``start=0.0`` for insertion, whose default is a
+    blurred copy), 16 steps, on the same saliency maps; definitions aligned:
+
+    - Xplique removes ``linspace(0, pixels, steps + 1)`` pixels truncated to ints, interp
+      ``round(i / steps * pixels)``: with 784 pixels and 16 steps both are multiples of
+      49;
+    - Xplique ranks by ``argsort`` reversed (ties to the higher index, in no stable
+      order), interp ties to the lower index: the maps have no ties (asserted);
+    - Xplique returns the curve averaged over the images and the area of that mean; its
+      ``batch_inference_function`` is wrapped to record each image's probabilities, and
+      those are compared with interp's curve per image.
+    """
+    images, labels = data
+    maps = interp.saliency(keras_model, images, labels)
+    assert all(len(np.unique(m)) == m.size for m in maps)
+    steps = 16
+    peer = {"deletion": Deletion, "insertion": Insertion}[mode]
+    metric = peer(keras_model, images, np.eye(10, dtype=np.float32)[labels],
+                  batch_size=len(images), baseline_mode=0.0, steps=steps)
+    recorded = []
+    infer = metric.batch_inference_function
+
+    def recording(*args, **kwargs):
+        out = infer(*args, **kwargs)
+        recorded.append(np.asarray(out))
+        return out
+
+    metric.batch_inference_function = recording
+    curve_mean = metric.detailed_evaluate(maps)
+    area = metric.evaluate(maps)
+    expected = np.stack(recorded[:steps + 1], axis=1)  # (n, steps + 1)
+    if mode == "deletion":
+        got = interp.deletion(keras_model, images, maps, labels, steps=steps, fill=0.0)
+    else:
+        got = interp.insertion(keras_model, images, maps, labels, steps=steps, start=0.0)
+    assert list(curve_mean) == [round(f * 784) for f in got.fractions]
+    compare(f"{mode} curves vs Xplique {peer.__name__}, per image", got.scores, expected,
+            atol=1e-6)
+    compare(f"{mode} mean curve vs {peer.__name__}.detailed_evaluate",
+            got.scores.mean(axis=0), list(curve_mean.values()), atol=1e-6)
+    compare(f"{mode} mean area vs {peer.__name__}.evaluate", got.auc.mean(), area, atol=1e-6)
