@@ -215,3 +215,30 @@ def bench_peers(session: nox.Session) -> None:
     """Time interp against Xplique 2.0.2 (TensorFlow) on the same model, images and settings."""
     session.install("-e", ".[bench]", "xplique==2.0.2")
     session.run("python", "benchmarks/bench_peers.py", *session.posargs, env=ENV)
+
+
+# The peers of tests/parity, pinned: their numbers are what the tests compare against.
+# grad-cam (pytorch-grad-cam) needs torchvision: 0.28.0 is the release for torch 2.13.0
+# (it requires torch==2.13.0, which the CPU build installed first satisfies); an unpinned
+# torchvision requires a newer torch, which pip would fetch as the multi-GB CUDA build.
+PEERS = ["captum==0.9.*", "xplique==2.0.2", "grad-cam==1.5.7", "torchvision==0.28.0"]
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Check interp against the peers' own code (tests/parity; issue #20).
+
+    Captum 0.9 and pytorch-grad-cam 1.5.7 on a pure-PyTorch copy of the course network
+    (CPU torch, installed first), Xplique 2.0.2 on the Keras model itself (TensorFlow),
+    on 64 real test images. Prints each pair's largest difference and, at the end, a
+    table of all of them. Not part of CI (.ci/run): run it when a method, a measure or a
+    peer's version changes. On two shared cores it took 28-35 s once installed, and 146 s
+    from a fresh environment (installing torch and the peers; Xplique brings TensorFlow's
+    CUDA libraries, 4.2 GB, through its tensorflow[and-cuda] requirement on Linux); it
+    trains the course network first if the cache lacks it.
+    """
+    session.install(*TORCH)
+    session.install("-e", ".[test]", *PEERS)
+    session.run("pytest", "tests/parity", "-p", "no:cacheprovider", "-s", *session.posargs,
+                env={**ENV, **TORCH_ENV, "INTERP_PARITY_TESTS": "1"})
+

@@ -28,10 +28,14 @@ _EXPORTS = {
         "guided_backprop", "input_x_gradient", "grad_cam_plus_plus", "layer_cam",
         "score_cam", "rise", "kernel_shap", "lrp",
     ),
-    "evaluate": (
-        "model_randomization", "RandomizationCheck", "rank_correlation", "deletion",
-        "insertion", "Curve", "cascading_randomization", "independent_randomization",
-        "LayerRandomization", "data_randomization", "passes_sanity_check", "SANITY_LINE",
+    "evaluate.faithfulness": ("deletion", "insertion", "Curve", "mu_fidelity", "infidelity",
+                              "Fidelity", "road"),
+    "evaluate.robustness": ("max_sensitivity", "Sensitivity"),
+    "evaluate.randomization": (
+        "model_randomization", "RandomizationCheck", "rank_correlation",
+        "cascading_randomization", "independent_randomization", "LayerRandomization",
+        "data_randomization", "passes_sanity_check", "SANITY_LINE", "random_logit",
+        "RandomLogit",
     ),
     "visualize": ("maximize_activation",),
     "live": ("export_live", "LiveView", "LiveError", "live_suggestions", "LiveSuggestion"),
@@ -88,20 +92,29 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
-    from .evaluate import (
-        SANITY_LINE,
+    from .evaluate.faithfulness import (
         Curve,
+        Fidelity,
+        deletion,
+        infidelity,
+        insertion,
+        mu_fidelity,
+        road,
+    )
+    from .evaluate.randomization import (
+        SANITY_LINE,
         LayerRandomization,
         RandomizationCheck,
+        RandomLogit,
         cascading_randomization,
         data_randomization,
-        deletion,
         independent_randomization,
-        insertion,
         model_randomization,
         passes_sanity_check,
+        random_logit,
         rank_correlation,
     )
+    from .evaluate.robustness import Sensitivity, max_sensitivity
     from .kernels import get_kernels, kernel
     from .layers import (
         LayerInfo,

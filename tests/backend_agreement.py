@@ -60,6 +60,13 @@ def compute(model, images: np.ndarray) -> dict[str, np.ndarray]:
     for curve in ("deletion", "insertion"):
         result = getattr(interp, curve)(model, few, maps, steps=10)
         out[f"{curve}.scores"], out[f"{curve}.auc"] = result.scores, result.auc
+    # the measures of issue #20, on the same maps
+    fidelity = interp.mu_fidelity(model, few, maps, n_subsets=16)
+    out["mu_fidelity.drops"], out["mu_fidelity.scores"] = fidelity.drops, fidelity.scores
+    out["infidelity.drops"] = interp.infidelity(model, few, maps, n=8).drops
+    out["max_sensitivity.ratios"] = interp.max_sensitivity(interp.saliency, model, few, n=4).ratios
+    out["random_logit.scores"] = interp.random_logit(interp.saliency, model, few).scores
+    out["road.scores"] = interp.road(model, few, maps, fractions=[0.2, 0.5, 0.8]).scores
     cascade = interp.cascading_randomization(model, few)
     out["cascading_randomization.maps"] = cascade.maps
     out["cascading_randomization.similarity"] = cascade.similarity

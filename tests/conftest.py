@@ -27,8 +27,11 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 
-# The browser check needs a built site and Chromium; `nox -s browser` runs it.
+# The browser check needs a built site and Chromium; `nox -s browser` runs it. The parity
+# tests need the peers (torch, Captum, Xplique); `nox -s parity` runs them.
 collect_ignore = [] if os.environ.get("INTERP_BROWSER_TESTS") else ["browser"]
+if not os.environ.get("INTERP_PARITY_TESTS"):
+    collect_ignore.append("parity")
 
 
 BACKEND = keras.backend.backend()
@@ -43,8 +46,8 @@ BACKEND = keras.backend.backend()
 BACKEND_MODULES = {
     "test_activations", "test_any_model", "test_attribution", "test_attribution_catalogue",
     "test_attribution_oracles", "test_backends", "test_callbacks", "test_evaluate", "test_fuzz",
-    "test_layers",
-    "test_live", "test_randomization_contract", "test_receptive_field_graphs",
+    "test_layers", "test_live", "test_measures", "test_randomization_contract",
+    "test_receptive_field_graphs",
     "test_receptive_fields", "test_small_contracts",
 }
 #: Tests of other modules that run a model on the backend (by name, or a name's start).

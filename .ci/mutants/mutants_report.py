@@ -99,7 +99,7 @@ def _order(name: str) -> tuple[str, int]:
 def sample(step: int) -> list[str]:
     """Every *step*-th mutant, in the order module, function, mutant number."""
     names = []
-    for meta in sorted(Path("mutants/interp").glob("*.py.meta")):
+    for meta in sorted(Path("mutants/interp").rglob("*.py.meta")):  # packages too
         names += sorted(json.loads(meta.read_text())["exit_code_by_key"], key=_order)
     return names[::step]
 
@@ -108,7 +108,8 @@ def main() -> None:
     """Print the table (and with ``--survivors`` each surviving mutant's diff)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="print every survivor's diff")
-    parser.add_argument("--module", help="only this module, e.g. measure")
+    parser.add_argument("--module", help="only this module, e.g. measure or "
+                        "evaluate.faithfulness")
     parser.add_argument("--json", help="write {mutant: [status, message_only, diff]} here")
     parser.add_argument("--every", type=int, metavar="N",
                         help="only print every N-th mutant name (a fixed sample) and exit")
@@ -123,12 +124,13 @@ def main() -> None:
     verdicts = judged()
     rows, everything = [], {}
     totals = Counter()
-    for meta in sorted(root.glob("*.py.meta")):
-        module = meta.name[:-len(".py.meta")]
+    for meta in sorted(root.rglob("*.py.meta")):  # a package's modules too (evaluate/)
+        source = meta.with_name(meta.name[:-len(".meta")])
+        module = ".".join(source.relative_to(root).with_suffix("").parts)
         if args.module and module != args.module:
             continue
         results = json.loads(meta.read_text())["exit_code_by_key"]
-        diffs = mutant_diffs(root / f"{module}.py")
+        diffs = mutant_diffs(source)
         counts = Counter()
         for key, code in results.items():
             if chosen is not None and key not in chosen:
@@ -153,7 +155,7 @@ def main() -> None:
     print("\nChecked mutants per module. 'message': the change lies in an error or warning "
           "message; 'judged': survivors read\nand judged not meaningful (.ci/mutants/mutants_judged.txt,"
           " by category below). The kill rate counts the rest.")
-    print(f"\n{'module':<13}{'checked':>8}{'killed':>8}{'survived':>9}{'message':>9}"
+    print(f"\n{'module':<24}{'checked':>8}{'killed':>8}{'survived':>9}{'message':>9}"
           f"{'judged':>8}{'meaningful':>11}{'killed':>8}{'kill rate':>10}")
     for module, c in rows:
         checked = sum(n for (s, k), n in c.items() if s in ("killed", "survived"))
@@ -164,7 +166,7 @@ def main() -> None:
         meaningful = c.get(("killed", "behaviour"), 0) + c.get(("survived", "behaviour"), 0)
         killed_m = c.get(("killed", "behaviour"), 0)
         rate = f"{killed_m / meaningful:.1%}" if meaningful else "-"
-        print(f"{module:<13}{checked:>8}{killed:>8}{survived:>9}{message:>9}{judged_n:>8}"
+        print(f"{module:<24}{checked:>8}{killed:>8}{survived:>9}{message:>9}{judged_n:>8}"
               f"{meaningful:>11}{killed_m:>8}{rate:>10}")
     categories = Counter(k for (s, k), n in totals.items() for _ in range(n)
                          if k not in ("message", "behaviour"))

@@ -1,25 +1,15 @@
-"""Which explanation to trust: measurements of whether a map explains the network.
+"""The sanity checks of :cite:t:`adebayo2018`: whether a map changes with the network.
 
-Two families of checks, both standard in the literature:
-
-- **Faithfulness.** :func:`deletion` removes the pixels a map ranks highest and records
-  how fast the class probability falls; :func:`insertion` puts them back into a blurred
-  copy and records how fast it rises :cite:p:`petsiuk2018` ("RISE").
-- **Sanity checks** :cite:p:`adebayo2018`. A map that hardly changes when the network
-  changes was never explaining the network. :func:`model_randomization` draws every
-  weight afresh; :func:`cascading_randomization` does it one layer more at a time, from
-  the output down; :func:`independent_randomization` one layer alone at a time;
-  :func:`data_randomization` compares with a network trained on shuffled labels (see
-  :func:`interp.trained_model`).
-
-Maps are compared with :func:`rank_correlation`, Spearman's rank correlation with tied
-values sharing their average rank. The randomization checks report it for the signed maps
-(``similarity``) and for their absolute values (``similarity_abs``), as the paper does.
+:func:`model_randomization` draws every weight afresh; :func:`cascading_randomization` does
+it one layer more at a time, from the output down; :func:`independent_randomization` one
+layer alone at a time; :func:`data_randomization` compares with a network trained on
+shuffled labels (see :func:`interp.trained_model`). Maps are compared with
+:func:`rank_correlation`, and :func:`passes_sanity_check` turns a result into a verdict.
+:func:`random_logit` asks the same of the class explained :cite:p:`sixt2020`.
 """
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -27,7 +17,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from ._model import (
+from .._model import (
     InterpWarning,
     Runner,
     check_batch_size,
@@ -39,7 +29,7 @@ from ._model import (
     reinitialize,
     walk,
 )
-from ._validate import as_real_array, check_int, check_number, describe
+from .._validate import as_real_array, check_bool, check_int, check_number, describe
 
 
 class RandomizationCheck(NamedTuple):
@@ -96,26 +86,6 @@ class LayerRandomization(NamedTuple):
     maps: np.ndarray
     similarity: np.ndarray
     similarity_abs: np.ndarray
-
-
-class Curve(NamedTuple):
-    """Result of :func:`deletion` and :func:`insertion`.
-
-    Attributes
-    ----------
-    fractions : numpy.ndarray, shape (steps + 1,)
-        The fraction of pixels deleted (or inserted) at each step, ``0, 1/steps, ..., 1``.
-    scores : numpy.ndarray, shape (n, steps + 1)
-        The target class's probability at each step, per image.
-    auc : numpy.ndarray, shape (n,)
-        Area under each image's curve, by the trapezoid rule over ``fractions``; in
-        [0, 1]. Lower is better for deletion, higher for insertion.
-
-    """
-
-    fractions: np.ndarray
-    scores: np.ndarray
-    auc: np.ndarray
 
 
 #: The mean rank correlation at or above which a sanity check fails: the maps kept too
@@ -287,11 +257,25 @@ def randomized_copy(func: str, model: keras.Model, runner: Runner, seed: int,
 # ---- the sanity checks --------------------------------------------------------------------
 
 def _method(func: str, method: object) -> Callable[..., np.ndarray]:
-    from .attribution import saliency
+    from ..attribution import saliency
 
     method = saliency if method is None else method
     if not callable(method):
         raise TypeError(f"{func}: method must be callable, got {describe(method)}")
+    return method
+
+
+def _first_method(func: str, method: object) -> Callable[..., np.ndarray]:
+    """Check the required first argument of a measure called ``func(method, model, ...)``."""
+    # a model is callable too: say so when the arguments come in the order of the others
+    if isinstance(method, keras.Model) or not callable(method):
+        given = (f"a keras model ({type(method).__name__})" if isinstance(method, keras.Model)
+                 else describe(method))
+        raise TypeError(
+            f"{func}: method must be an attribution method (a callable such as "
+            f"interp.saliency), got {given}; the call is "
+            f"{func}(method, model, images, target=None, ...)"
+        )
     return method
 
 
@@ -754,279 +738,177 @@ def data_randomization(
     return RandomizationCheck(trained, shuffled, *_similarities(trained, shuffled, batch_size))
 
 
-# ---- deletion and insertion ---------------------------------------------------------------
+# ---- the random-logit check -----------------------------------------------------------------
 
-#: The default start of :func:`insertion`: a Gaussian blur of this many taps per axis ...
-BLUR_SIZE = 11
-#: ... with this standard deviation in pixels (the kernel of the RISE reference code).
-BLUR_SIGMA = 5.0
+class RandomLogit(NamedTuple):
+    """Result of :func:`random_logit`.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray, shape (n,)
+        Spearman rank correlation per image between the map for the target class and
+        the map for the other class, ties averaged (see :func:`rank_correlation`); NaN
+        where either map is constant.
+    mean : float
+        The mean of the defined ``scores``; NaN if none is.
+    targets : numpy.ndarray of int, shape (n,)
+        The class explained first, per image.
+    others : numpy.ndarray of int, shape (n,)
+        The other class explained, per image; never the target.
+
+    """
+
+    scores: np.ndarray
+    mean: float
+    targets: np.ndarray
+    others: np.ndarray
 
 
-def _blur(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """Gaussian-blur a float batch along *axes*, zero-padded, kernel normalized to sum 1."""
-    radius = BLUR_SIZE // 2
-    offsets = np.arange(-radius, radius + 1)
-    kernel = np.exp(-(offsets**2) / (2 * BLUR_SIGMA**2))
-    kernel = (kernel / kernel.sum()).astype(np.float32)
-    out = x
-    for axis in axes:
-        moved = np.moveaxis(out, axis, -1)
-        length = moved.shape[-1]
-        padded = np.pad(moved, [(0, 0)] * (moved.ndim - 1) + [(radius, radius)])
-        total = np.zeros_like(moved)
-        for k, weight in enumerate(kernel):
-            total += weight * padded[..., k:k + length]
-        out = np.moveaxis(total, -1, axis)
-    return out
-
-
-def _check_attributions(func: str, runner: Runner, images: np.ndarray,
-                        attributions: object) -> np.ndarray:
-    """Return *attributions* as an array of one map (or one input-shaped array) per image."""
+def _check_others(func: str, others: object, targets: np.ndarray, n_classes: int) -> np.ndarray:
+    wanted = (f"one class index per image ({len(targets)}) in 0..{n_classes - 1}, each "
+              "other than the image's target")
+    if isinstance(others, (str, bytes)):
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}")
     try:
-        array = (attributions if isinstance(attributions, np.ndarray)
-                 else np.asarray(attributions))
-    except (TypeError, ValueError) as err:  # ragged, e.g. integrated_gradients' tuple
-        raise TypeError(
-            f"{func}: attributions must be an array of maps, got {describe(attributions)}"
-        ) from err
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{func}: attributions must hold real numbers, got {describe(array)}"
-        )
-    maps_shape = runner.maps(np.empty((0, *images.shape[1:]), np.float32)).shape
-    maps_shape = (len(images), *maps_shape[1:])
-    if array.shape not in (maps_shape, images.shape):
-        raise ValueError(
-            f"{func}: attributions must be one map per image, shaped {maps_shape} (or "
-            f"shaped like the images, {images.shape}), got {describe(array)}"
-        )
-    return array
-
-
-def _check_start(func: str, runner: Runner, images: np.ndarray,
-                 start: object) -> np.ndarray | None:
-    """Return the start images of :func:`insertion` (None for the blur or a number)."""
-    if start is None:
-        return None
-    if isinstance(start, numbers.Real) and not isinstance(start, (bool, np.bool_)):
-        check_number(func, "start", start)
-        return None
-    shape = images.shape[1:]
-    wanted = (f"None, a number, one image shaped {shape} or one per image "
-              f"{(len(images), *shape)}")
-    if isinstance(start, (str, bytes, bool, np.bool_)) or not hasattr(start, "__len__"):
-        raise TypeError(f"{func}: start must be {wanted}, got {describe(start)}")
-    try:
-        array = start if isinstance(start, np.ndarray) else np.asarray(start)
+        array = others if isinstance(others, np.ndarray) else np.asarray(others)
     except (TypeError, ValueError) as err:  # ragged nested lists and the like
-        raise TypeError(f"{func}: start must be {wanted}, got {describe(start)}") from err
-    if array.ndim == len(shape):
-        array = array[np.newaxis]
-    starts = runner.images(array, name="start")
-    if len(starts) not in (1, len(images)):
-        raise ValueError(f"{func}: start must be {wanted}, got {describe(array)}")
-    return starts
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}") from err
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{func}: others must be {wanted}, got {describe(others)}")
+    if array.shape != targets.shape:
+        raise ValueError(f"{func}: others must be {wanted}, got {describe(array)}")
+    if array.size and (array.min() < 0 or array.max() >= n_classes):
+        raise ValueError(f"{func}: others must be {wanted}, got {describe(array)}")
+    same = np.flatnonzero(array == targets)
+    if same.size:
+        raise ValueError(f"{func}: others must be {wanted}, got the target itself for "
+                         f"image(s) {same[:5].tolist()}")
+    return array.astype(np.int64)
 
 
-def _curve(func: str, model: object, images: object, attributions: object, target: object,
-           steps: object, output: object, batch_size: object, *, insert: bool,
-           fill: float = 0.0, start: object = None) -> Curve:
-    runner = Runner(func, model, output=output)
-    images = runner.images(images)
-    batch_size = check_batch_size(func, batch_size)
-    steps = check_int(func, "steps", steps, minimum=1)
-    array = _check_attributions(func, runner, images, attributions)
-    spec = runner.spec
-    n = len(images)
-    starts = _check_start(func, runner, images, start) if insert else None
-    if insert and starts is None and start is not None:
-        start = float(start)
-    targets = runner.check_target(images, target, batch_size)
-    summed = array.shape == images.shape and spec.channel_axis is not None
-    map_shape = array.shape[1:] if not summed else runner.maps(images[:1]).shape[1:]
-    pixels = int(np.prod(map_shape))
-    counts = np.array([round(i * pixels / steps) for i in range(steps + 1)])
-    fractions = np.arange(steps + 1) / steps
-    probabilities = runner.scores_fn("probabilities")
-    scores = np.empty((n, steps + 1), dtype=np.float32)
-    spatial = tuple(1 + a for a in spec.spatial_axes)
-    per = steps + 1
-    for first in range(0, n * per, batch_size):
-        items = np.arange(first, min(first + batch_size, n * per))
-        owner, step = np.divmod(items, per)
-        low, high = int(owner[0]), int(owner[-1]) + 1
-        x = np.asarray(images[low:high], dtype=np.float32)
-        a = np.asarray(array[low:high], dtype=np.float64)
-        if summed:
-            a = runner.maps(a)
-        for name, values in (("images", x), ("attributions", a)):
-            if not np.isfinite(values).all():
-                raise ValueError(
-                    f"{func}: {name} must be finite, got NaN or inf values among {name} "
-                    f"{low}..{high - 1}"
-                )
-        order = np.argsort(-a.reshape(len(a), -1), axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(pixels)[np.newaxis], axis=1)
-        local = owner - low
-        chosen = rank[local] < counts[step][:, np.newaxis]
-        chosen = chosen.reshape((len(items), *map_shape))
-        if spec.channel_axis is not None:
-            chosen = np.expand_dims(chosen, 1 + spec.channel_axis)
-        if not insert:
-            batch = np.where(chosen, np.float32(fill), x[local])
-        else:
-            if starts is not None:
-                rows = np.arange(low, high) if len(starts) == n else np.zeros(high - low, int)
-                base = np.asarray(starts[rows], dtype=np.float32)
-                if not np.isfinite(base).all():
-                    raise ValueError(f"{func}: start must be finite, got NaN or inf values")
-            elif start is not None:
-                base = np.full_like(x, start)
-            else:
-                base = _blur(x, spatial)
-            batch = np.where(chosen, x[local], base[local])
-        out = keras.ops.convert_to_numpy(probabilities(keras.ops.convert_to_tensor(batch)))
-        scores[owner, step] = out[np.arange(len(items)), targets[owner]]
-    widths = np.diff(fractions)
-    auc = ((scores[:, 1:] + scores[:, :-1]) / 2 * widths).sum(axis=1)
-    return Curve(fractions, scores, auc)
-
-
-def deletion(
+def random_logit(
+    method: Callable[..., np.ndarray],
     model: keras.Model,
     images: np.ndarray,
-    attributions: np.ndarray,
     target: object = None,
     *,
-    steps: int = 20,
-    fill: float = 0.0,
+    others: np.ndarray | None = None,
+    absolute: bool = False,
+    seed: int = 0,
     output: object = None,
     batch_size: int = 256,
-) -> Curve:
-    """Delete the pixels a map ranks highest, and record how fast the class probability falls.
+    **options: object,
+) -> RandomLogit:
+    r"""Compare the map for the target class with the map for a random other class.
 
-    The deletion metric of :cite:t:`petsiuk2018`: pixels are ordered by attribution,
-    highest first (summed over channels if the map has them; ties go to the lower flat,
-    row-major index). At each fraction ``i / steps`` the top ``round(fraction * pixels)``
-    pixels are set to *fill* in every channel, and the model's probability of the target
-    class is recorded. A faithful map makes the probability fall fast: a low area under
-    the curve. All perturbed images of all steps go through the model in batches.
+    The random-logit check of :cite:t:`sixt2020`: a map that explains *why this class*
+    should change when it is asked about another class. For each image, *method*
+    explains the target class :math:`t` and a class :math:`o \ne t` drawn uniformly
+    from the others, and the score is the Spearman rank correlation of the two maps.
+    Lower is better: near 1, the method shows the same pixels whatever the class (Sixt
+    et al. find this for several modified-backpropagation methods).
 
     Parameters
     ----------
+    method : callable
+        The attribution method, e.g. :func:`interp.saliency`:
+        ``method(model, images, target=..., **options) -> (n, ...)``; for
+        :func:`interp.integrated_gradients` pass a wrapper returning only the attributions.
     model : keras.Model
-        A classifier; any model kind.
+        A classifier; any model kind *method* accepts.
     images : array-like, shape (n, ...)
         A batch shaped as the model expects.
-    attributions : array-like, shape (n, ...)
-        One map per image, shaped like an image without its channel axis (as every
-        interp method returns it) or like the image itself. Higher means more important;
-        pass ``np.abs(maps)`` to rank by magnitude.
     target : None, int or array of int, optional
-        Class whose probability is recorded; default the predicted class.
-    steps : int, default 20
-        Steps between nothing and everything deleted; the curve has ``steps + 1`` points.
-    fill : float, default 0.0
-        The value a deleted pixel takes (0 is Fashion-MNIST's black background).
+        Class explained first, per image; default the predicted class.
+    others : array-like of int, shape (n,), optional
+        The other class per image, each different from the image's target. When given,
+        *seed* is not used.
+    absolute : bool, default False
+        Correlate the absolute values of the maps instead of the signed maps.
+    seed : int, default 0
+        Seeds the other classes: with ``draw =
+        numpy.random.default_rng(seed).integers(0, classes - 1, n)``, image ``i`` gets
+        ``draw[i] + (draw[i] >= target[i])``, uniform over the classes but its target.
     output : None, int or str, optional
-        Which output of a multi-output model.
+        Which output of a multi-output model; passed on to *method* when given.
     batch_size : int, default 256
-        Perturbed images per forward pass; copies of several images share a pass, and no
-        more than this many exist at once.
+        Images per call of *method* (each call for one of the two classes), and per
+        pass when predicting the targets.
+    **options
+        Passed to *method*.
 
     Returns
     -------
-    Curve
-        ``fractions`` (steps + 1,), ``scores`` (n, steps + 1) and the area ``auc`` (n,).
-        The probability is the softmax of the model's logits (for a sigmoid head, the
-        sigmoid), whether or not the model ends in a softmax.
+    RandomLogit
+        ``scores`` (n,), their ``mean``, and the ``targets`` and ``others`` explained.
 
     Raises
     ------
     ValueError, TypeError
-        For attributions that are not one finite map per image, *steps* < 1, or a *fill*
-        that is not a finite number.
+        For *others* that are not one valid class per image other than its target, a
+        model with fewer than two classes, a *method* that is not callable or does not
+        return one map per image, or a *seed* < 0.
 
     See Also
     --------
-    insertion : the converse: pixels added to a blurred copy, highest first.
+    model_randomization : the same question asked of the network's weights.
+
+    Notes
+    -----
+    Quantus's ``RandomLogit`` and Xplique's ``RandomLogitMetric``, the peers, draw the
+    other class the same way (uniform over the classes but the target; Xplique with
+    the same shift, from TensorFlow's global generator) and compare the maps by SSIM
+    by default (Quantus also offers other similarities). The rank correlation here is
+    the one the other sanity checks of interp report (:func:`model_randomization`), so
+    :data:`SANITY_LINE` reads the same way; it does not depend on the maps' scale,
+    which differs between classes.
 
     Examples
     --------
     >>> import numpy as np
     >>> import interp
     >>> model = interp.build_model()
-    >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
-    >>> curve = interp.deletion(model, images, interp.saliency(model, images), steps=4)
-    >>> curve.fractions.tolist(), curve.scores.shape, curve.auc.shape
-    ([0.0, 0.25, 0.5, 0.75, 1.0], (2, 5), (2,))
+    >>> images = np.random.default_rng(0).random((3, 28, 28, 1))
+    >>> check = interp.random_logit(interp.saliency, model, images, target=[0, 1, 2], seed=1)
+    >>> check.scores.shape, bool((check.others != check.targets).all())
+    ((3,), True)
 
     """
-    func = "deletion"
-    fill = check_number(func, "fill", fill)
-    return _curve(func, model, images, attributions, target, steps, output, batch_size,
-                  insert=False, fill=fill)
-
-
-def insertion(
-    model: keras.Model,
-    images: np.ndarray,
-    attributions: np.ndarray,
-    target: object = None,
-    *,
-    steps: int = 20,
-    start: object = None,
-    output: object = None,
-    batch_size: int = 256,
-) -> Curve:
-    """Insert the pixels a map ranks highest into a blurred copy, and record the probability.
-
-    The insertion metric of :cite:t:`petsiuk2018`, the converse of :func:`deletion`: at
-    fraction ``i / steps`` the top ``round(fraction * pixels)`` pixels (ordered as there)
-    take the image's values and the rest keep the *start* image's, and the model's
-    probability of the target class is recorded. A faithful map brings the class back
-    fast: a high area under the curve.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A classifier; any model kind.
-    images : array-like, shape (n, ...)
-        A batch shaped as the model expects.
-    attributions : array-like, shape (n, ...)
-        One map per image, as for :func:`deletion`.
-    target : None, int or array of int, optional
-        Class whose probability is recorded; default the predicted class.
-    steps : int, default 20
-        Steps between nothing and everything inserted.
-    start : None, float or array-like, optional
-        What the pixels are inserted into. Default: a blurred copy of each image, as in
-        RISE -- each channel convolved along each spatial axis with an 11-tap Gaussian of
-        standard deviation 5 pixels (normalized to sum 1; beyond the border the image
-        counts as 0). A number: a constant image. An array: one image, or one per image.
-    output : None, int or str, optional
-        Which output of a multi-output model.
-    batch_size : int, default 256
-        Perturbed images per forward pass.
-
-    Returns
-    -------
-    Curve
-        ``fractions``, ``scores`` and ``auc``, as for :func:`deletion`; here a higher
-        area is better.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import interp
-    >>> model = interp.build_model()
-    >>> images = np.random.default_rng(0).random((2, 28, 28, 1))
-    >>> curve = interp.insertion(model, images, interp.saliency(model, images), steps=4)
-    >>> curve.scores.shape
-    (2, 5)
-
-    """
-    return _curve("insertion", model, images, attributions, target, steps, output,
-                  batch_size, insert=True, start=start)
+    func = "random_logit"
+    method = _first_method(func, method)
+    runner = Runner(func, model, output=output)
+    images = runner.images(images)
+    batch_size = check_batch_size(func, batch_size)
+    absolute = check_bool(func, "absolute", absolute)
+    seed = check_int(func, "seed", seed, minimum=0)
+    n_classes = runner.head.n_classes
+    if n_classes < 2:
+        raise ValueError(f"{func}: the model must have at least two classes to pick another "
+                         f"from, got {n_classes}")
+    targets = runner.check_target(images, target, batch_size)
+    if others is None:
+        draw = np.random.default_rng(seed).integers(0, n_classes - 1, len(images))
+        others = draw + (draw >= targets)
+    else:
+        others = _check_others(func, others, targets, n_classes)
+    if output is not None:
+        options = {**options, "output": output}
+    scores = np.empty(len(images))
+    for start in range(0, len(images), batch_size):
+        rows = slice(start, min(start + batch_size, len(images)))
+        x = images[rows]
+        first = _maps(func, method, model, x, targets[rows], options)
+        second = _maps(func, method, model, x, others[rows], options)
+        if first.shape != second.shape:
+            raise ValueError(f"{func}: method returned maps shaped {second.shape[1:]} for the "
+                             f"other classes but {first.shape[1:]} for the targets")
+        for maps, what in ((first, "targets"), (second, "other classes")):
+            if not np.isfinite(maps).all():
+                raise ValueError(f"{func}: method returned NaN or inf values for the {what} "
+                                 f"of images {start}..{start + len(maps) - 1}")
+        if absolute:
+            first, second = np.abs(first), np.abs(second)
+        scores[rows] = rank_correlation(first, second)
+    finite = scores[np.isfinite(scores)]
+    mean = float(finite.mean()) if finite.size else float("nan")
+    return RandomLogit(scores, mean, targets, others.astype(np.int64))
