@@ -15,6 +15,15 @@ nox.options.default_venv_backend = "virtualenv"
 # it prints while loading, before its logging is set up, are dropped by docs/conf.py;
 # pytest captures them in the tests.)
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+
+
+def _parallel(session: nox.Session) -> list[str]:
+    """A whole run uses every core (pytest-xdist): most of the tests' time is Python
+    driving small models, one core each. A run given arguments (a file, ``-k``) stays in
+    one process, which starts sooner; ``-n auto`` asks for the workers there too."""
+    return [] if session.posargs else ["-n", "auto"]
+
+
 HTML = "docs/_build/html"
 GENERATED = ["docs/auto_examples", "docs/generated", "docs/sg_execution_times.rst"]
 
@@ -23,7 +32,7 @@ GENERATED = ["docs/auto_examples", "docs/generated", "docs/sg_execution_times.rs
 def tests(session: nox.Session) -> None:
     """Run the unit tests and doctests (trains and caches the network on first use)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs, env=ENV)
+    session.run("pytest", *_parallel(session), *session.posargs, env=ENV)
 
 
 # The CPU build of torch, pinned: on the project's machines pip finds it in PIP_FIND_LINKS
@@ -52,7 +61,7 @@ BACKEND_TESTS = ["-m", "backend"]
 def tests_jax(session: nox.Session) -> None:
     """Run the backend's tests with KERAS_BACKEND=jax (TensorFlow too, as the oracle)."""
     _install_backend(session, "jax", "test")
-    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+    session.run("pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
                 env={**ENV, "KERAS_BACKEND": "jax"})
 
 
@@ -60,7 +69,7 @@ def tests_jax(session: nox.Session) -> None:
 def tests_torch(session: nox.Session) -> None:
     """Run the backend's tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
     _install_backend(session, "torch", "test")
-    session.run("pytest", *BACKEND_TESTS, *session.posargs,
+    session.run("pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
                 env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
 
 
