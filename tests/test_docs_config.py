@@ -292,6 +292,10 @@ def test_references_bib_has_the_sites_keys():
                                    "bhatt2020", "yeh2019", "sixt2020", "rong2022"])
     for entry in re.split(r"^@", text, flags=re.M)[1:]:
         assert re.search(r"^\s*(doi|url)\s*=", entry, flags=re.M), entry.splitlines()[0]
+        # each entry closes the brace it opens, and nothing follows it (bibtex stops the
+        # build on an entry left open, as a merge once left montavon2019)
+        body = entry.rstrip()
+        assert body.count("{") == body.count("}") and body.endswith("}"), entry.splitlines()[0]
 
 
 # ---- a self-contained site ------------------------------------------------------------------
