@@ -3,9 +3,18 @@
    1. Every gallery figure links to its full-resolution PNG (the 2x file of its srcset), so
       a reader on a phone, where a 7-inch figure is shrunk to a third, can open it and zoom.
    2. On the computation-times page, a long file name may break after "/" or "_" rather
-      than in the middle of a word. */
+      than in the middle of a word.
+   3. A page opened from the disk (file://) has no version switcher: the browser refuses
+      the theme's fetch of _static/versions.json there (an error in the console), and the
+      other versions are not on the disk anyway. Runs before the theme's deferred script. */
 (function () {
   "use strict";
+
+  // (Sphinx declares DOCUMENTATION_OPTIONS with const: a global, not a window property)
+  if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS === "object") {
+    delete DOCUMENTATION_OPTIONS.theme_switcher_json_url;
+    document.documentElement.classList.add("interp-from-disk");
+  }
 
   function largestSource(img) {
     var best = img.getAttribute("src");

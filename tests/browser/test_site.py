@@ -604,9 +604,10 @@ def test_references_link_to_the_papers(site, tab):
     for key in keys:
         entry = page.locator(f"[id='cite-{key}']")
         assert entry.count() == 1, key
-    external = page.locator(".bd-article a.reference.external")
-    hrefs = external.evaluate_all("links => links.map(a => a.href)")
-    assert len([h for h in hrefs if "doi.org" in h or "arxiv.org" in h]) >= len(keys)
+        # each entry links to its paper: a DOI, arXiv, or the proceedings' own page
+        hrefs = entry.locator("a.reference.external").evaluate_all(
+            "links => links.map(a => a.href)")
+        assert [h for h in hrefs if h.startswith("https://")], (key, hrefs)
     # :cite: works on the page: author-year links to the entries
     assert page.locator("a[href='#cite-simonyan2014']").count() >= 1
 
