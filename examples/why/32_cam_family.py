@@ -120,7 +120,6 @@ plt.show()  # shows the figures when run as a script
 #
 # What to try next
 # ----------------
-# The next page, LRP, follows the logit back through every layer instead of stopping
-# at one.
+# :doc:`33_lrp` follows the logit back through every layer instead of stopping at one.
 
 # sphinx_gallery_thumbnail_number = 1
