@@ -115,7 +115,7 @@ plt.show()  # shows the figures when run as a script
 #
 # What to try next
 # ----------------
-# The next page, RISE and KernelSHAP, needs no rules and no gradients: it only asks
-# the network about masked images.
+# :doc:`34_rise_kernel_shap` needs no rules and no gradients: it only asks the
+# network about masked images.
 
 # sphinx_gallery_thumbnail_number = 1

@@ -117,6 +117,6 @@ plt.show()  # shows the figures when run as a script
 #
 # What to try next
 # ----------------
-# The next page scores these maps and the others with five more measures.
+# :doc:`35_more_measures` scores these maps and the others with five more measures.
 
 # sphinx_gallery_thumbnail_number = 1
