@@ -126,6 +126,7 @@ plt.show()  # shows the figures when run as a script
 #
 # What to try next
 # ----------------
-# :doc:`31_which_to_trust`.
+# Run a measure on more images (``x_test[:200]``) and see whether the winners hold;
+# then go back to :doc:`31_which_to_trust` for the verdict on the earlier methods.
 
 # sphinx_gallery_thumbnail_number = 1
