@@ -136,9 +136,7 @@ def _names_used_in_examples() -> set[str]:
 # mini-gallery (issue #8). When an example starts using one, this test XPASSes and fails
 # (strict): take the name off the list.
 # The pages of issue #20's methods and measures are still to be written.
-WITHOUT_EXAMPLE_PAGE: set[str] = {"grad_cam_plus_plus", "layer_cam", "score_cam", "rise",
-                                    "kernel_shap", "lrp", "mu_fidelity", "infidelity",
-                                    "max_sensitivity", "random_logit", "road"}
+WITHOUT_EXAMPLE_PAGE: set[str] = set()
 
 
 @pytest.mark.parametrize("name", [
