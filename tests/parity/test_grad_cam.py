@@ -13,31 +13,23 @@ definition (see their tests).
 
 from __future__ import annotations
 
-import sys
 from unittest import mock
 
 import numpy as np
 import pytest
-from _parity import RESULTS, CourseNet, compare, to_torch
+import torch
+from _parity import RESULTS, CourseNet, compare, stand_in_for_torchvision, to_torch
 
 import interp
 
-try:
-    import torchvision  # noqa: F401
-except (ImportError, RuntimeError):
-    for name in [name for name in sys.modules if name.split(".")[0] == "torchvision"]:
-        del sys.modules[name]
-    for name in ("torchvision", "torchvision.transforms", "torchvision.transforms.functional",
-                 "torchvision.ops"):
-        sys.modules[name] = mock.MagicMock(name=name)
+stand_in_for_torchvision()
 
-import torch
-from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, LayerCAM, ScoreCAM
-from pytorch_grad_cam.metrics.road import (
+from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, LayerCAM, ScoreCAM  # noqa: E402
+from pytorch_grad_cam.metrics.road import (  # noqa: E402
     ROADLeastRelevantFirst,
     ROADMostRelevantFirst,
 )
-from pytorch_grad_cam.utils.model_targets import (
+from pytorch_grad_cam.utils.model_targets import (  # noqa: E402
     ClassifierOutputSoftmaxTarget,
     ClassifierOutputTarget,
 )
