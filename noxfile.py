@@ -231,23 +231,30 @@ def bench_peers(session: nox.Session) -> None:
 # (it requires torch==2.13.0, which the CPU build installed first satisfies); an unpinned
 # torchvision requires a newer torch, which pip would fetch as the multi-GB CUDA build.
 PEERS = ["captum==0.9.*", "xplique==2.0.2", "grad-cam==1.5.7", "torchvision==0.28.0"]
+# zennit 1.0.0 (its LRP composites) declares Requires-Python >=3.11.11, a patch level: the
+# CPU torch wheel here is for CPython 3.11, whose interpreter may be an older 3.11.x (3.11.7
+# on the project's machines), so it is installed with --ignore-requires-python, beside the
+# same torch and torchvision pins (it requires torchvision, unpinned).
+ZENNIT = ["zennit==1.0.0", *TORCH, "torchvision==0.28.0"]
 
 
 @nox.session
 def parity(session: nox.Session) -> None:
     """Check interp against the peers' own code (tests/parity; issue #20).
 
-    Captum 0.9 and pytorch-grad-cam 1.5.7 on a pure-PyTorch copy of the course network
-    (CPU torch, installed first), Xplique 2.0.2 on the Keras model itself (TensorFlow),
-    on 64 real test images. Prints each pair's largest difference and, at the end, a
-    table of all of them. Not part of CI (.ci/run): run it when a method, a measure or a
-    peer's version changes. On two shared cores it took 28-35 s once installed, and 146 s
-    from a fresh environment (installing torch and the peers; Xplique brings TensorFlow's
-    CUDA libraries, 4.2 GB, through its tensorflow[and-cuda] requirement on Linux); it
-    trains the course network first if the cache lacks it.
+    Captum 0.9, pytorch-grad-cam 1.5.7 and zennit 1.0.0 on a pure-PyTorch copy of the
+    course network (CPU torch, installed first), Xplique 2.0.2 on the Keras model itself
+    (TensorFlow), on 64 real test images. Prints each pair's largest difference and, at
+    the end, a table of all of them. Not part of CI (.ci/run): run it when a method, a
+    measure or a peer's version changes. On two shared cores it took 52 s once installed
+    (39 tests, the CAM family, LRP, KernelSHAP and RISE included), and 146 s from a fresh
+    environment before zennit and those tests were added (installing torch and the peers;
+    Xplique brings TensorFlow's CUDA libraries, 4.2 GB, through its tensorflow[and-cuda]
+    requirement on Linux); it trains the course network first if the cache lacks it.
     """
     session.install(*TORCH)
     session.install("-e", ".[test]", *PEERS)
+    session.install("--ignore-requires-python", *ZENNIT)
     session.run("pytest", "tests/parity", "-p", "no:cacheprovider", "-s", *session.posargs,
                 env={**ENV, **TORCH_ENV, "INTERP_PARITY_TESTS": "1"})
 

@@ -7,6 +7,9 @@ definitions, not two float32 errors added.
 
 from __future__ import annotations
 
+import sys
+from unittest import mock
+
 import numpy as np
 import torch
 from torch import nn
@@ -106,3 +109,26 @@ def compare(name: str, got, expected, *, atol: float = 0.0, rtol: float = 0.0,
         assert relative <= limit, f"{name}: {relative:.3g} > {limit:g}"
     if atol or rtol:
         np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=name)
+
+
+def stand_in_for_torchvision() -> None:
+    """Put a stand-in module in place of torchvision if it fails to import.
+
+    torchvision 0.28.0, the PyPI release for torch 2.13.0, is built for CUDA: beside the
+    CPU build of torch its import fails ("operator torchvision::nms does not exist").
+    pytorch-grad-cam and zennit import it at the top of modules for things the parity
+    tests do not call (see test_grad_cam.py); zennit's ``types`` also lists
+    ``torchvision.ops.FrozenBatchNorm2d`` among its BatchNorm classes, so the stand-in's
+    is a class of its own, which no module of the copy is.
+    """
+    try:
+        import torchvision  # noqa: F401
+    except (ImportError, RuntimeError):
+        for name in [name for name in sys.modules if name.split(".")[0] == "torchvision"]:
+            del sys.modules[name]
+        for name in ("torchvision", "torchvision.transforms",
+                     "torchvision.transforms.functional", "torchvision.ops",
+                     "torchvision.models", "torchvision.models.resnet"):
+            sys.modules[name] = mock.MagicMock(name=name)
+        sys.modules["torchvision.ops"].FrozenBatchNorm2d = type("FrozenBatchNorm2d", (), {})
+        sys.modules["torchvision"].ops = sys.modules["torchvision.ops"]

@@ -13,17 +13,20 @@ import keras
 import numpy as np
 import pytest
 import torch
-from _parity import RESULTS, compare, to_maps, to_torch
+from _parity import RESULTS, CourseNet, compare, to_maps, to_torch
 from captum.attr import (
+    LRP,
     GuidedBackprop,
     InputXGradient,
     IntegratedGradients,
+    KernelShap,
     LayerAttribution,
     LayerGradCam,
     NoiseTunnel,
     Occlusion,
     Saliency,
 )
+from captum.attr._utils.lrp_rules import EpsilonRule
 from captum.metrics import infidelity, sensitivity_max
 
 import interp
@@ -217,6 +220,110 @@ def test_grad_cam(keras_model, net, data, x, targets, layer):
     expected = to_maps(LayerAttribution.interpolate(cams, (28, 28), "bilinear"))
     got = interp.grad_cam(keras_model, data[0], data[1], layer=layer)
     compare(f"grad_cam ({layer}) vs LayerGradCam + bilinear", got, expected, scale_rtol=1e-5)
+
+
+# ---- LRP and KernelSHAP ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("epsilon", "bound"), [(1e-6, 5e-4), (0.25, 2e-6)])
+def test_lrp(keras_model, data, x, targets, epsilon, bound):
+    """Captum's LRP with its ``EpsilonRule`` on every Conv2d and Linear (set as each
+    module's ``rule``; the ReLUs pass relevance unchanged, Captum's rule for them) against
+    interp.lrp(rule="epsilon", input_rule="epsilon"): Captum has no zB rule, so the
+    epsilon rule runs at the input layer too. Captum starts from the target's logit, as
+    interp does, and stabilises ``z + epsilon * sign(z)`` with the sign of 0 taken as +1
+    (``lrp_rules.py``), as interp does. Its default epsilon, 1e-9, is not interp's
+    (1e-6): both get the same one here. As with zennit (test_zennit.py), epsilon 1e-6
+    leaves near-zero pre-activations almost unstabilised, where float32's error grows (here
+    at the input layer too): 2.4e-4 of the largest relevance, bound 5e-4; with 0.25, 2e-6. A fresh copy of the network: Captum
+    leaves the rules on its modules."""
+    images, labels = data
+    net = CourseNet(keras_model)
+    for module in (net.conv1, net.conv2, net.dense):
+        module.rule = EpsilonRule(epsilon=epsilon)
+    expected = to_maps(LRP(net).attribute(x, target=targets))
+    got = interp.lrp(keras_model, images, labels, rule="epsilon", epsilon=epsilon,
+                     input_rule="epsilon")
+    name = f"lrp (epsilon {epsilon:g}, epsilon at the input) vs Captum LRP"
+    compare(name, got, expected, scale_rtol=bound)
+    compare(f"{name}, sums", got.sum(axis=(1, 2)), expected.sum(axis=(1, 2)),
+            scale_rtol=bound)
+
+
+def superpixels(grid: int) -> np.ndarray:
+    """interp's superpixel of each pixel: ``(r * grid // 28) * grid + c * grid // 28``."""
+    rows = np.arange(28) * grid // 28
+    return rows[:, None] * grid + rows[None, :]
+
+
+def given_coalitions(coalitions: np.ndarray):
+    """A perturbation generator for Captum's KernelShap: the full and the empty coalition
+    (what its own generator yields first), then *coalitions*, one a sample."""
+    def generate(original_input, **kwargs):
+        assert kwargs["num_interp_features"] == coalitions.shape[1]
+        yield torch.ones(1, coalitions.shape[1], dtype=torch.long)
+        yield torch.zeros(1, coalitions.shape[1], dtype=torch.long)
+        for row in coalitions:
+            yield torch.from_numpy(row[None].astype(np.int64))
+    return generate
+
+
+def captum_kernel_shap(net_softmax, x, targets, grid, coalitions):
+    explainer = KernelShap(net_softmax)
+    explainer.perturb_func = given_coalitions(coalitions)
+    mask = torch.from_numpy(superpixels(grid)[None, None])
+    return to_maps(explainer.attribute(x, baselines=0.0, target=targets, feature_mask=mask,
+                                       n_samples=len(coalitions) + 2,
+                                       perturbations_per_eval=len(coalitions) + 2))
+
+
+def test_kernel_shap_on_the_same_coalitions(keras_model, net_softmax, data, x, targets):
+    """Captum's KernelShap on the probabilities (the copy with its softmax), baseline 0, a
+    feature mask of interp's 4 x 4 superpixels, on the same 512 coalitions as interp's
+    ``coalitions=``: Captum's one random step, its perturbation generator, yields them
+    (after the full and the empty coalition, as its own does); its weights (1 for each,
+    1e6 for the full and the empty one) and its regression (scikit-learn's
+    LinearRegression, with an intercept) run as they are. The coalitions are drawn as
+    both draw them: a size with probability proportional to ``(d - 1) / (k (d - k))``,
+    then that many players at random, each with weight 1. Definitions: interp fits the
+    same weighted least squares with the full and the empty coalition as exact
+    constraints, Captum with a weight of 1e6; Captum also rounds its data to float32.
+    Hence 1e-4 of the largest value."""
+    images, labels = data
+    grid, players = 4, 16
+    rng = np.random.default_rng(11)
+    sizes = np.arange(1, players)
+    odds = (players - 1) / (sizes * (players - sizes))
+    coalitions = np.zeros((512, players))
+    for row in coalitions:
+        row[rng.permutation(players)[:rng.choice(sizes, p=odds / odds.sum())]] = 1.0
+    expected = captum_kernel_shap(net_softmax, x, targets, grid, coalitions)
+    got = interp.kernel_shap(keras_model, images, labels, grid=grid, coalitions=coalitions)
+    compare("kernel_shap (grid 4, the same 512 coalitions) vs KernelShap", got, expected,
+            scale_rtol=1e-4)
+
+
+def test_kernel_shap_exact(keras_model, net_softmax, data, x, targets):
+    """interp's exact Shapley values (``grid=2``: 4 superpixels, every one of the 14
+    coalitions, with Shapley's kernel as weights) against Captum's KernelShap given each
+    coalition as many times as the kernel weighs it (2 : 1 : 2 for sizes 1, 2 and 3):
+    Captum samples by the kernel and weighs each sample 1, so these 22 samples are the
+    kernel's weighted regression, whose solution with the endpoints fixed is the Shapley
+    values. The Shapley values add up to ``v(all) - v(empty)`` (asserted on interp's)."""
+    images, labels = data
+    codes = np.arange(1, 15)
+    members = ((codes[:, None] >> np.arange(4)) & 1).astype(np.float64)
+    coalitions = np.repeat(members, np.where(members.sum(axis=1) == 2, 1, 2), axis=0)
+    assert len(coalitions) == 22
+    expected = captum_kernel_shap(net_softmax, x, targets, 2, coalitions)
+    got = interp.kernel_shap(keras_model, images, labels, grid=2, n_samples=14)
+    with torch.no_grad():
+        rows = torch.arange(len(x))
+        change = (net_softmax(x)[rows, targets] - net_softmax(torch.zeros_like(x))[
+            rows, targets]).numpy()
+    values = got[:, ::14, ::14].reshape(len(images), 4)
+    np.testing.assert_allclose(values.sum(axis=1), change, atol=1e-6)
+    compare("kernel_shap (grid 2, exact) vs KernelShap on kernel-weighted coalitions", got,
+            expected, scale_rtol=1e-4)
 
 
 # ---- measures -----------------------------------------------------------------------------

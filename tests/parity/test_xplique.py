@@ -1,7 +1,7 @@
 """interp on the Keras course network against Xplique 2.0.2 on the same Keras model.
 
 MuFidelity (against interp.mu_fidelity), Deletion and Insertion (against interp.deletion
-and interp.insertion). Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
+and interp.insertion), RISE (against interp.rise; see its test for the masks). Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
 ``tf.random.uniform`` and keeps a cell where the draw exceeds ``subset_percent``. The test
 replaces that one call, for the duration of ``evaluate``, by a function returning fixed
 draws: 0 in the cells of the given subsets, 1 elsewhere. Xplique's own code then builds
@@ -19,6 +19,7 @@ import pytest
 import tensorflow as tf
 import xplique.metrics.fidelity as xplique_fidelity
 from _parity import compare
+from xplique.attributions import Rise
 from xplique.metrics import Deletion, Insertion, MuFidelity
 
 import interp
@@ -133,3 +134,73 @@ def test_deletion_and_insertion(keras_model, data, mode):
     compare(f"{mode} mean curve vs {peer.__name__}.detailed_evaluate",
             got.scores.mean(axis=0), list(curve_mean.values()), atol=1e-6)
     compare(f"{mode} mean area vs {peer.__name__}.evaluate", got.auc.mean(), area, atol=1e-6)
+
+
+def test_rise(keras_model, data):
+    """Xplique's Rise on the same masks as interp.rise, baseline (``mask_value``) 0.
+
+    Xplique draws its masks in two random steps: ``Rise._get_masks`` draws a 7 x 7 grid
+    of cells kept with probability 0.5, and ``_apply_masks`` resizes it bilinearly (
+    ``tf.image.resize``) to 32 x 32 (``28 * (1 + 1 / 7)``) and crops 28 x 28 at a random
+    offset (``tf.image.random_crop``). The test replaces those two random steps only: the
+    grids and the offsets are drawn by interp's documented rule (mask ``i`` from
+    ``numpy.random.default_rng([seed, i])``: the grid of ``random() < p``, then the row
+    and column offsets ``integers(0, 4)``); Xplique's own code resizes, crops at those
+    offsets, masks, runs the model and sums. Its ``_apply_masks`` is wrapped to record the
+    masks it made, which interp.rise gets as ``masks=``; interp.rise also draws its own
+    from the same seed (the same 32 x 32 resize, half-pixel centres, and offsets below
+    one 4-pixel cell), and both are compared.
+
+    Definitions aligned: both weigh each mask by the target's probability (Xplique's
+    operator on the model's softmax output and a one-hot target), but Xplique divides each
+    pixel's sum by the sum of the masks there plus 1e-4, interp by ``N p``: Xplique's
+    map is multiplied by ``(sum of masks + 1e-4) / (N p)``, computed from the recorded
+    masks.
+    """
+    images, labels = data
+    n_masks, cell, p, seed = 256, 7, 0.5, 5
+    grids = np.empty((n_masks, cell, cell, 1), bool)
+    offsets = np.empty((n_masks, 2), np.int64)
+    for i in range(n_masks):
+        rng = np.random.default_rng([seed, i])
+        grids[i, ..., 0] = rng.random((cell, cell)) < p
+        offsets[i] = rng.integers(0, 4), rng.integers(0, 4)
+
+    def given_grids(input_shape, nb_samples, grid_size, preservation_probability):
+        assert (nb_samples, grid_size, preservation_probability) == (n_masks, cell, p)
+        return tf.constant(grids)
+
+    crops = []
+
+    def given_crop(value, size, **kwargs):
+        assert tuple(value.shape) == (n_masks, 32, 32, 1), value.shape
+        crops.append(size)
+        return tf.stack([value[k, dy:dy + size[1], dx:dx + size[2]]
+                         for k, (dy, dx) in enumerate(offsets)])
+
+    recorded = []
+    apply_masks = Rise._apply_masks
+
+    def recording(single_input, binary_masks, mask_value=0.0):
+        masked, masks = apply_masks(single_input, binary_masks, mask_value)
+        recorded.append(np.asarray(masks)[..., 0])
+        return masked, masks
+
+    explainer = Rise(keras_model, batch_size=n_masks, nb_samples=n_masks, grid_size=cell,
+                     preservation_probability=p, mask_value=0.0)
+    with mock.patch.object(Rise, "_get_masks", staticmethod(given_grids)), \
+            mock.patch.object(Rise, "_apply_masks", staticmethod(recording)), \
+            mock.patch.object(tf.image, "random_crop", given_crop):
+        explained = np.asarray(explainer.explain(images, np.eye(10, dtype=np.float32)[labels]))
+    assert len(recorded) == len(images) and crops  # (traced once, so called once)
+    masks = recorded[0]
+    assert all(np.array_equal(m, masks) for m in recorded)
+    explained = explained.reshape(len(images), 28, 28).astype(np.float64)
+    expected = explained * (masks.astype(np.float64).sum(axis=0) + 1e-4) / (n_masks * p)
+    given = interp.rise(keras_model, images, labels, masks=masks, p=p)
+    compare("rise (the same masks) vs Xplique Rise, rescaled by its mask sums", given,
+            expected, scale_rtol=1e-5)
+    drawn = interp.rise(keras_model, images, labels, n_masks=n_masks, cell=cell, p=p,
+                        seed=seed)
+    compare("rise (masks drawn by interp) vs Xplique Rise on the same draws", drawn,
+            expected, scale_rtol=1e-5)
