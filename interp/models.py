@@ -450,10 +450,11 @@ def trained_model(
     deterministic()
     model = build_model()
     if verbose:
+        # a page of the gallery prints these lines: at most 88 characters (house rules)
         what = (f"on {len(x_train)} images with shuffled labels, until it fits "
                 f"{SHUFFLED['stop_accuracy']:.0%} of them" if shuffled
-                else f"({epochs} epochs, seed {seed})")
-        print(f"interp: training the Fashion-MNIST CNN {what}", flush=True)
+                else f"the Fashion-MNIST CNN ({epochs} epochs, seed {seed})")
+        print(f"interp: training {what}", flush=True)
     kernel_history = KernelHistory("conv1", per_epoch=SNAPSHOTS_PER_EPOCH)
     callbacks: list[keras.callbacks.Callback] = [kernel_history]
     if shuffled:
