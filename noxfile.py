@@ -212,7 +212,8 @@ def bench(session: nox.Session) -> None:
     session.install(*TORCH)
     session.install("-e", ".[bench,jax,torch]", "playwright>=1.45")  # bench_live drives Chromium
     scripts = sorted(Path("benchmarks").glob("bench_*.py"))
-    scripts = [s for s in scripts if s.name != "bench_peers.py"]  # nox -s bench-peers
+    # nox -s bench-peers and bench-peers-torch, in their own environments
+    scripts = [s for s in scripts if not s.name.startswith("bench_peers")]
     if session.posargs:
         scripts = [s for s in scripts if any(word in s.name for word in session.posargs)]
     for script in scripts:
@@ -257,4 +258,20 @@ def parity(session: nox.Session) -> None:
     session.install("--ignore-requires-python", *ZENNIT)
     session.run("pytest", "tests/parity", "-p", "no:cacheprovider", "-s", *session.posargs,
                 env={**ENV, **TORCH_ENV, "INTERP_PARITY_TESTS": "1"})
+
+
+@nox.session(name="bench-peers-torch")
+def bench_peers_torch(session: nox.Session) -> None:
+    """Time interp's newer methods against their peers (benchmarks/bench_peers_torch.py).
+
+    Grad-CAM++, Score-CAM, LayerCAM against pytorch-grad-cam, KernelSHAP and LRP epsilon
+    against Captum (and LRP against zennit) on the PyTorch copy of the course network; RISE
+    against Xplique. The parity session's environment and pins (CPU torch installed
+    first, so pip never fetches the CUDA build). Not part of CI (.ci/run).
+    """
+    session.install(*TORCH)
+    session.install("-e", ".[bench]", *PEERS)
+    session.install("--ignore-requires-python", *ZENNIT)
+    session.run("python", "benchmarks/bench_peers_torch.py", *session.posargs,
+                env={**ENV, **TORCH_ENV})
 
