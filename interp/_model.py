@@ -294,6 +294,19 @@ def conv_layers(model: keras.Model, rank: int | None = None) -> list[keras.layer
     return found
 
 
+def pick_conv2d(func: str, model: keras.Model, layer: object) -> keras.layers.Layer:
+    """:func:`pick` *layer*, refused by *func* unless it is a 2-D convolution layer."""
+    conv = pick(func, model, layer)
+    if not is_conv(conv) or conv.rank != 2:
+        given = (f"{type(conv).__name__} layer {conv.name!r}"
+                 if isinstance(conv, keras.layers.Layer) else describe(conv))
+        raise TypeError(
+            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
+            f"subclass), got {given}"
+        )
+    return conv
+
+
 # ---- the input spec ----------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)

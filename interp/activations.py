@@ -18,10 +18,10 @@ from ._model import (
     Runner,
     check_batch_size,
     conv_layers,
-    is_conv,
     is_stream,
     layer_path,
     pick,
+    pick_conv2d,
     pick_many,
     stream_batches,
 )
@@ -128,18 +128,6 @@ class TopActivations(NamedTuple):
     positions: np.ndarray
 
 
-def _conv2d(func: str, model: keras.Model, layer: object) -> keras.layers.Layer:
-    conv = pick(func, model, layer)
-    if not is_conv(conv) or conv.rank != 2:
-        given = (f"{type(conv).__name__} layer {conv.name!r}"
-                 if isinstance(conv, keras.layers.Layer) else describe(conv))
-        raise TypeError(
-            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
-            f"subclass), got {given}"
-        )
-    return conv
-
-
 def top_activating(
     model: keras.Model,
     layer: object,
@@ -202,7 +190,7 @@ def top_activating(
     """
     func = "top_activating"
     runner = Runner(func, model, graph=True)
-    conv = _conv2d(func, runner.model, layer)
+    conv = pick_conv2d(func, runner.model, layer)
     if not is_stream(images):
         images = runner.images(images)
     k = check_int(func, "k", k, minimum=1)

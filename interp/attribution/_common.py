@@ -65,6 +65,15 @@ def _empty_maps(runner: Runner, images: np.ndarray) -> np.ndarray:
     return np.zeros((len(images), *shape), dtype=np.float32)
 
 
+def _two_spatial_axes(func: str, runner: Runner) -> None:
+    """Refuse a model whose images do not have exactly two spatial axes."""
+    if len(runner.spec.map_shape) != 2:
+        raise ValueError(
+            f"{func}: needs images with two spatial axes (height, width); this model takes "
+            f"{runner.spec.batch()}"
+        )
+
+
 
 
 _END = object()

@@ -5,28 +5,19 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .._model import Runner, is_conv
-from .._validate import describe
-from ._common import _empty_maps, _setup, streams
+from .._model import Runner
+from ._common import _empty_maps, _setup, _two_spatial_axes, streams
 
 
 def _conv_for_cam(func: str, runner: Runner, layer: object):
-    from .._model import conv_layers, pick
+    from .._model import conv_layers, pick_conv2d
 
     if layer is None:
         convs = conv_layers(runner.model, rank=2)
         if not convs:
             raise ValueError(f"{func}: the model has no Conv2D layer to weight")
         return convs[-1]
-    conv = pick(func, runner.model, layer)
-    if not is_conv(conv) or conv.rank != 2:
-        given = (f"{type(conv).__name__} layer {conv.name!r}"
-                 if isinstance(conv, keras.layers.Layer) else describe(conv))
-        raise TypeError(
-            f"{func}: layer must be a 2-D convolution layer (keras.layers.Conv2D or a "
-            f"subclass), got {given}"
-        )
-    return conv
+    return pick_conv2d(func, runner.model, layer)
 
 
 def grad_cam(
@@ -93,13 +84,6 @@ def _grad_cam_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
     weights = grads.mean(axis=(1, 2), keepdims=True)
     return np.maximum((weights * acts).sum(axis=-1), 0.0)
 
-
-def _two_spatial_axes(func: str, runner: Runner) -> None:
-    if len(runner.spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{runner.spec.batch()}"
-        )
 
 
 def _resize(cams: np.ndarray, size: tuple[int, ...]) -> np.ndarray:

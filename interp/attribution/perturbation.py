@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from .._validate import as_real_array, check_int, check_number, describe
-from ._common import _accumulate, _empty_maps, _setup, ahead, streams
+from ._common import _accumulate, _empty_maps, _setup, _two_spatial_axes, ahead, streams
 
 
 def occlusion(
@@ -75,12 +75,8 @@ def occlusion(
     patch = check_int(func, "patch", patch, minimum=1)
     stride = check_int(func, "stride", stride, minimum=1)
     fill = check_number(func, "fill", fill)
+    _two_spatial_axes(func, runner)
     spec = runner.spec
-    if len(spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{spec.batch()}"
-        )
     out = _empty_maps(runner, images)
     h, w = out.shape[1:]
     if patch > min(h, w):
@@ -229,12 +225,8 @@ def rise(
     """
     func = "rise"
     runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output)
+    _two_spatial_axes(func, runner)
     spec = runner.spec
-    if len(spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{spec.batch()}"
-        )
     p = check_number(func, "p", p, minimum=0.0, maximum=1.0, strict_minimum=True)
     out = _empty_maps(runner, images)
     size = out.shape[1:]
@@ -397,12 +389,8 @@ def kernel_shap(
     """
     func = "kernel_shap"
     runner, images, targets, batch_size = _setup(func, model, images, target, batch_size, output)
+    _two_spatial_axes(func, runner)
     spec = runner.spec
-    if len(spec.map_shape) != 2:
-        raise ValueError(
-            f"{func}: needs images with two spatial axes (height, width); this model takes "
-            f"{spec.batch()}"
-        )
     grid = check_int(func, "grid", grid, minimum=1)
     n_samples = check_int(func, "n_samples", n_samples, minimum=1)
     seed = check_int(func, "seed", seed, minimum=0)
