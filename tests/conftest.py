@@ -72,6 +72,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.backend)
 
 
+def softmax_twins(body, shape, classes=3, seed=0):
+    """The same weights with a softmax head (what a user passes) and without (the oracle).
+
+    *body* makes the hidden layers (called twice, one set for each model).
+    """
+    keras.utils.set_random_seed(seed)
+    layers = keras.layers
+    logits = keras.Sequential([keras.Input(shape), *body(), layers.Dense(classes)])
+    model = keras.Sequential([keras.Input(shape), *body(),
+                              layers.Dense(classes, activation="softmax")])
+    model.set_weights(logits.get_weights())
+    return model, logits
+
+
 def input_gradient(fn, images):
     """d sum(fn(x)) / dx at *images*, by the backend's own automatic differentiation.
 

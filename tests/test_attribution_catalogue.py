@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import input_gradient
+from conftest import softmax_twins as _twins
 from test_attribution_oracles import _resize_bilinear  # bilinear resize written out in loops
 
 import interp
@@ -22,15 +23,6 @@ L = keras.layers
 
 def _images(shape, n=3, seed=1):
     return np.random.default_rng(seed).random((n, *shape)).astype(np.float32)
-
-
-def _twins(body, shape, classes=3, seed=0):
-    """The same weights with a softmax head (what a user passes) and without (the oracle)."""
-    keras.utils.set_random_seed(seed)
-    logits = keras.Sequential([keras.Input(shape), *body(), L.Dense(classes)])
-    model = keras.Sequential([keras.Input(shape), *body(), L.Dense(classes, activation="softmax")])
-    model.set_weights(logits.get_weights())
-    return model, logits
 
 
 def _gradient(logit_model, images, targets):

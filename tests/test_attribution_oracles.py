@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import input_gradient, native_guided_relu
+from conftest import softmax_twins as _twins
 
 import interp
 
@@ -22,15 +23,6 @@ def _gradient(logit_model, images, targets):
     return input_gradient(
         lambda x: keras.ops.take_along_axis(logit_model(x), keras.ops.convert_to_tensor(chosen),
                                             axis=1), images)
-
-
-def _twins(body, shape, classes=3, seed=0):
-    """The same weights with a softmax head (what a user passes) and without (the oracle)."""
-    keras.utils.set_random_seed(seed)
-    logits = keras.Sequential([keras.Input(shape), *body(), L.Dense(classes)])
-    model = keras.Sequential([keras.Input(shape), *body(), L.Dense(classes, activation="softmax")])
-    model.set_weights(logits.get_weights())
-    return model, logits
 
 
 def _images(shape, n=3, seed=1):

@@ -18,12 +18,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import statistics
 from pathlib import Path
 
 import numpy as np
 import pytest
+from launch import CHROMIUM_ARGS, chromium_path  # tests/browser/launch.py
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -31,18 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "docs" / "_build" / "html"
 PAGE = HTML / "auto_examples" / "inside" / "13_network_live.html"
 SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 LAYERS = ["conv1", "conv2", "flatten", "dense"]
 WIDE, PHONE = 1400, 390
-
-
-def _chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM=/path/to/it")
 
 
 # ---- the Keras side ---------------------------------------------------------------------------
@@ -171,7 +161,7 @@ class Live:
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

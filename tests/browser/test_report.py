@@ -19,11 +19,10 @@ other page in a report's folder passes the audit too. (The site's crawl, test_si
 audits the course report's folder over HTTP as well.)
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from launch import CHROMIUM_ARGS, chromium_path  # tests/browser/launch.py
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("axe_playwright_python")
@@ -46,23 +45,13 @@ OTHER_PAGES = sorted(page for folder in REPORTS.values() if folder.is_dir()
 MADE_BY = {"course": "nox -s docs", "rgb": "nox -s tests (tests/test_cli.py)"}
 SECTIONS = ["model", "kernels", "feature-maps", "top-activating", "attributions", "trust",
             "made"]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def _chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM=/path/to/it")
 
 
 @pytest.fixture(scope="module")
 def browser():
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

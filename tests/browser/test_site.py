@@ -19,9 +19,7 @@ import functools
 import http.server
 import io
 import json
-import os
 import re
-import shutil
 import threading
 import time
 import zipfile
@@ -29,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from launch import CHROMIUM_ARGS, chromium_path  # tests/browser/launch.py
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("axe_playwright_python")
@@ -38,8 +37,6 @@ import axe_audit  # noqa: E402  (tests/browser/axe_audit.py)
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "docs" / "_build" / "html"
 SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 EXAMPLES = sorted((ROOT / "examples").glob("*/[0-9][0-9]_*.py"))
 EXAMPLE_PAGES = [f"auto_examples/{p.parent.name}/{p.stem}.html" for p in EXAMPLES]
 PARTS = sorted({p.parent.name for p in EXAMPLES})
@@ -58,14 +55,6 @@ MAIN_PAGES = {
 }
 WIDE, PHONE = 1400, 390
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def _chromium() -> str:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM=/path/to/it")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -89,7 +78,7 @@ def site():
 def browser():
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
