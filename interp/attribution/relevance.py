@@ -351,8 +351,10 @@ def lrp(
     The sum is taken in float64 from the model's float32 layer outputs; the linear maps
     are computed in numpy from the layers' weights and checked against the model's own
     outputs. zennit's ``Epsilon``, ``AlphaBeta`` and ``ZBox`` rules compute the same
-    quantities and stabilize the same way (its ``AlphaBeta`` with a fixed 1e-6); Captum's
-    LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = 0`.
+    quantities; ``Epsilon`` stabilizes the same way, ``AlphaBeta`` with a fixed 1e-6, and
+    ``ZBox`` adds 1e-6 to its denominator, where the zB rule here adds nothing. Captum's
+    LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = +1`, as
+    here (``tests/parity`` checks both peers).
 
     Examples
     --------
