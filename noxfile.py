@@ -1,5 +1,6 @@
 """Developer tasks. ``pip install nox``, then ``nox -s tests`` or ``nox -s docs``."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -90,9 +91,12 @@ COURSE_REPORT_IMAGES = "500"
 def _build_docs(session: nox.Session, pattern: str | None) -> None:
     session.install("-e", ".[docs]")
     options = ["-nW", "--keep-going", "-b", "html"]
+    env = dict(ENV)
     if pattern:
         options += ["-D", f"sphinx_gallery_conf.filename_pattern={pattern}"]
-    session.run("sphinx-build", *options, "docs", HTML, env=ENV)
+        # one page runs in the build's own process: a worker would load TensorFlow again
+        env["INTERP_DOCS_JOBS"] = os.environ.get("INTERP_DOCS_JOBS", "1")
+    session.run("sphinx-build", *options, "docs", HTML, env=env)
     if not pattern:  # a partial build for one example skips it
         # The demo is this build's own output, remade every time: a report left by an
         # older interp (one that did not list its files) would otherwise stop the build.

@@ -86,8 +86,8 @@ sphinx_gallery_conf = {
     "doc_module": ("interp",),
     "backreferences_dir": "generated/backreferences",
     "remove_config_comments": True,
-    "reset_modules": ("matplotlib", "interp_gallery.gif_writer_pillow",
-                      "interp_gallery.colour_blind_cycle", "interp_gallery.reset_keras"),
+    "reset_modules": ("interp_gallery.reset_keras", "matplotlib",
+                      "interp_gallery.gif_writer_pillow", "interp_gallery.colour_blind_cycle"),
     "reset_modules_order": "before",
     "download_all_examples": True,
     "write_computation_times": True,
@@ -105,6 +105,9 @@ sphinx_gallery_conf = {
     # every heat map a colorbar or its values written on it
     "image_scrapers": (interp_gallery.HouseRuleScraper(),),
     "recommender": {"enable": True, "n_examples": 4, "rubric_header": "Related pages"},
+    # the examples of a part run in one process per core (INTERP_DOCS_JOBS=1: one by one);
+    # each process loads TensorFlow once, and a network is trained once (a file lock)
+    "parallel": interp_gallery.gallery_jobs(),
 }
 
 # The landing page shows page 08's figure. A partial build (nox -s docs -- 13) does not

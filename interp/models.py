@@ -10,6 +10,7 @@ has memorized them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -18,6 +19,7 @@ import tempfile
 import time
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
@@ -440,7 +442,46 @@ def trained_model(
     cached = _load_cached(path)
     if cached is not None:
         return cached
+    # Two processes that ask at once (the gallery runs its pages in parallel) train once:
+    # the second waits for the first, then reads what it cached.
+    with _training_lock(path):
+        cached = _load_cached(path)
+        if cached is not None:
+            return cached
+        return _train(path, epochs=epochs, seed=seed, labels=labels, verbose=verbose)
 
+
+@contextlib.contextmanager
+def _training_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` while the model at *path* is trained.
+
+    Advisory (``fcntl.flock``), released by the kernel if the process dies; where there
+    is no ``fcntl`` (Windows) or the folder cannot be written, there is no lock and two
+    processes may both train, as before (the cache is written atomically either way).
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".lock"), "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train(path: Path, *, epochs: int, seed: int, labels: str,
+           verbose: bool) -> keras.Model:
+    """Train the network :func:`trained_model` describes and cache it at *path*."""
+    shuffled = labels == "shuffled"
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     if shuffled:
         rng = np.random.default_rng([seed, 1])
@@ -495,7 +536,7 @@ def trained_model(
             f"({type(err).__name__}: {err}); returning it uncached, so the next call trains "
             "again. Pass a writable cache_dir or set INTERP_CACHE_DIR",
             CacheWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if verbose:
         print(f"interp: training accuracy {train_accuracy:.4f}, test accuracy "

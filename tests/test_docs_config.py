@@ -41,6 +41,25 @@ def test_intersphinx_switch(environ, online):
         assert mapping == {}
 
 
+# ---- parallel examples ----------------------------------------------------------------
+def test_gallery_jobs_default_to_the_cores_at_most_four(monkeypatch):
+    monkeypatch.setattr(interp_gallery.os, "sched_getaffinity", lambda pid: set(range(2)),
+                        raising=False)
+    assert interp_gallery.gallery_jobs({}) == 2
+    monkeypatch.setattr(interp_gallery.os, "sched_getaffinity", lambda pid: set(range(64)),
+                        raising=False)
+    assert interp_gallery.gallery_jobs({}) == 4
+    assert interp_gallery.gallery_jobs({"INTERP_DOCS_JOBS": "1"}) == 1
+    assert interp_gallery.gallery_jobs({"INTERP_DOCS_JOBS": "8"}) == 8
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_gallery_jobs_refuse_what_is_not_a_count(value):
+    with pytest.raises(ValueError, match=f"INTERP_DOCS_JOBS must be a whole number >= 1, "
+                                         f"got '{re.escape(value)}'"):
+        interp_gallery.gallery_jobs({"INTERP_DOCS_JOBS": value})
+
+
 def test_offline_build_ignores_only_external_names():
     """conf.py's nitpick exceptions cover outside packages, never interp's own names."""
     text = (DOCS / "conf.py").read_text()

@@ -1,5 +1,7 @@
 """The course network, its training, and the on-disk cache."""
 
+import time
+
 import keras
 import numpy as np
 import pytest
@@ -180,7 +182,46 @@ def test_an_unwritable_cache_returns_the_trained_model_with_a_warning(tmp_path, 
         model = interp.trained_model(epochs=1, cache_dir=tmp_path, verbose=False)
     assert not model.training_info.from_cache
     assert model.predict(np.zeros((1, 28, 28, 1)), verbose=0).shape == (1, 10)
-    assert list(tmp_path.iterdir()) == []
+    # no model file, whole or partial; only the (empty) lock file of the training
+    assert [p.suffix for p in tmp_path.iterdir()] == [".lock"]
+
+
+def test_two_processes_asking_at_once_train_once(tmp_path, monkeypatch):
+    """The gallery runs pages in parallel: the second caller waits and reads the cache."""
+    import threading
+
+    trained, ready, looked = [], threading.Event(), []
+
+    def slow_train(path, **kwargs):  # stands in for a minute of training
+        trained.append(path)
+        ready.set()
+        deadline = time.monotonic() + 10
+        while len(looked) < 3 and time.monotonic() < deadline:  # the second caller looked
+            time.sleep(0.01)
+        time.sleep(0.3)  # and went on: to the lock, or (without one) to train as well
+        path.write_text("a model")
+        return "trained"
+
+    def load(path):
+        looked.append(path)
+        return "from the cache" if path.exists() else None
+
+    monkeypatch.setattr(models, "_train", slow_train)
+    monkeypatch.setattr(models, "_load_cached", load)
+    got = {}
+
+    def ask(name):
+        got[name] = interp.trained_model(cache_dir=tmp_path, verbose=False)
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    assert ready.wait(10), "the first caller never started training"
+    second = threading.Thread(target=ask, args=("second",))  # asks while the first trains
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert len(trained) == 1, f"trained {len(trained)} times"
+    assert got == {"first": "trained", "second": "from the cache"}
 
 
 @pytest.mark.parametrize(("kwargs", "error", "words"), [

@@ -26,7 +26,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -61,6 +61,22 @@ def intersphinx_mapping(environ: dict[str, str] | None = None) -> dict:
     return dict(INTERSPHINX) if online else {}
 
 
+def gallery_jobs(environ: Mapping[str, str] | None = None) -> int:
+    """How many processes run the examples: ``INTERP_DOCS_JOBS``, else one per core.
+
+    At most 4: the examples are small, and each process holds TensorFlow (about 0.5 GB).
+    1 runs them one after another in the build's own process.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("INTERP_DOCS_JOBS", "")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"INTERP_DOCS_JOBS must be a whole number >= 1, got {value!r}")
+        return int(value)
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
 def reset_keras(gallery_conf, fname, when=None):
     """Clear Keras's global state so each example starts as a fresh script would.
 
@@ -71,6 +87,7 @@ def reset_keras(gallery_conf, fname, when=None):
     """
     import logging
 
+    quiet_tensorflow_import()  # the first example in a parallel worker loads TensorFlow
     import keras
 
     keras.backend.clear_session(free_memory=True)
