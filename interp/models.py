@@ -583,8 +583,8 @@ def cached(
     ``<cache_dir>/<name>-<key>.json``, where the key is a sha256 of *depends_on*, of
     interp's version, and of the Keras backend with the versions of Keras and the
     backend. Any change to those gives a new key, so a new file; a file whose content
-    does not match its key, or cannot be read, is computed again (with a
-    :class:`~interp.models.CacheWarning`). The file is written atomically: to a
+    does not match its key, or cannot be read, is computed again (with an
+    ``interp.models.CacheWarning``). The file is written atomically: to a
     temporary file beside it, then renamed.
 
     Parameters
@@ -600,7 +600,7 @@ def cached(
         dicts with string keys, numeric numpy arrays (by their dtype, shape and bytes)
         and Keras models (by their weights).
     cache_dir : str or path-like, optional
-        Default :func:`default_cache_dir` (``$INTERP_CACHE_DIR`` if set).
+        Default ``interp.models.default_cache_dir()`` (``$INTERP_CACHE_DIR`` if set).
     refresh : bool, default False
         Compute and write the file even if it exists.
 
