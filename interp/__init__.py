@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "data": ("CLASS_NAMES", "load_fashion_mnist", "images_of", "class_index"),
-    "models": ("build_model", "trained_model", "TrainingInfo"),
+    "models": ("build_model", "trained_model", "TrainingInfo", "cached"),
     "layers": ("conv_layers", "pick_layer", "walk_layers", "layer_paths", "layer_table",
                "LayerInfo"),
     "_model": ("InterpWarning",),
@@ -132,7 +132,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         mass_on_object,
         outline_response,
     )
-    from .models import TrainingInfo, build_model, trained_model
+    from .models import TrainingInfo, build_model, cached, trained_model
     from .plotting import (
         OKABE_ITO,
         plot_attributions,

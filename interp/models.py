@@ -19,7 +19,7 @@ import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keras
@@ -311,24 +311,37 @@ def _load_cached(path: Path) -> keras.Model | None:
     return model
 
 
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Have *write* fill a temporary file beside *path*, then rename it to *path*.
+
+    A reader sees the old file or the whole new one, never a part; if *write* fails, the
+    temporary file is removed and *path* is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _save_atomically(
     model: keras.Model, info: dict, path: Path, arrays: dict[str, np.ndarray] | None = None
 ) -> None:
     """Write *model*, *info* and *arrays* to a temporary file beside *path*, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".keras")
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: Path) -> None:
         model.save(tmp)
         with zipfile.ZipFile(tmp, "a") as archive:
             archive.writestr(_INFO_ENTRY, json.dumps(info, indent=1))
             if arrays is not None:
                 with archive.open(_KERNELS_ENTRY, "w") as handle:
                     np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    _write_atomically(path, write)
 
 
 def trained_model(
@@ -555,3 +568,160 @@ def _train(path: Path, *, epochs: int, seed: int, labels: str,
         train_accuracy=float(train_accuracy),
     )
     return model
+
+
+# ---- results computed from the cached models, cached in turn -------------------------------
+
+_RESULT_FORMAT = 1
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _fingerprint(func: str, value: object, where: str = "depends_on") -> object:
+    """Return a JSON-able stand-in for *value*: arrays and models by a sha256."""
+    if isinstance(value, keras.Model):
+        digest = hashlib.sha256()
+        for weight in value.get_weights():
+            digest.update(f"{weight.dtype.str}{weight.shape}".encode())
+            digest.update(np.ascontiguousarray(weight).tobytes())
+        return {"model weights": digest.hexdigest()}
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            raise TypeError(f"{func}: {where} holds an array of Python objects, which has no "
+                            "stable fingerprint; allowed: numbers, strings, None, lists, "
+                            "tuples, dicts with string keys, numeric arrays and Keras models")
+        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        return {"array": [value.dtype.str, list(value.shape), digest]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_fingerprint(func, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"{func}: {where} holds a dict with keys that are not strings; "
+                            "use string keys")
+        return {k: _fingerprint(func, v, f"{where}[{k!r}]") for k, v in value.items()}
+    raise TypeError(f"{func}: {where} holds {describe(value)}, which has no stable "
+                    "fingerprint; allowed: numbers, strings, None, lists, tuples, dicts with "
+                    "string keys, numeric arrays and Keras models")
+
+
+def cached(
+    name: str,
+    compute: Callable[[], object],
+    *,
+    depends_on: object,
+    cache_dir: str | os.PathLike | None = None,
+    refresh: bool = False,
+) -> object:
+    """Return ``compute()``, from a JSON file in the cache when it was computed before.
+
+    For results computed from the cached models that take long to compute and little
+    room to store, such as a table of scores: the gallery's heavy pages use it so that a
+    rebuild reads the table instead of computing it again. The file is
+    ``<cache_dir>/<name>-<key>.json``, where the key is a sha256 of *depends_on*, of
+    interp's version, and of the Keras backend with the versions of Keras and the
+    backend. Any change to those gives a new key, so a new file; a file whose content
+    does not match its key, or cannot be read, is computed again (with an
+    ``interp.models.CacheWarning``). The file is written atomically: to a
+    temporary file beside it, then renamed.
+
+    Parameters
+    ----------
+    name : str
+        The start of the file's name: lower-case letters, digits, ``-`` and ``_``.
+    compute : callable
+        Called with no argument on a miss; returns what to cache: made of dicts with
+        string keys, lists, strings, numbers (NaN and infinity included), booleans and
+        ``None`` (tuples come back as lists, numpy numbers as Python numbers).
+    depends_on : object
+        Everything the result depends on: numbers, strings, ``None``, lists, tuples,
+        dicts with string keys, numeric numpy arrays (by their dtype, shape and bytes)
+        and Keras models (by their weights).
+    cache_dir : str or path-like, optional
+        Default ``interp.models.default_cache_dir()`` (``$INTERP_CACHE_DIR`` if set).
+    refresh : bool, default False
+        Compute and write the file even if it exists.
+
+    Returns
+    -------
+    object
+        What *compute* returned, as read back from JSON.
+
+    Raises
+    ------
+    ValueError
+        For a *name* with other characters.
+    TypeError
+        For *depends_on* holding something else, a *compute* that is not callable, or a
+        result that JSON cannot hold.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import interp
+    >>> folder = tempfile.mkdtemp()
+    >>> weights, calls = np.arange(3.0), []
+    >>> def total():
+    ...     calls.append(1)
+    ...     return {"sum": float(weights.sum())}
+    >>> interp.cached("example", total, depends_on=weights, cache_dir=folder)
+    {'sum': 3.0}
+    >>> interp.cached("example", total, depends_on=weights, cache_dir=folder)  # read back
+    {'sum': 3.0}
+    >>> len(calls)
+    1
+
+    """
+    func = "cached"
+    if not isinstance(name, str) or not name or not set(name) <= _NAME_CHARS:
+        raise ValueError(f"{func}: name must be lower-case letters, digits, '-' and '_', "
+                         f"got {describe(name)}")
+    if not callable(compute):
+        raise TypeError(f"{func}: compute must be a callable taking no argument, got "
+                        f"{describe(compute)}")
+    parts = {"format": _RESULT_FORMAT, "depends_on": _fingerprint(func, depends_on),
+             "interp": _interp_version(), "keras": keras.__version__,
+             "backend": [backend(), backend_version()]}
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    path = folder / f"{name}-{key[:16]}.json"
+    if path.exists() and not refresh:
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored["key"] != key:
+                raise ValueError("the key stored in the file is not its name's")
+            return stored["value"]
+        except Exception as err:  # a damaged file of any kind is a miss, never a crash
+            warnings.warn(f"{func}: the cached result {path} could not be read "
+                          f"({type(err).__name__}: {err}); computing it again",
+                          CacheWarning, stacklevel=2)
+    value = compute()
+    try:
+        text = json.dumps({"key": key, "value": value}, indent=1, default=_plain_number)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{func}: compute returned a result JSON cannot hold ({err}); "
+                        "return dicts with string keys, lists, strings, numbers, booleans "
+                        "and None") from err
+    try:
+        _write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as err:  # read-only or full disk: the result is still good
+        warnings.warn(f"{func}: the result could not be cached at {path} "
+                      f"({type(err).__name__}: {err}); returning it uncached. Pass a "
+                      "writable cache_dir or set INTERP_CACHE_DIR", CacheWarning, stacklevel=2)
+    return json.loads(text)["value"]
+
+
+def _plain_number(value: object) -> object:
+    """JSON's fallback: a numpy number as the Python number; anything else refused."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _interp_version() -> str:
+    from . import __version__
+
+    return __version__

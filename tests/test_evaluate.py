@@ -509,7 +509,7 @@ def test_shuffled_label_model_memorized_and_is_at_chance(shuffled, test_set):
 
 # ---- the verdicts of gallery pages 26 and 31 -------------------------------------------
 
-PAGE_METHODS = {  # as on examples/why/26_sanity_check.py ... 31_which_to_trust.py
+PAGE_METHODS = {  # as on examples/why/26_sanity_check.py ... 31_which_to_trust.py (its first 7)
     "saliency": lambda m, x, target: interp.saliency(m, x, target=target),
     "SmoothGrad": lambda m, x, target: interp.smoothgrad(m, x, target=target, samples=25),
     "integrated gradients": lambda m, x, target: interp.integrated_gradients(
@@ -525,9 +525,9 @@ LINE = 0.25
 @pytest.mark.slow
 def test_the_verdicts_the_pages_print(trained, shuffled, test_set):
     x_test, _ = test_set
-    images = x_test[:200]
+    images = x_test[:100]  # page 31's images (page 26 takes 200, below)
     targets = trained.predict(images, verbose=0).argmax(axis=1)
-    floor = np.array([[metric(trained, images, np.random.default_rng(seed).random((200, 28, 28)))
+    floor = np.array([[metric(trained, images, np.random.default_rng(seed).random((100, 28, 28)))
                        .auc.mean() for seed in range(5)]
                       for metric in (interp.deletion, interp.insertion)])
     faithful, failed, full = {}, {}, {}
@@ -540,16 +540,17 @@ def test_the_verdicts_the_pages_print(trained, shuffled, test_set):
         columns = {"top": top.similarity[0], "top |map|": top.similarity_abs[0],
                    "labels": data.similarity, "labels |map|": data.similarity_abs}
         failed[name] = {k for k, v in columns.items() if np.nanmean(v) >= LINE}
-        check = interp.model_randomization(trained, images, method=method)
+        check = interp.model_randomization(trained, x_test[:200], method=method)
         full[name] = max(np.nanmean(check.similarity), np.nanmean(check.similarity_abs))
-    # page 31
+    # page 31 (it has seven more methods; its prose names only these)
     assert [n for n in PAGE_METHODS if faithful[n] and not failed[n]] == ["SmoothGrad"]
     assert not faithful["saliency"] and not failed["saliency"]
+    assert faithful["guided backprop"]
     assert failed["guided backprop"] == {"top", "top |map|", "labels", "labels |map|"}
     for name in ("integrated gradients", "gradient × input", "occlusion (8 px)"):
         assert failed[name] == {"top |map|", "labels |map|"}, name
     # Grad-CAM on conv1 sees the dense layer's draw through five channel weights: it
-    # keeps +0.30 of its ranking with seed 0's numpy draw (a fail), where the weights
+    # keeps +0.37 of its ranking with seed 0's numpy draw (a fail), where the weights
     # Keras drew with the same seed, before draws were the same on every backend, kept -0.09
     assert failed["Grad-CAM (conv1)"] == {"top", "top |map|", "labels", "labels |map|"}
     # page 26 (every weight drawn afresh)
