@@ -80,7 +80,7 @@ print(f"{'':<21}{'MuFidelity':>11}{'infidelity':>11}{'ROAD':>8}{'max-sens.':>10}
 print(f"{'(better)':<21}" + "".join(f"{better[m]:>{w}}" for m, w in
                                     zip(better, (11, 11, 8, 10, 13), strict=True)))
 for name, row in table.items():
-    print(f"{name:<21}" + "".join(f"{row[m]:>{w}.{4 if m == 'infidelity' else 3}f}"
+    print(f"{name:<21}" + "".join(f"{row[m]:>{w}.{5 if m == 'infidelity' else 3}f}"
                                   if m in row else f"{'-':>{w}}" for m, w in
                                   zip(better, (11, 11, 8, 10, 13), strict=True)))
 
@@ -95,7 +95,7 @@ beaten = {n: {m: sign[m] * (table[n][m] - table["random map"][m]) > 0
               for m in better if m in table["random map"]} for n in methods}
 for m in better:
     worse = [n for n in methods if not beaten[n].get(m, True)]
-    print(f"{m}: best {best[m]} ({table[best[m]][m]:.4f})"
+    print(f"{m}: best {best[m]} ({table[best[m]][m]:.5f})"
           + (f"; no better than noise: {len(worse)} of {len(methods)}"
              if m in table["random map"] else ""))
 print(f"{len(set(best.values()))} different methods are best by the {len(better)} measures")
@@ -118,7 +118,7 @@ fig, ax = plt.subplots(figsize=(7.5, 6.9), layout="constrained")
 ax.imshow(colours[cells], aspect="auto", alpha=0.55)
 for i, n in enumerate(rows):
     for j, m in enumerate(better):
-        value = f"{table[n][m]:.{4 if m == 'infidelity' else 3}f}" if m in table[n] else "-"
+        value = f"{table[n][m]:.{5 if m == 'infidelity' else 3}f}" if m in table[n] else "-"
         ax.text(j, i, value, ha="center", va="center", fontsize=9,
                 fontweight="bold" if best[m] == n else "normal")
 ax.set_xticks(range(len(better)), [f"{m}\n({b} is\nbetter)" for m, b in better.items()],
