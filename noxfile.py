@@ -120,21 +120,38 @@ def docs_example(session: nox.Session) -> None:
     _build_docs(session, session.posargs[0])
 
 
-@nox.session(name="docs-checks")
+# The sessions that check the built site run in the docs session's own environment: it
+# has interp and TensorFlow already, which a new environment would install again (about
+# 25 s each in CI). They need the site nox -s docs builds anyway.
+DOCS_PYTHON = Path(".nox", "docs", "bin", "python")
+
+
+def _docs_env(session: nox.Session, *packages: str) -> str:
+    """The docs session's interpreter, with *packages* added; an error if there is none."""
+    if not DOCS_PYTHON.exists():
+        session.error(f"run nox -s docs first: {session.name} runs in its environment "
+                      "and checks the site it builds")
+    session.run(str(DOCS_PYTHON), "-m", "pip", "install", "-q", *packages, external=True)
+    return str(DOCS_PYTHON)
+
+
+@nox.session(name="docs-checks", venv_backend="none")
 def docs_checks(session: nox.Session) -> None:
     """Check what a contributor and a reader do with the sources and the built site.
 
     - A contributor's first builds, ``nox -s docs -- NN`` from a fresh clone: in a copy of
-      docs/ and examples/ with nothing generated, a page made from the template and an
-      existing page are each built alone, twice, strictly (tests/docs/test_partial_build.py).
+      docs/ and examples/ with nothing generated, a page made from the template is built
+      alone twice, then an existing page alone, strictly (tests/docs/test_partial_build.py).
     - A reader's downloaded notebooks of pages 05, 22 and 28 run top to bottom with
-      nbclient and print what the pages printed (tests/docs/test_notebooks.py; run
-      ``nox -s docs`` first).
+      nbclient and print what the pages printed (tests/docs/test_notebooks.py).
     - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).
+
+    Runs in the docs session's environment: ``nox -s docs`` first.
     """
-    session.install("-e", ".[docs]", "pytest>=8", "nbclient>=0.10", "ipykernel>=6.29")
-    session.run("pytest", "tests/docs", "--confcutdir", "tests/docs", "-p", "no:cacheprovider",
-                "-s", *session.posargs, env={**ENV, "INTERP_DOCS_TESTS": "1"})
+    python = _docs_env(session, "pytest>=8", "nbclient>=0.10", "ipykernel>=6.29")
+    session.run(python, "-m", "pytest", "tests/docs", "--confcutdir", "tests/docs",
+                "-p", "no:cacheprovider", "-s", *session.posargs,
+                env={**ENV, "INTERP_DOCS_TESTS": "1"}, external=True)
 
 
 @nox.session(name="docs-live")
@@ -159,19 +176,19 @@ def docs_clean(session: nox.Session) -> None:
             target.unlink()
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def browser(session: nox.Session) -> None:
     """Open the built site in headless Chromium and check it (run nox -s docs first)."""
-    # pytest and the Playwright driver, which launches the system Chromium by path; and
-    # interp itself (with TensorFlow): the live page's test computes what it must show
-    # with Keras, in the test process. --confcutdir keeps tests/conftest.py out.
+    # pytest and the Playwright driver, which launches the system Chromium by path, in the
+    # docs session's environment: the live page's test computes what it must show with
+    # interp and Keras, in the test process. --confcutdir keeps tests/conftest.py out.
     # axe-playwright-python brings axe-core's script (4.12.1 in 0.1.8, MPL-2.0) for the
     # accessibility audit, read from the disk: no network, and the built site does not
     # ship it. Pinned: a new axe-core may add rules.
-    session.install("-e", ".", "pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
-    session.run("pytest", "tests/browser", "--confcutdir", "tests/browser",
+    python = _docs_env(session, "pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
+    session.run(python, "-m", "pytest", "tests/browser", "--confcutdir", "tests/browser",
                 "-p", "no:cacheprovider", *session.posargs,
-                env={**ENV, "INTERP_BROWSER_TESTS": "1"})
+                env={**ENV, "INTERP_BROWSER_TESTS": "1"}, external=True)
 
 
 @nox.session
