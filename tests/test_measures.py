@@ -3,6 +3,8 @@ ROAD) against hand computations on tiny models: perturbed images built in Python
 and scored by Keras's own call of the model, correlations by numpy and scipy, the
 imputation's linear system by scipy's sparse solver, grid cells by TensorFlow's resize."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -390,6 +392,60 @@ def test_random_logit_by_hand(absolute):
     np.testing.assert_allclose(got.scores, by_hand, atol=1e-12)
 
 
+def _ssim_by_hand(a, b, size):
+    """SSIM of two 2-D maps in loops: Gaussian window (sigma 1.5) of *size*, "valid"."""
+    bell = [math.exp(-(u - (size - 1) / 2) ** 2 / 4.5) for u in range(size)]
+    weight = [[bu * bv / sum(bell) ** 2 for bv in bell] for bu in bell]
+    span = max(a.max(), b.max()) - min(a.min(), b.min())
+    c1, c2 = (0.01 * span) ** 2, (0.03 * span) ** 2
+    values = []
+    for i in range(a.shape[0] - size + 1):
+        for j in range(a.shape[1] - size + 1):
+            def mean(f, i=i, j=j):
+                return sum(weight[u][v] * f(a[i + u, j + v], b[i + u, j + v])
+                           for u in range(size) for v in range(size))
+            ma, mb = mean(lambda x, y: x), mean(lambda x, y: y)
+            va, vb = mean(lambda x, y: x * x) - ma ** 2, mean(lambda x, y: y * y) - mb ** 2
+            cov = mean(lambda x, y: x * y) - ma * mb
+            values.append((2 * ma * mb + c1) * (2 * cov + c2)
+                          / ((ma ** 2 + mb ** 2 + c1) * (va + vb + c2)))
+    return sum(values) / len(values)
+
+
+def test_random_logit_ssim_by_hand_and_as_tensorflow_computes_it():
+    """similarity="ssim": Xplique's SSIM (tf.image.ssim, 11 x 11 window shrunk to the map,
+    the pair's own range); checked in loops, and against TensorFlow on 28 x 28 maps."""
+    model = small_model(2, seed=32)
+    images = np.random.default_rng(34).random((5, 4, 4, 2)).astype(np.float32)
+    targets = predicted(model, images)
+    got = interp.random_logit(class_weighted, model, images, seed=5, similarity="ssim")
+    by_hand = [_ssim_by_hand(x[..., 0] * WEIGHTS[t], x[..., 0] * WEIGHTS[o], size=3)
+               for x, t, o in zip(images, targets, got.others, strict=True)]
+    np.testing.assert_allclose(got.scores, by_hand, atol=1e-12)
+    assert got.mean == pytest.approx(np.mean(by_hand), abs=1e-12)
+
+    import tensorflow as tf
+
+    patterns = np.random.default_rng(35).normal(size=(3, 28, 28))
+    model = small_model(2, seed=36, size=28)
+    images = np.random.default_rng(37).random((4, 28, 28, 2)).astype(np.float32)
+
+    def smooth(model, images, target=None):  # maps with some structure, unlike noise
+        return np.cumsum(images[..., 0] * patterns[np.asarray(target)], axis=1)
+
+    got = interp.random_logit(smooth, model, images, seed=1, similarity="ssim")
+    first, second = (smooth(None, images, got.targets)[..., None],
+                     smooth(None, images, got.others)[..., None])
+    for i, score in enumerate(got.scores):
+        span = max(first[i].max(), second[i].max()) - min(first[i].min(), second[i].min())
+        reference = tf.image.ssim(first[i], second[i], max_val=span, filter_size=11,
+                                  filter_sigma=1.5, k1=0.01, k2=0.03)
+        assert score == pytest.approx(float(reference), abs=1e-6)
+    same = interp.random_logit(lambda m, x, target: np.ones(x.shape[:-1]), model, images,
+                               similarity="ssim")
+    np.testing.assert_array_equal(same.scores, 1.0)  # two equal constant maps
+
+
 def test_random_logit_draws_every_other_class_and_never_the_target():
     keras.utils.set_random_seed(34)
     model = keras.Sequential([keras.Input((4, 4, 1)), L.Flatten(),
@@ -664,6 +720,12 @@ def test_mu_fidelity_subsets_of_one_size_leave_random_maps_near_zero(trained, te
      "random_logit: absolute must be True or False, got 1"),
     (lambda m, x: interp.random_logit(interp.saliency, m, x, seed=-1), ValueError,
      "random_logit: seed must be an int >= 0, got -1"),
+    (lambda m, x: interp.random_logit(interp.saliency, m, x, similarity="pearson"), ValueError,
+     "random_logit: similarity must be 'rank' or 'ssim', got 'pearson'"),
+    (lambda m, x: interp.random_logit(lambda m, x, target: x.reshape(len(x), -1), m, x,
+                                      similarity="ssim"), ValueError,
+     "random_logit: similarity='ssim' needs maps shaped (n, h, w) or (n, h, w, channels); "
+     "method returned maps shaped (3, 16)"),
     (lambda m, x: interp.random_logit(3, m, x), TypeError,
      "random_logit: method must be an attribution method (a callable such as "
      "interp.saliency), got 3 (int); the call is random_logit(method, model, images, "

@@ -29,7 +29,14 @@ from .._model import (
     reinitialize,
     walk,
 )
-from .._validate import as_real_array, check_bool, check_int, check_number, describe
+from .._validate import (
+    as_real_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    describe,
+)
 
 
 class RandomizationCheck(NamedTuple):
@@ -172,6 +179,40 @@ def _average_ranks(row: np.ndarray) -> np.ndarray:
     _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
     ends = np.cumsum(counts)
     return (ends - (counts - 1) / 2.0)[inverse]
+
+
+def _ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Structural similarity of matching maps of two stacks (n, h, w) or (n, h, w, c).
+
+    As ``tf.image.ssim`` computes it, with the settings of Xplique's ``ssim``: an 11 x 11
+    Gaussian window of sigma 1.5 (shrunk to the map's shorter side, and odd) placed
+    where it fits ("valid"), k1 = 0.01, k2 = 0.03, the dynamic range the two maps span
+    together (1 when they span none, and then the similarity is 1), the mean over
+    positions and channels.
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim == 3:
+        a, b = a[..., None], b[..., None]
+    size = min(11, a.shape[1], a.shape[2])
+    size = max(size - (size % 2 == 0), 1)
+    coords = np.arange(size) - (size - 1) / 2
+    bell = np.exp(-coords ** 2 / (2 * 1.5 ** 2))
+    window = np.outer(bell, bell) / bell.sum() ** 2
+
+    def local(x: np.ndarray) -> np.ndarray:  # (n, h, w, c) -> weighted window means
+        patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))
+        return np.einsum("nijcuv,uv->nijc", patches, window)
+
+    both = np.concatenate([a.reshape(len(a), -1), b.reshape(len(b), -1)], axis=1)
+    span = both.max(axis=1) - both.min(axis=1)
+    scale = np.where(span > 0, span, 1.0)[:, None, None, None]
+    c1, c2 = (0.01 * scale) ** 2, (0.03 * scale) ** 2
+    mean_a, mean_b = local(a), local(b)
+    products = 2 * mean_a * mean_b
+    squares = mean_a ** 2 + mean_b ** 2
+    luminance = (products + c1) / (squares + c1)
+    structure = (2 * local(a * b) - products + c2) / (local(a * a + b * b) - squares + c2)
+    return np.where(span > 0, (luminance * structure).mean(axis=(1, 2, 3)), 1.0)
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -794,6 +835,7 @@ def random_logit(
     *,
     others: np.ndarray | None = None,
     absolute: bool = False,
+    similarity: str = "rank",
     seed: int = 0,
     output: object = None,
     batch_size: int = 256,
@@ -804,9 +846,10 @@ def random_logit(
     The random-logit check of :cite:t:`sixt2020`: a map that explains *why this class*
     should change when it is asked about another class. For each image, *method*
     explains the target class :math:`t` and a class :math:`o \ne t` drawn uniformly
-    from the others, and the score is the Spearman rank correlation of the two maps.
-    Lower is better: near 1, the method shows the same pixels whatever the class (Sixt
-    et al. find this for several modified-backpropagation methods).
+    from the others, and the score is the Spearman rank correlation of the two maps (or
+    their structural similarity, as the peers compute it). Lower is better: near 1, the
+    method shows the same pixels whatever the class (Sixt et al. find this for several
+    modified-backpropagation methods).
 
     Parameters
     ----------
@@ -824,7 +867,14 @@ def random_logit(
         The other class per image, each different from the image's target. When given,
         *seed* is not used.
     absolute : bool, default False
-        Correlate the absolute values of the maps instead of the signed maps.
+        Compare the absolute values of the maps instead of the signed maps.
+    similarity : {"rank", "ssim"}, default "rank"
+        How the two maps are compared: ``"rank"``, Spearman's rank correlation
+        (:func:`rank_correlation`); ``"ssim"``, the structural similarity as Xplique's
+        ``RandomLogitMetric`` computes it (``tf.image.ssim`` with an 11 x 11 Gaussian
+        window of sigma 1.5, shrunk to the map if smaller, k1 = 0.01, k2 = 0.03, and the
+        range the two maps span together as the dynamic range; 1 for two equal constant
+        maps). SSIM needs maps shaped (n, h, w) or (n, h, w, channels).
     seed : int, default 0
         Seeds the other classes: with ``draw =
         numpy.random.default_rng(seed).integers(0, classes - 1, n)``, image ``i`` gets
@@ -858,8 +908,9 @@ def random_logit(
     Quantus's ``RandomLogit`` and Xplique's ``RandomLogitMetric``, the peers, draw the
     other class the same way (uniform over the classes but the target; Xplique with
     the same shift, from TensorFlow's global generator) and compare the maps by SSIM
-    by default (Quantus also offers other similarities). The rank correlation here is
-    the one the other sanity checks of interp report (:func:`model_randomization`), so
+    by default (Quantus also offers other similarities); ``similarity="ssim"`` gives
+    Xplique's numbers. The rank correlation, the default here, is the one the other
+    sanity checks of interp report (:func:`model_randomization`), so
     :data:`SANITY_LINE` reads the same way; it does not depend on the maps' scale,
     which differs between classes.
 
@@ -880,6 +931,7 @@ def random_logit(
     images = runner.images(images)
     batch_size = check_batch_size(func, batch_size)
     absolute = check_bool(func, "absolute", absolute)
+    similarity = check_choice(func, "similarity", similarity, ("rank", "ssim"))
     seed = check_int(func, "seed", seed, minimum=0)
     n_classes = runner.head.n_classes
     if n_classes < 2:
@@ -908,7 +960,14 @@ def random_logit(
                                  f"of images {start}..{start + len(maps) - 1}")
         if absolute:
             first, second = np.abs(first), np.abs(second)
-        scores[rows] = rank_correlation(first, second)
+        if similarity == "rank":
+            scores[rows] = rank_correlation(first, second)
+        elif first.ndim in (3, 4):
+            scores[rows] = _ssim(first, second)
+        else:
+            raise ValueError(f"{func}: similarity='ssim' needs maps shaped (n, h, w) or "
+                             f"(n, h, w, channels); method returned maps shaped "
+                             f"{first.shape}")
     finite = scores[np.isfinite(scores)]
     mean = float(finite.mean()) if finite.size else float("nan")
     return RandomLogit(scores, mean, targets, others.astype(np.int64))

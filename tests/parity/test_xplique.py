@@ -1,7 +1,8 @@
 """interp on the Keras course network against Xplique 2.0.2 on the same Keras model.
 
 MuFidelity (against interp.mu_fidelity), Deletion and Insertion (against interp.deletion
-and interp.insertion), RISE (against interp.rise; see its test for the masks). Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
+and interp.insertion), RISE (against interp.rise; see its test for the masks),
+RandomLogitMetric (against interp.random_logit with similarity="ssim"). Xplique's ``MuFidelity`` draws its subsets inside ``_perturb_samples`` with
 ``tf.random.uniform`` and keeps a cell where the draw exceeds ``subset_percent``. The test
 replaces that one call, for the duration of ``evaluate``, by a function returning fixed
 draws: 0 in the cells of the given subsets, 1 elsewhere. Xplique's own code then builds
@@ -18,9 +19,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import xplique.metrics.fidelity as xplique_fidelity
+import xplique.metrics.randomization as xplique_randomization
 from _parity import compare
-from xplique.attributions import Rise
-from xplique.metrics import Deletion, Insertion, MuFidelity
+from xplique.attributions import Rise, Saliency
+from xplique.metrics import Deletion, Insertion, MuFidelity, RandomLogitMetric
 
 import interp
 
@@ -204,3 +206,50 @@ def test_rise(keras_model, data):
                         seed=seed)
     compare("rise (masks drawn by interp) vs Xplique Rise on the same draws", drawn,
             expected, scale_rtol=1e-5)
+
+
+def test_random_logit(keras_model, data):
+    """RandomLogitMetric against ``interp.random_logit(..., similarity="ssim")``, aligned:
+
+    - both explain with the same explainer, Xplique's ``Saliency`` (interp calls it through
+      a wrapper), so the test checks the draw of the other classes and the similarity;
+    - Xplique draws the other classes inside ``_get_perturbed_context`` with
+      ``tf.random.uniform(..., maxval=9, dtype=tf.int32)`` and shifts draws at or above
+      the target by one; the test gives that call fixed draws, and interp the classes
+      they make;
+    - Xplique returns only the mean SSIM; its ``ssim`` is wrapped to record each image's.
+    """
+    images, labels = data[0][:16], data[1][:16]
+    draws = np.random.default_rng(11).integers(0, 9, len(images))
+    others = draws + (draws >= labels)
+    explainer = Saliency(keras_model)
+    uniform, ssim = tf.random.uniform, xplique_randomization.ssim
+    recorded = []
+
+    def given_draws(shape, minval=0, maxval=None, dtype=tf.float32, **kwargs):
+        if dtype == tf.int32 and maxval == 9:
+            return tf.constant(draws, tf.int32)
+        return uniform(shape, minval, maxval, dtype, **kwargs)
+
+    def recording(a, b, **kwargs):
+        result = ssim(a, b, **kwargs)
+        recorded.append(np.asarray(result))
+        return result
+
+    metric = RandomLogitMetric(keras_model, images, np.eye(10, dtype=np.float32)[labels],
+                               batch_size=len(images))
+    with mock.patch.object(tf.random, "uniform", given_draws), \
+            mock.patch.object(xplique_randomization, "ssim", recording):
+        expected_mean = metric.evaluate(explainer)
+
+    def xplique_saliency(model, x, target=None):
+        one_hot = np.eye(10, dtype=np.float32)[np.asarray(target)]
+        return np.asarray(explainer.explain(x, one_hot))
+
+    got = interp.random_logit(xplique_saliency, keras_model, images, labels, others=others,
+                              similarity="ssim")
+    assert len(recorded) == 1 and recorded[0].shape == (len(images),)
+    compare("random_logit ssim scores vs RandomLogitMetric's", got.scores, recorded[0],
+            atol=1e-5)
+    compare("random_logit mean vs RandomLogitMetric.evaluate", got.mean, expected_mean,
+            atol=1e-5)
