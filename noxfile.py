@@ -269,10 +269,11 @@ def parity(session: nox.Session) -> None:
     (TensorFlow), on 64 real test images. Prints each pair's largest difference and, at
     the end, a table of all of them. Not part of CI (.ci/run): run it when a method, a
     measure or a peer's version changes. On two shared cores it took 52 s once installed
-    (39 tests, the CAM family, LRP, KernelSHAP and RISE included), and 146 s from a fresh
-    environment before zennit and those tests were added (installing torch and the peers;
-    Xplique brings TensorFlow's CUDA libraries, 4.2 GB, through its tensorflow[and-cuda]
-    requirement on Linux); it trains the course network first if the cache lacks it.
+    (39 tests, the CAM family, LRP, KernelSHAP and RISE included; random_logit's came
+    after), and 146 s from a fresh environment before zennit and those tests were added
+    (installing torch and the peers; Xplique brings TensorFlow's CUDA libraries, 4.2 GB,
+    through its tensorflow[and-cuda] requirement on Linux); it trains the course network
+    first if the cache lacks it.
     """
     session.install(*TORCH)
     session.install("-e", ".[test]", *PEERS)
