@@ -43,6 +43,7 @@ _EXPORTS = {
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
     ),
+    "dissection": ("dissect", "Dissection", "LayerDissection"),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
                  "plot_attributions", "plot_feature_maps", "OKABE_ITO"),
 }
@@ -114,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         random_logit,
         rank_correlation,
     )
+    from .dissection import Dissection, LayerDissection, dissect
     from .evaluate.robustness import Sensitivity, max_sensitivity
     from .kernels import get_kernels, kernel
     from .layers import (
