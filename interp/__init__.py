@@ -93,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
+    from .dissection import Dissection, LayerDissection, dissect
     from .evaluate.faithfulness import (
         Curve,
         Fidelity,
@@ -115,7 +116,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         random_logit,
         rank_correlation,
     )
-    from .dissection import Dissection, LayerDissection, dissect
     from .evaluate.robustness import Sensitivity, max_sensitivity
     from .kernels import get_kernels, kernel
     from .layers import (

@@ -113,13 +113,13 @@ def check_distribution(func: str, distribution: object) -> object | None:
 
 
 def mesh_processes(distribution: object) -> list[int]:
-    """The JAX processes whose devices make up *distribution*'s mesh, in order."""
+    """Return the JAX processes whose devices make up *distribution*'s mesh, in order."""
     mesh = distribution.device_mesh.backend_mesh
     return sorted({int(device.process_index) for device in mesh.devices.flat})
 
 
 def process_info() -> tuple[int, int]:
-    """``(this process's index, the number of processes)`` of JAX's distributed runtime.
+    """Return ``(this process's index, the number of processes)`` in JAX's runtime.
 
     ``(0, 1)`` on other backends, or when ``keras.distribution.initialize`` was not called.
     """
@@ -151,7 +151,7 @@ def allgather_bytes(data: bytes) -> list[bytes]:
 
 
 def allgather_ints(values: Sequence[int]) -> np.ndarray:
-    """``(processes, len(values))``: every process's *values* (a collective)."""
+    """Return every process's *values*, ``(processes, len(values))`` (a collective)."""
     import jax
     from jax.experimental import multihost_utils
 
@@ -278,10 +278,12 @@ def pick(
     which: object,
     *,
     nth: int = 0,
+    name: str = "which",
 ) -> keras.layers.Layer:
     """Return one layer of *model* by position, name or path, class, or identity.
 
-    See :func:`interp.pick_layer` for the rules; *func* names the caller in messages.
+    See :func:`interp.pick_layer` for the rules; *func* names the caller in messages,
+    *name* the argument.
     """
     check_model(func, model)
     if not isinstance(which, type):
@@ -298,7 +300,7 @@ def pick(
         size = len(model.layers)
         if not -size <= int(which) < size:
             raise IndexError(
-                f"{func}: which={int(which)} is out of range for a model with {size} layers; "
+                f"{func}: {name}={int(which)} is out of range for a model with {size} layers; "
                 f"allowed {-size}..{size - 1}. Layers: {_listing(model)}"
             )
         return model.layers[int(which)]
@@ -341,13 +343,18 @@ def pick(
             f"its layer paths are {[path for path, _ in layers]}"
         )
     raise TypeError(
-        f"{func}: which must be an int, a layer name or path, a layer class or a layer, "
+        f"{func}: {name} must be an int, a layer name or path, a layer class or a layer, "
         f"got {describe(which)}"
     )
 
 
-def pick_many(func: str, model: keras.Model, which: object) -> list[keras.layers.Layer]:
-    """Resolve one or several layer choices; a layer class means every layer of that class."""
+def pick_many(func: str, model: keras.Model, which: object,
+              name: str = "layers") -> list[keras.layers.Layer]:
+    """Resolve one or several layer choices; a layer class means every layer of that class.
+
+    *name* is the argument's name in the messages of an index out of range or a choice of
+    the wrong kind.
+    """
     items = which
     if isinstance(which, (str, numbers.Integral, type, keras.layers.Layer)) or not isinstance(
         which, (list, tuple)
@@ -359,7 +366,7 @@ def pick_many(func: str, model: keras.Model, which: object) -> list[keras.layers
             pick(func, model, item)  # raises a clear error when there is none
             picked.extend(layer for _, layer in walk(model) if isinstance(layer, item))
         else:
-            picked.append(pick(func, model, item))
+            picked.append(pick(func, model, item, name=name))
     if not picked:
         raise ValueError(f"{func}: layers must name at least one layer, got {describe(which)}")
     unique: list[keras.layers.Layer] = []
@@ -560,22 +567,23 @@ def is_stream(images: object) -> bool:
     return hasattr(images, "__iter__")
 
 
-def stream_batches(func: str, images: object) -> Iterator[np.ndarray]:
+def stream_batches(func: str, images: object, name: str = "images") -> Iterator[np.ndarray]:
     """Yield the batches of an iterable, as numpy arrays.
 
     An element may be a batch, or a ``(batch, labels, ...)`` tuple as a
-    ``tf.data.Dataset`` of images and labels yields; the labels are ignored.
+    ``tf.data.Dataset`` of images and labels yields; the labels are ignored. *name* is
+    the argument's name in messages.
     """
     for element in images:
         if isinstance(element, (tuple, list)) and element:
             element = element[0]
         if isinstance(element, dict):
-            raise TypeError(f"{func}: images must yield arrays or (images, labels) tuples, "
+            raise TypeError(f"{func}: {name} must yield arrays or (images, labels) tuples, "
                             f"got a dict with keys {sorted(element)}")
         try:
             batch = keras.ops.convert_to_numpy(element)
         except Exception as err:
-            raise TypeError(f"{func}: images must yield arrays of images, got "
+            raise TypeError(f"{func}: {name} must yield arrays of images, got "
                             f"{describe(element)}") from err
         if batch.size:
             yield batch
@@ -1299,7 +1307,7 @@ class _JaxSharded(_JaxCompiled):
         return [np.concatenate(p, axis=axis) for p in zip(*parts, strict=True)]
 
     def _local(self, tensor) -> np.ndarray:
-        """This process's rows of a sharded output, in the order of the global batch."""
+        """Return this process's rows of a sharded output, in the global batch's order."""
         if tensor.is_fully_addressable:
             return np.asarray(tensor)
         axis = self.batch_axis

@@ -118,7 +118,8 @@ class Dissection(Mapping):
 
 
 def _levels(func: str, quantiles: object) -> tuple[float, ...]:
-    if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, (Sequence, np.ndarray)):
+    if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, (Sequence, np.ndarray)) \
+            or (isinstance(quantiles, np.ndarray) and quantiles.ndim != 1):
         raise TypeError(f"{func}: quantiles must be a sequence of levels in [0, 1], got "
                         f"{describe(quantiles)}")
     levels = []
@@ -328,6 +329,8 @@ def dissect(
 
 def _dissection(func: str, result, k: int, levels: tuple[float, ...]) -> Dissection:
     """Turn the pass's tallies into a :class:`Dissection`."""
+    if result.images == 0:
+        raise ValueError(f"{func}: data must not be empty, got an iterable of no batches")
     if result.images < k:
         raise ValueError(f"{func}: k must be at most the number of images ({result.images}), "
                          f"got {k}")

@@ -64,7 +64,7 @@ def model_digest(model: keras.Model) -> str:
 
 
 def batch_digest(batch: np.ndarray) -> bytes:
-    """A 16-byte BLAKE2b digest of a batch: its shape, dtype and values.
+    """Return a 16-byte BLAKE2b digest of a batch: its shape, dtype and values.
 
     Of an image with more than :data:`DIGEST_VALUES` values, that many values evenly
     spread over it are hashed, so that digesting costs little beside the model.
@@ -80,7 +80,7 @@ def batch_digest(batch: np.ndarray) -> bytes:
 
 
 def spot_checks(done: int) -> list[int]:
-    """The steps of an array compared on resume: the first, the last and some between."""
+    """Return the steps of an array compared on resume: first, last, some between."""
     if done <= 0:
         return []
     picks = {0, done - 1}

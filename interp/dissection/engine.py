@@ -78,17 +78,20 @@ class ArraySource:
         self.share = -(-batch_size // processes)  # rows per process in a full step
 
     def identity(self) -> dict:
+        """Return what identifies the data in a checkpoint: the array's shape and dtype."""
         dtype = getattr(self.array, "dtype", np.dtype(np.float32))
         return {"kind": "array", "shape": [int(d) for d in self.array.shape],
                 "dtype": str(np.dtype(dtype))}
 
     def rows(self, step: int) -> tuple[int, int]:
+        """Return the rows ``first, last`` of *step* that this process reads."""
         begin = step * self.batch_size
         end = min(begin + self.batch_size, self.n)
         first = min(begin + self.process * self.share, end)
         return first, min(first + self.share, end)
 
     def read(self, step: int) -> Step:
+        """Read this process's rows of *step*."""
         first, last = self.rows(step)
         begin = step * self.batch_size
         total = min(begin + self.batch_size, self.n) - begin
@@ -96,6 +99,7 @@ class ArraySource:
         return Step(step, raw, first, total, min(self.share, total) if total else 0)
 
     def steps_from(self, step: int) -> Iterator[Step]:
+        """Yield the steps from *step* on."""
         for index in range(step, self.steps):
             yield self.read(index)
 
@@ -114,10 +118,11 @@ class StreamSource:
         self.steps = None
 
     def identity(self) -> dict:
+        """Return what identifies the data in a checkpoint (its batches' digests do)."""
         return {"kind": "stream"}
 
     def _chunks(self) -> Iterator[np.ndarray]:
-        for batch in stream_batches(self.func, self.data):
+        for batch in stream_batches(self.func, self.data, self.name):
             for start in range(0, len(batch), self.chunk):
                 yield batch[start:start + self.chunk]
 
@@ -144,7 +149,7 @@ class StreamSource:
 
 def make_source(func: str, name: str, runner: Runner, data: object, batch_size: int,
                 process: int, processes: int):
-    """An :class:`ArraySource` for arrays and array-likes that slice, else a stream."""
+    """Return an :class:`ArraySource` for arrays and array-likes, else a stream."""
     if is_stream(data):
         return StreamSource(func, name, data, batch_size, process, processes)
     if not isinstance(data, np.ndarray) and hasattr(data, "__getitem__") \
@@ -157,7 +162,7 @@ def make_source(func: str, name: str, runner: Runner, data: object, batch_size: 
 
 def _as_float(func: str, name: str, runner: Runner, step: Step,
               checked: bool) -> np.ndarray:
-    """This step's rows as a checked float32 batch (no rows: an empty batch)."""
+    """Return this step's rows as a checked float32 batch (no rows: an empty batch)."""
     if len(step.raw) == 0:
         return np.zeros((0, *(d or 1 for d in runner.spec.shape)), np.float32)
     x = np.asarray(step.raw if checked else runner.images(step.raw, name), dtype=np.float32)
@@ -219,12 +224,14 @@ class Pass:
             return
         if isinstance(shape[0], tuple) or len(shape) not in (1, 3):
             path = layer_path(self.runner.model, layer)
+            got = shape if isinstance(shape[0], tuple) else (None, *shape)
             raise ValueError(
                 f"{self.func}: layer {path!r} must output 2-D maps (n, h, w, c) or vectors "
-                f"(n, c) to be dissected, got shape {(None, *shape) if not isinstance(shape[0], tuple) else shape}")
+                f"(n, c) to be dissected, got shape {got}")
 
     # -- identity and checkpoints --
     def identity(self) -> dict:
+        """Return what identifies this run in a checkpoint (see :mod:`.checkpoint`)."""
         from .checkpoint import model_digest
 
         return {
@@ -239,7 +246,7 @@ class Pass:
         }
 
     def _files(self) -> tuple[Path, Path]:
-        """This process's checkpoint file and the one before it (several processes)."""
+        """Return this process's checkpoint file and the one before it (several processes)."""
         path = self.checkpoint
         if self.processes == 1:
             return path, path.with_name(path.name + ".previous")
@@ -277,7 +284,7 @@ class Pass:
                          "complete": complete}, arrays)
 
     def _load(self, identity: dict) -> tuple[dict, dict] | None:
-        """The checkpoint to resume from (checked against *identity*), or None."""
+        """Return the checkpoint to resume from (checked against *identity*), or None."""
         mine, previous = self._files()
         if self.processes == 1:
             if not mine.exists():
@@ -343,6 +350,7 @@ class Pass:
 
     # -- the pass --
     def run(self) -> Result:
+        """Run the pass (resuming from the checkpoint, if any) and return its tallies."""
         started = time.perf_counter()
         identity = self.identity() if self.checkpoint is not None else {}
         loaded = self._load(identity) if self.checkpoint is not None else None
@@ -370,8 +378,9 @@ class Pass:
             done, written = self._loop(identity, tallies, steps, digests, done, resumed)
         if self.processes > 1:
             tallies = self._merge(tallies)
-        return Result(self.paths, tallies, tallies[0].images, resumed,
-                      time.perf_counter() - started, written)
+        images = tallies[0].images if tallies[0] is not None else 0  # 0: no batches
+        return Result(self.paths, tallies, images, resumed, time.perf_counter() - started,
+                      written)
 
     def _loop(self, identity: dict, tallies: list[LayerTally], steps: Iterator[Step],
               digests: list[bytes], done: int, resumed: int) -> tuple[int, int]:
@@ -386,7 +395,7 @@ class Pass:
         images = resumed
 
         def fetch():
-            """The next step, read and run through the model (in the worker thread)."""
+            """Return the next step, read and run through the model (in the worker thread)."""
             step = next(steps, None)
             if step is None:
                 return None
@@ -434,7 +443,8 @@ class Pass:
                             f"{func}: layer {path!r} gives NaN or inf values on {name} "
                             f"{step.start}..{step.start + maps.shape[1] - 1} ({bad}); they "
                             "cannot be ranked or counted")
-                digests.append(digest)
+                if self.checkpoint is not None:  # else nothing grows with the batches
+                    digests.append(digest)
                 done, images, since = step.index + 1, images + step.total, since + 1
                 bar.update(step.total)
                 if self.checkpoint is None:
@@ -452,9 +462,8 @@ class Pass:
                 if ahead is not None:
                     ahead.cancel()
                 pool.shutdown(wait=True)
-        if done == 0:
-            raise ValueError(f"{func}: {name} must not be empty, got an iterable of no "
-                             "batches")
+        if done == 0:  # an iterable of no batches: the caller says what that means
+            return done, written
         if self.checkpoint is not None:
             self._save(identity, tallies, digests, done, images, True)
             written += 1
@@ -482,5 +491,5 @@ class Pass:
 
 
 def describe_identity(identity: dict) -> str:
-    """The identity as one line of JSON (for messages and tests)."""
+    """Return the identity as one line of JSON (for messages and tests)."""
     return json.dumps(identity, sort_keys=True)

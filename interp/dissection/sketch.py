@@ -64,20 +64,20 @@ def fold(raw: np.ndarray) -> np.ndarray:
 
 
 def _unfold(folded: np.ndarray) -> np.ndarray:
-    """The raw bin of each folded bin (ZERO: the first raw bin of the tiny range)."""
+    """Return the raw bin of each folded bin (ZERO: the tiny range's first raw bin)."""
     folded = np.asarray(folded, dtype=np.int64)
     return np.where(folded <= ZERO, folded, folded - ZERO - 1 + _HIGH)
 
 
 def _value_of_key(key: np.ndarray) -> np.ndarray:
-    """The float32 value whose ordered key is *key* (uint32)."""
+    """Return the float32 value whose ordered key is *key* (uint32)."""
     key = np.asarray(key, dtype=np.uint32)
     bits = np.where(key >= np.uint32(2 ** 31), key ^ np.uint32(2 ** 31), ~key)
     return bits.astype(np.uint32).view(np.float32)
 
 
 def bin_edges(folded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest float32 value of each folded bin (both in the bin)."""
+    """Return the lowest and highest float32 value of each folded bin (both in it)."""
     raw = _unfold(folded).astype(np.uint64)
     low = _value_of_key(raw << np.uint64(_SHIFT))
     high = _value_of_key((raw << np.uint64(_SHIFT)) | np.uint64((1 << _SHIFT) - 1))

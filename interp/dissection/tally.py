@@ -112,7 +112,7 @@ class LayerTally:
             self.histogram.merge(other.histogram)
 
     def positions(self) -> np.ndarray:
-        """The (row, col) of each kept image's peak, ``(units, k, 2)``."""
+        """Return the (row, col) of each kept image's peak, ``(units, k, 2)``."""
         return np.stack([self.top.flat // self.width, self.top.flat % self.width], axis=-1)
 
     # -- the checkpoint --
