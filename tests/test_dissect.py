@@ -24,17 +24,28 @@ LEVELS = (0.0, 0.1, 0.5, 0.9, 0.99, 0.995, 1.0)
 
 # ---- the models and the oracle -------------------------------------------------------------
 
-def residual(seed: int = 0, filters: int = 4) -> keras.Model:
-    """A small residual network: conv, conv, Add (the skip), ReLU, conv, pooling, dense."""
-    keras.utils.set_random_seed(seed)
+def residual(seed: int = 0, weights: list | None = None) -> keras.Model:
+    """A small residual network: conv, conv, Add (the skip), ReLU, conv, pooling, dense.
+
+    Given *weights*, the layers start from zeros and take them: a child process makes the
+    model so in a second, where random initializers take ten under JAX on a busy machine.
+    """
+    if weights is None:
+        keras.utils.set_random_seed(seed)
+        init = {}
+    else:
+        init = {"kernel_initializer": "zeros", "bias_initializer": "zeros"}
     inp = keras.Input((10, 10, 2))
-    a = L.Conv2D(filters, 3, padding="same", activation="relu", name="a")(inp)
-    b = L.Conv2D(filters, 3, padding="same", name="b")(a)
+    a = L.Conv2D(4, 3, padding="same", activation="relu", name="a", **init)(inp)
+    b = L.Conv2D(4, 3, padding="same", name="b", **init)(a)
     s = L.Add(name="add")([a, b])
     r = L.ReLU(name="relu")(s)
-    c = L.Conv2D(3, 3, name="c")(r)
-    d = L.Dense(5, name="dense")(L.GlobalAveragePooling2D(name="pool")(c))
-    return keras.Model(inp, d)
+    c = L.Conv2D(3, 3, name="c", **init)(r)
+    d = L.Dense(5, name="dense", **init)(L.GlobalAveragePooling2D(name="pool")(c))
+    model = keras.Model(inp, d, name="residual")
+    if weights is not None:
+        model.set_weights(weights)
+    return model
 
 
 RESIDUAL_LAYERS = ["a", "add", "relu", "c", "dense"]

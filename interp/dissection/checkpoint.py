@@ -70,7 +70,7 @@ def batch_digest(batch: np.ndarray) -> bytes:
     spread over it are hashed, so that digesting costs little beside the model.
     """
     batch = np.asarray(batch)
-    flat = batch.reshape(len(batch), -1)
+    flat = batch.reshape(len(batch), -1) if batch.size else batch.reshape(len(batch), 0)
     step = max(1, -(-flat.shape[1] // DIGEST_VALUES))
     sample = np.ascontiguousarray(flat[:, ::step])
     digest = hashlib.blake2b(digest_size=16)
