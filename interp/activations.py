@@ -219,7 +219,8 @@ def _top_many(runner: Runner, convs: list, images: object, k: int, batch_size: i
     from .dissection.engine import Pass
 
     result = Pass(runner.func, runner, list(convs), images, k=k, levels=(), histogram=False,
-                  batch_size=batch_size, name="images", quiet=quiet, desc=desc).run()
+                  statistics=False, batch_size=batch_size, name="images", quiet=quiet,
+                  desc=desc).run()
     if result.images < k:
         raise ValueError(f"{runner.func}: k must be at most the number of images "
                          f"({result.images}), got {k}")

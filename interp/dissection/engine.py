@@ -191,11 +191,13 @@ class Pass:
 
     def __init__(self, func: str, runner: Runner, layers: list, data: object, *,
                  k: int, levels: tuple[float, ...], histogram: bool, batch_size: int,
+                 statistics: bool = True,
                  name: str = "data", distribution: object = None,
                  checkpoint: Path | None = None, checkpoint_every: int | None = None,
                  quiet: bool = True, desc: str = "dissect") -> None:
         self.func, self.runner, self.layers = func, runner, layers
         self.k, self.levels, self.histogram = k, levels, histogram
+        self.statistics = statistics
         self.batch_size, self.name = batch_size, name
         self.distribution = distribution
         self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
@@ -268,7 +270,8 @@ class Pass:
             state = {key[len(prefix):]: value for key, value in arrays.items()
                      if key.startswith(prefix)}
             tallies.append(LayerTally.from_state(state, len(state["top_values"]), self.k,
-                                                 self.histogram) if state else None)
+                                                 self.histogram, self.statistics)
+                           if state else None)
         return tallies
 
     def _save(self, identity: dict, tallies: list[LayerTally], digests: list[bytes],
@@ -436,7 +439,8 @@ class Pass:
                     if maps.shape[1] == 0:
                         continue
                     if tallies[i] is None:
-                        tallies[i] = LayerTally(maps.shape[0], self.k, self.histogram)
+                        tallies[i] = LayerTally(maps.shape[0], self.k, self.histogram,
+                                                self.statistics)
                     bad = tallies[i].add(step.start, maps)
                     if bad is not None:
                         raise ValueError(

@@ -57,11 +57,15 @@ class LayerTally:
         Images kept per unit.
     histogram : bool
         Whether to count the values for quantiles.
+    statistics : bool, default True
+        Whether to keep the sums and extremes (:func:`interp.top_activating` needs only
+        the top *k*, and skips them).
 
     """
 
-    def __init__(self, units: int, k: int, histogram: bool) -> None:
+    def __init__(self, units: int, k: int, histogram: bool, statistics: bool = True) -> None:
         self.units = units
+        self.statistics = statistics
         self.width = 1  # of the maps: turns a flat position into (row, col)
         self.top = RunningTop(units, k)
         self.total = np.zeros(units, dtype=np.float64)
@@ -80,17 +84,18 @@ class LayerTally:
         units, n, height, self.width = maps.shape
         positions = height * self.width
         maps = maps.reshape(units, n, positions)
-        peaks = maps.max(axis=2)
-        lows = maps.min(axis=2).min(axis=1)
+        where = maps.argmax(axis=2)  # the first maximum (a NaN, if there is one)
+        peaks = np.take_along_axis(maps, where[:, :, np.newaxis], axis=2)[:, :, 0]
         highs = peaks.max(axis=1)
+        lows = maps.min(axis=2).min(axis=1) if self.statistics else highs
         if not (np.isfinite(highs).all() and np.isfinite(lows).all()):
             bad = np.flatnonzero(~(np.isfinite(highs) & np.isfinite(lows)))
             return f"units {bad[:5].tolist()}{'...' if len(bad) > 5 else ''}"
-        where = maps.argmax(axis=2)
         self.top.add(np.arange(start, start + n, dtype=np.int64), peaks, where)
         flat = maps.reshape(units, n * positions)
-        self.total += flat.sum(axis=1, dtype=np.float64)
-        np.minimum(self.low, lows, out=self.low)
+        if self.statistics:
+            self.total += flat.sum(axis=1, dtype=np.float64)
+            np.minimum(self.low, lows, out=self.low)
         np.maximum(self.high, highs, out=self.high)
         self.images += n
         self.values += n * positions
@@ -131,9 +136,9 @@ class LayerTally:
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray], units: int, k: int,
-                   histogram: bool) -> LayerTally:
+                   histogram: bool, statistics: bool = True) -> LayerTally:
         """Rebuild the tally that :meth:`state` saved."""
-        tally = cls(units, k, histogram)
+        tally = cls(units, k, histogram, statistics)
         tally.width = int(state["width"])
         tally.top.values = np.asarray(state["top_values"], np.float32)
         tally.top.indices = np.asarray(state["top_indices"], np.int64)
