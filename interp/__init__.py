@@ -43,6 +43,7 @@ _EXPORTS = {
         "feature_maps", "top_activating", "TopActivations", "receptive_field",
         "ReceptiveField", "crop_patches",
     ),
+    "dissection": ("dissect", "Dissection", "LayerDissection"),
     "plotting": ("plot_kernel", "plot_kernels", "plot_response", "plot_images", "plot_patches",
                  "plot_attributions", "plot_feature_maps", "OKABE_ITO"),
 }
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .convolution import convolve, layer_response
     from .data import CLASS_NAMES, class_index, images_of, load_fashion_mnist
     from .describe import KernelDescription, describe_kernel
+    from .dissection import Dissection, LayerDissection, dissect
     from .evaluate.faithfulness import (
         Curve,
         Fidelity,

@@ -78,6 +78,99 @@ def backend() -> str:
     return keras.backend.backend()
 
 
+def check_distribution(func: str, distribution: object) -> object | None:
+    """Return the ``keras.distribution.DataParallel`` to run on, or None for one device.
+
+    *distribution* None means the one set with ``keras.distribution.set_distribution``,
+    if any (as Keras's ``fit`` and ``predict`` do). Anything else than a DataParallel,
+    or a distribution on another backend than JAX (the only one whose Keras
+    distribution API shards batches), is refused with a clear error.
+    """
+    given = distribution
+    if distribution is None:
+        distribution = keras.distribution.distribution()
+        if distribution is None:
+            return None
+    kind = type(distribution)
+    if not isinstance(distribution, keras.distribution.DataParallel):
+        what = f"{kind.__module__}.{kind.__qualname__}"
+        if "tensorflow" in kind.__module__:
+            raise TypeError(
+                f"{func}: distribution must be a keras.distribution.DataParallel, got a "
+                f"{what}: interp runs on Keras's distribution API, which shards batches on "
+                "the JAX backend (KERAS_BACKEND=jax)")
+        raise TypeError(f"{func}: distribution must be a keras.distribution.DataParallel "
+                        f"(or None), got {describe(distribution)}")
+    name = backend()
+    if name != "jax":
+        source = "" if given is not None else " (set with keras.distribution.set_distribution)"
+        raise ValueError(
+            f"{func}: distribution{source} needs the JAX backend: Keras's distribution API "
+            f"shards batches over devices only on JAX, and Keras runs on {name!r}. Set "
+            "KERAS_BACKEND=jax before importing keras, or pass distribution=None to run on "
+            "one device")
+    return distribution
+
+
+def mesh_processes(distribution: object) -> list[int]:
+    """Return the JAX processes whose devices make up *distribution*'s mesh, in order."""
+    mesh = distribution.device_mesh.backend_mesh
+    return sorted({int(device.process_index) for device in mesh.devices.flat})
+
+
+def process_info() -> tuple[int, int]:
+    """Return ``(this process's index, the number of processes)`` in JAX's runtime.
+
+    ``(0, 1)`` on other backends, or when ``keras.distribution.initialize`` was not called.
+    """
+    import sys
+
+    if backend() != "jax" or "jax" not in sys.modules:
+        return 0, 1
+    import jax
+
+    return int(jax.process_index()), int(jax.process_count())
+
+
+def allgather_bytes(data: bytes) -> list[bytes]:
+    """Every process's *data*, in process order (JAX's distributed runtime; a collective).
+
+    Sent as bytes, so no value passes through JAX's 32-bit default types.
+    """
+    import jax
+    from jax.experimental import multihost_utils
+
+    if jax.process_count() == 1:
+        return [data]
+    sizes = multihost_utils.process_allgather(np.array([len(data)], np.int32))
+    longest = int(np.max(sizes))
+    buffer = np.zeros(longest, np.uint8)
+    buffer[:len(data)] = np.frombuffer(data, np.uint8)
+    gathered = np.asarray(multihost_utils.process_allgather(buffer))
+    return [gathered[i, :int(sizes[i][0])].tobytes() for i in range(len(gathered))]
+
+
+def allgather_ints(values: Sequence[int]) -> np.ndarray:
+    """Return every process's *values*, ``(processes, len(values))`` (a collective)."""
+    import jax
+    from jax.experimental import multihost_utils
+
+    values = np.asarray(values, np.int32)
+    if jax.process_count() == 1:
+        return values[np.newaxis]
+    return np.asarray(multihost_utils.process_allgather(values)).reshape(
+        jax.process_count(), len(values))
+
+
+def barrier(name: str) -> None:
+    """Wait until every process of JAX's distributed runtime reaches this point."""
+    import jax
+    from jax.experimental import multihost_utils
+
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices(name)
+
+
 def backend_version() -> str:
     """Return the version of the library behind Keras's backend, e.g. ``"2.21.0"``."""
     import importlib
@@ -185,10 +278,12 @@ def pick(
     which: object,
     *,
     nth: int = 0,
+    name: str = "which",
 ) -> keras.layers.Layer:
     """Return one layer of *model* by position, name or path, class, or identity.
 
-    See :func:`interp.pick_layer` for the rules; *func* names the caller in messages.
+    See :func:`interp.pick_layer` for the rules; *func* names the caller in messages,
+    *name* the argument.
     """
     check_model(func, model)
     if not isinstance(which, type):
@@ -205,7 +300,7 @@ def pick(
         size = len(model.layers)
         if not -size <= int(which) < size:
             raise IndexError(
-                f"{func}: which={int(which)} is out of range for a model with {size} layers; "
+                f"{func}: {name}={int(which)} is out of range for a model with {size} layers; "
                 f"allowed {-size}..{size - 1}. Layers: {_listing(model)}"
             )
         return model.layers[int(which)]
@@ -248,13 +343,18 @@ def pick(
             f"its layer paths are {[path for path, _ in layers]}"
         )
     raise TypeError(
-        f"{func}: which must be an int, a layer name or path, a layer class or a layer, "
+        f"{func}: {name} must be an int, a layer name or path, a layer class or a layer, "
         f"got {describe(which)}"
     )
 
 
-def pick_many(func: str, model: keras.Model, which: object) -> list[keras.layers.Layer]:
-    """Resolve one or several layer choices; a layer class means every layer of that class."""
+def pick_many(func: str, model: keras.Model, which: object,
+              name: str = "layers") -> list[keras.layers.Layer]:
+    """Resolve one or several layer choices; a layer class means every layer of that class.
+
+    *name* is the argument's name in the messages of an index out of range or a choice of
+    the wrong kind.
+    """
     items = which
     if isinstance(which, (str, numbers.Integral, type, keras.layers.Layer)) or not isinstance(
         which, (list, tuple)
@@ -266,7 +366,7 @@ def pick_many(func: str, model: keras.Model, which: object) -> list[keras.layers
             pick(func, model, item)  # raises a clear error when there is none
             picked.extend(layer for _, layer in walk(model) if isinstance(layer, item))
         else:
-            picked.append(pick(func, model, item))
+            picked.append(pick(func, model, item, name=name))
     if not picked:
         raise ValueError(f"{func}: layers must name at least one layer, got {describe(which)}")
     unique: list[keras.layers.Layer] = []
@@ -467,22 +567,23 @@ def is_stream(images: object) -> bool:
     return hasattr(images, "__iter__")
 
 
-def stream_batches(func: str, images: object) -> Iterator[np.ndarray]:
+def stream_batches(func: str, images: object, name: str = "images") -> Iterator[np.ndarray]:
     """Yield the batches of an iterable, as numpy arrays.
 
     An element may be a batch, or a ``(batch, labels, ...)`` tuple as a
-    ``tf.data.Dataset`` of images and labels yields; the labels are ignored.
+    ``tf.data.Dataset`` of images and labels yields; the labels are ignored. *name* is
+    the argument's name in messages.
     """
     for element in images:
         if isinstance(element, (tuple, list)) and element:
             element = element[0]
         if isinstance(element, dict):
-            raise TypeError(f"{func}: images must yield arrays or (images, labels) tuples, "
+            raise TypeError(f"{func}: {name} must yield arrays or (images, labels) tuples, "
                             f"got a dict with keys {sorted(element)}")
         try:
             batch = keras.ops.convert_to_numpy(element)
         except Exception as err:
-            raise TypeError(f"{func}: images must yield arrays of images, got "
+            raise TypeError(f"{func}: {name} must yield arrays of images, got "
                             f"{describe(element)}") from err
         if batch.size:
             yield batch
@@ -1105,9 +1206,11 @@ class _JaxCompiled:
     """
 
     def __init__(self, fn: Callable, model: keras.Model,
-                 pairs: Sequence[tuple[keras.Variable, keras.Variable]]) -> None:
+                 pairs: Sequence[tuple[keras.Variable, keras.Variable]], *,
+                 batch_axis: int = 0) -> None:
         import jax
 
+        self.batch_axis = batch_axis  # of the outputs: the inputs' is 0
         self.variables = _model_variables(model)
         index = {id(v): i for i, v in enumerate(self.variables)}
         pairs = [(copy, index[id(source)]) for copy, source in pairs
@@ -1119,6 +1222,7 @@ class _JaxCompiled:
             with keras.StatelessScope(state_mapping=mapping):
                 return fn(*args)
 
+        self.pure = pure
         self.jitted = jax.jit(pure)
 
     def __call__(self, *args):
@@ -1126,14 +1230,95 @@ class _JaxCompiled:
 
         n = int(args[0].shape[0])
         values = [v.value for v in self.variables]
+        axis = self.batch_axis
         if n > JAX_CHUNK:  # in chunks, concatenated on the host
             parts = [self(*(a[i:i + JAX_CHUNK] for a in args)) for i in range(0, n, JAX_CHUNK)]
-            return jax.tree.map(lambda *p: np.concatenate([np.asarray(t) for t in p]), *parts)
+            return jax.tree.map(
+                lambda *p: np.concatenate([np.asarray(t) for t in p], axis=axis), *parts)
         size = bucket(n)
         out = self.jitted(values, *(_pad(a, size) for a in args))
         if size == n:
             return out
-        return jax.tree.map(lambda t: t[:n], out)
+        return jax.tree.map(lambda t: t[(slice(None),) * axis + (slice(0, n),)], out)
+
+
+class _JaxSharded(_JaxCompiled):
+    """:class:`_JaxCompiled` run data-parallel by a ``keras.distribution.DataParallel``.
+
+    The weights are replicated on every device of the distribution's mesh; each call
+    takes this process's part of a global batch (its rows, padded by the caller to the
+    same number on every process, a multiple of its devices), shards it over the mesh
+    with the distribution's data layout (``jax.make_array_from_process_local_data``, as
+    Keras's trainer does) and returns this process's rows of every output, whose batch
+    axis is :attr:`batch_axis`. With several processes, every process must make the same
+    calls with the same shapes: they form one program (JAX's multi-controller model).
+    """
+
+    def __init__(self, fn: Callable, model: keras.Model,
+                 pairs: Sequence[tuple[keras.Variable, keras.Variable]], *,
+                 batch_axis: int, distribution: object) -> None:
+        import jax
+        from jax.sharding import NamedSharding, PartitionSpec
+
+        super().__init__(fn, model, pairs, batch_axis=batch_axis)
+        self.distribution = distribution
+        self.mesh = distribution.device_mesh.backend_mesh
+        name = distribution.batch_dim_name
+        self.local_devices = sum(1 for d in self.mesh.devices.flat
+                                 if d.process_index == jax.process_index())
+        out_spec = [None] * (batch_axis + 1)
+        out_spec[batch_axis] = name
+        self.out_sharding = NamedSharding(self.mesh, PartitionSpec(*out_spec))
+        self.replicated = NamedSharding(self.mesh, PartitionSpec())
+        self.jitted = jax.jit(self.pure, out_shardings=self.out_sharding)
+        self._weights = None
+
+    def _replicated_weights(self) -> list:
+        import jax
+
+        values = [np.asarray(keras.ops.convert_to_numpy(v.value)) for v in self.variables]
+        return [jax.make_array_from_callback(value.shape, self.replicated,
+                                             lambda index, value=value: value[index])
+                for value in values]
+
+    def __call__(self, x: np.ndarray):
+        """Run this process's rows *x* and return its rows of the outputs.
+
+        The rows go in chunks of :data:`JAX_CHUNK` per device, a short one padded to a
+        power of two per device. Every process must pass the same number of rows.
+        """
+        import jax
+
+        if self._weights is None:  # the weights of one run do not change
+            self._weights = self._replicated_weights()
+        n, axis = int(x.shape[0]), self.batch_axis
+        chunk = JAX_CHUNK * self.local_devices
+        parts = []
+        for start in range(0, n, chunk):
+            piece = x[start:start + chunk]
+            rows = len(piece)
+            piece = _pad(piece, self.local_devices * bucket(-(-rows // self.local_devices)))
+            layout = self.distribution.get_data_layout(
+                (len(piece) * jax.process_count(), *piece.shape[1:]))
+            batch = jax.make_array_from_process_local_data(layout.backend_layout, piece)
+            out = self.jitted(self._weights, batch)
+            keep = (slice(None),) * axis + (slice(0, rows),)
+            parts.append([self._local(t)[keep] for t in out])
+        return [np.concatenate(p, axis=axis) for p in zip(*parts, strict=True)]
+
+    def _local(self, tensor) -> np.ndarray:
+        """Return this process's rows of a sharded output, in the global batch's order."""
+        if tensor.is_fully_addressable:
+            return np.asarray(tensor)
+        axis = self.batch_axis
+        shards = sorted(tensor.addressable_shards, key=lambda s: s.index[axis].start or 0)
+        seen, pieces = set(), []
+        for shard in shards:
+            start = shard.index[axis].start or 0
+            if start not in seen:  # a replica of the same rows on another device
+                seen.add(start)
+                pieces.append(np.asarray(shard.data))
+        return np.concatenate(pieces, axis=axis)
 
 
 def _scoped(fn: Callable, pairs: Sequence[tuple[keras.Variable, keras.Variable]]) -> Callable:
@@ -1428,7 +1613,8 @@ class Runner:
 
     # -- compiled functions --
     def _compiled(self, key: tuple, build: Callable[[], Callable], *,
-                  with_targets: bool = False, differentiates: bool = False) -> Callable:
+                  with_targets: bool = False, differentiates: bool = False,
+                  batch_axis: int = 0) -> Callable:
         """Return the function *build* makes, compiled once per model and *key*.
 
         TensorFlow: a ``tf.function`` whose batch axis is left open in the signature, so
@@ -1445,7 +1631,7 @@ class Runner:
             name = require_backend(self.func, "compiled functions")
             fn = build()  # makes the bare layer copies it uses, before the pairs are read
             if name == "jax":
-                fn = _JaxCompiled(fn, self.model, self.copy_pairs())
+                fn = _JaxCompiled(fn, self.model, self.copy_pairs(), batch_axis=batch_axis)
             else:
                 fn = _scoped(fn, self.copy_pairs())
             if name == "tensorflow":
@@ -1531,6 +1717,55 @@ class Runner:
         fn = self.layer_outputs_fn(layers)
         for start, x in float_batches(self.func, images, batch_size):
             yield start, [keras.ops.convert_to_numpy(out) for out in fn(x)]
+
+    def unit_maps_fn(self, layers: Sequence[keras.layers.Layer],
+                     distribution: object = None) -> Callable:
+        """Return a compiled ``x -> [each layer's output as (units, n, h, w)]``.
+
+        A layer's output ``(n, h, w, c)`` (or ``(n, c, h, w)`` for ``channels_first``)
+        comes out as ``(c, n, h, w)``: each unit's values contiguous, transposed by the
+        backend inside the compiled function; ``(n, c)`` comes out as ``(c, n, 1, 1)``.
+        With a ``keras.distribution.DataParallel`` (JAX), the function takes this
+        process's rows of a global batch and returns its rows of the outputs
+        (:class:`_JaxSharded`); it is made anew for each call, so it holds no mesh and no
+        copy of the weights afterwards.
+        """
+        taps = [self.on_net(layer) for layer in layers]
+        firsts = [getattr(layer, "data_format", self.spec.data_format) == "channels_first"
+                  for layer in layers]
+        paths = [layer_path(self.model, layer) for layer in layers]
+        net = self.net
+
+        def build():
+            def fn(x):
+                found: dict[int, object] = {}
+                forward(net, x, taps=taps, found=found, stop_early=True,
+                        output=self.output)
+                outputs = []
+                for layer, first, path in zip(taps, firsts, paths, strict=True):
+                    out = found[id(layer)]
+                    if isinstance(out, (list, tuple, dict)) or len(out.shape) not in (2, 4):
+                        shape = (tuple(out.shape) if hasattr(out, "shape") else
+                                 f"{type(out).__name__} of tensors")
+                        raise ValueError(
+                            f"{self.func}: layer {path!r} must output 2-D maps (n, h, w, c) "
+                            f"or vectors (n, c), got shape {shape}")
+                    outputs.append(_unit_rows(out, first))
+                return outputs
+
+            return fn
+
+        if distribution is None:
+            return self._compiled(("units", *(id(layer) for layer in taps), *firsts), build,
+                                  batch_axis=1)
+        fn = build()
+        return _clear_errors(self.func, _JaxSharded(fn, self.model, self.copy_pairs(),
+                                                    batch_axis=1, distribution=distribution))
+
+    def unit_maps(self, x: np.ndarray, fn: Callable) -> list[np.ndarray]:
+        """Run a function from :meth:`unit_maps_fn` on a float32 batch: numpy outputs."""
+        return [np.ascontiguousarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
+                for out in fn(x)]
 
     # -- the one gradient --
     def gradient(self, x: np.ndarray, targets: np.ndarray, *,
@@ -1660,6 +1895,16 @@ class Runner:
             if not isinstance(op, keras.layers.Layer) and _activation_of(op) == "relu":
                 replace[id(op)] = lambda x, *a, **k: relu(x)
         return replace
+
+
+def _unit_rows(tensor, first: bool):
+    """``(n, h, w, c)``, ``(n, c, h, w)`` (*first*) or ``(n, c)`` -> ``(c, n, h, w)``.
+
+    ``(n, c)`` becomes ``(c, n, 1, 1)``.
+    """
+    if len(tensor.shape) == 2:
+        return keras.ops.reshape(keras.ops.transpose(tensor), (tensor.shape[1], -1, 1, 1))
+    return keras.ops.transpose(tensor, (1, 0, 2, 3) if first else (3, 0, 1, 2))
 
 
 def _numpy(tensor, shape: tuple | None = None) -> np.ndarray:

@@ -206,60 +206,25 @@ def top_activating(
     return result
 
 
-class _RunningTop:
-    """The running top *k* images of every kernel of one 2-D convolution layer."""
+def _top_many(runner: Runner, convs: list, images: object, k: int, batch_size: int, *,
+              quiet: bool = True, desc: str = "top-activating search") -> list[TopActivations]:
+    """:func:`top_activating` for several layers in one streamed pass.
 
-    def __init__(self, conv: keras.layers.Layer, k: int) -> None:
-        self.k = k
-        self.first = conv.data_format == "channels_first"
-        n_kernels = conv.filters
-        self.values = np.full((n_kernels, 0), -np.inf, dtype=np.float32)
-        self.indices = np.zeros((n_kernels, 0), dtype=np.int64)
-        self.flat = np.zeros((n_kernels, 0), dtype=np.int64)
-        self.width = 1
-
-    def add(self, start: int, maps: np.ndarray) -> None:
-        """Merge the feature maps of images ``start, start + 1, ...`` into the top *k*."""
-        if self.first:
-            maps = np.moveaxis(maps, 1, -1)
-        n, h, w, n_kernels = maps.shape
-        self.width = w
-        flat = maps.reshape(n, h * w, n_kernels)
-        where = flat.argmax(axis=1)  # (n, n_kernels): first maximum, row-major
-        peak = np.take_along_axis(flat, where[:, np.newaxis, :], axis=1)[:, 0, :]
-        values = np.concatenate([self.values, peak.T], axis=1)
-        indices = np.concatenate(
-            [self.indices, np.broadcast_to(np.arange(start, start + n), (n_kernels, n))], axis=1
-        )
-        flats = np.concatenate([self.flat, where.T], axis=1)
-        order = np.lexsort((indices, -values), axis=1)[:, :self.k]  # value desc, index asc
-        self.values = np.take_along_axis(values, order, axis=1)
-        self.indices = np.take_along_axis(indices, order, axis=1)
-        self.flat = np.take_along_axis(flats, order, axis=1)
-
-    def result(self) -> TopActivations:
-        positions = np.stack([self.flat // self.width, self.flat % self.width], axis=-1)
-        return TopActivations(self.indices, self.values, positions)
-
-
-def _top_many(runner: Runner, convs: list, images: object, k: int,
-             batch_size: int) -> list[TopActivations]:
-    """:func:`top_activating` for several 2-D convolution layers in one streamed pass.
-
+    The pass of :func:`interp.dissect` without quantiles (:class:`interp.dissection.engine.Pass`):
     *convs* are layers of ``runner.model`` (checked by the caller); *images* an array
-    checked by ``runner.images`` or an iterable of batches. Every batch goes through the
-    model once, to the deepest of the layers, and each layer keeps its running top *k*.
+    checked by ``runner.images``, an :class:`interp.images.ImageSet` or an iterable of
+    batches. Every batch goes through the model once, to the deepest of the layers, and
+    each layer keeps its running top *k*.
     """
-    func = runner.func
-    tops = [_RunningTop(conv, k) for conv in convs]
-    seen = 0
-    for start, outputs in _layer_outputs(runner, images, list(convs), batch_size):
-        seen = start + len(outputs[0])
-        for top, maps in zip(tops, outputs, strict=True):
-            top.add(start, maps)
-    if seen < k:
-        raise ValueError(f"{func}: k must be at most the number of images ({seen}), got {k}")
-    return [top.result() for top in tops]
+    from .dissection.engine import Pass
+
+    result = Pass(runner.func, runner, list(convs), images, k=k, levels=(), histogram=False,
+                  statistics=False, batch_size=batch_size, name="images", quiet=quiet,
+                  desc=desc).run()
+    if result.images < k:
+        raise ValueError(f"{runner.func}: k must be at most the number of images "
+                         f"({result.images}), got {k}")
+    return [TopActivations(t.top.indices, t.top.values, t.positions()) for t in result.tallies]
 
 
 class ReceptiveField(NamedTuple):

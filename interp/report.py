@@ -570,16 +570,14 @@ def _feature_map_section(builder: _Builder, model, convs, images, n_show: int,
 def _top_search(builder: _Builder, model, convs, images, k: int, batch_size: int) -> dict:
     """Every 2-D layer's top *k* images per kernel, from one streamed pass over the images."""
     from ._model import Runner
-    from ._progress import progress
     from .activations import _top_many
 
     two_d = [(path, layer) for path, layer in convs if layer.rank == 2]
     if not two_d:
         return {}
     runner = Runner(builder.func, model, graph=True)
-    stream = progress(images.batches(batch_size), desc="top-activating search", unit="image",
-                      total=len(images), quiet=builder.quiet, scale=0)
-    tops = _top_many(runner, [layer for _, layer in two_d], stream, k, batch_size)
+    tops = _top_many(runner, [layer for _, layer in two_d], images, k, batch_size,
+                     quiet=builder.quiet)
     return {path: top for (path, _), top in zip(two_d, tops, strict=True)}
 
 

@@ -45,7 +45,8 @@ BACKEND = keras.backend.backend()
 # TensorFlow-trained network the site is built with) do not depend on the backend.
 BACKEND_MODULES = {
     "test_activations", "test_any_model", "test_attribution", "test_attribution_catalogue",
-    "test_attribution_oracles", "test_backends", "test_callbacks", "test_evaluate", "test_fuzz",
+    "test_attribution_oracles", "test_backends", "test_callbacks", "test_dissect",
+    "test_dissect_distributed", "test_evaluate", "test_fuzz",
     "test_layers", "test_live", "test_measures", "test_randomization_contract",
     "test_receptive_field_graphs",
     "test_receptive_fields", "test_small_contracts",

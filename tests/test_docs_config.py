@@ -306,7 +306,9 @@ def test_references_bib_has_the_sites_keys():
                                    "jiang2021", "wang2020", "lundberg2017",
                                    "bach2015", "montavon2019",
                                    # the measures of issue #20
-                                   "bhatt2020", "yeh2019", "sixt2020", "rong2022"])
+                                   "bhatt2020", "yeh2019", "sixt2020", "rong2022",
+                                   # network dissection, issue #17
+                                   "bau2017"])
     for entry in re.split(r"^@", text, flags=re.M)[1:]:
         assert re.search(r"^\s*(doi|url)\s*=", entry, flags=re.M), entry.splitlines()[0]
         # each entry closes the brace it opens, and nothing follows it (bibtex stops the

@@ -316,22 +316,27 @@ def test_the_plans_passes_are_the_passes_the_report_makes(tmp_path, monkeypatch)
 
 
 def test_the_top_activating_search_is_one_pass_for_all_layers(tmp_path, monkeypatch):
-    import interp.activations as activations
-    from interp._model import is_stream
+    from interp._model import Runner
 
-    passes = []
-    layer_outputs = activations._layer_outputs
+    passes, batches = [], []
+    made = Runner.unit_maps_fn
 
-    def counting(runner, images, layers, batch_size):
-        if is_stream(images):  # the search streams; the feature maps take an array
-            passes.append([layer.name for layer in layers])
-        return layer_outputs(runner, images, layers, batch_size)
+    def counting(self, layers, distribution=None):  # the pass of interp.dissect
+        fn = made(self, layers, distribution)
+        passes.append([layer.name for layer in layers])
 
-    monkeypatch.setattr(activations, "_layer_outputs", counting)
+        def run(x):
+            batches.append(len(x))
+            return fn(x)
+
+        return run
+
+    monkeypatch.setattr(Runner, "unit_maps_fn", counting)
     model, x = _big_model(), _images(6, 224)
     write_report(model, x, tmp_path / "r", limit=1, methods=["saliency"], trust=0,
                  kernels=2)
     assert passes == [["stem", "left", "right", "deep"]]
+    assert sum(batches) == 6  # every image once
 
 
 # ---- the layer rule, the batch -------------------------------------------------------------
