@@ -62,7 +62,7 @@ class Previous:
 
 
 def digest(path: Path) -> tuple[int, str]:
-    """The size and SHA-256 of a file."""
+    """Return the size and SHA-256 of a file."""
     sha = hashlib.sha256()
     with path.open("rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
@@ -164,7 +164,7 @@ def check(kind: Output, func: str, out: Path, writes: list[str]) -> Previous | N
 
 
 def staging(out: Path) -> Path:
-    """A new hidden folder beside *out* to build the output in (readable as usual)."""
+    """Make a hidden folder beside *out* to build the output in (readable as usual)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -1,5 +1,4 @@
-"""The ``interp`` command: list a Keras model's layers, write an offline HTML report on it, or
-dissect it over a whole data set.
+"""The ``interp`` command: list a model's layers, write an HTML report, or dissect it.
 
 ``interp layers MODEL.keras`` prints one row per layer; ``interp report MODEL.keras --images
 PATH --out DIR`` writes ``DIR/index.html``; ``interp report --course`` does the same for the

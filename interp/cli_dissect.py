@@ -89,7 +89,7 @@ def _checkpoint(text: str | None, out: Path) -> Path | None:
 
 
 def _distribution(devices: int, debug: bool):
-    """A DataParallel over the first *devices* devices (JAX), or None for one device."""
+    """Return a DataParallel over the first *devices* devices (JAX), or None for one device."""
     cli = _cli()
     if devices == 1:
         return None
@@ -112,7 +112,7 @@ def _distribution(devices: int, debug: bool):
 
 
 def _own_message(err: Exception) -> str:
-    """A message of :func:`interp.dissect` as the command's: ``dissect:`` becomes its name."""
+    """Reword a message of :func:`interp.dissect` as the command's (its name first)."""
     text = str(err)
     return COMMAND + text[len("dissect"):] if text.startswith("dissect:") else text
 
@@ -177,7 +177,7 @@ def run_dissect(args: argparse.Namespace) -> int:
 # ---- the output ------------------------------------------------------------------------------
 
 def arrays(found, names) -> dict[str, np.ndarray]:
-    """The arrays of dissection.npz (see the module's docstring)."""
+    """Return the arrays of dissection.npz (see the module's docstring)."""
     result = {"layers": np.array(list(found), dtype=str),
               "levels": np.asarray(found.levels, dtype=np.float64),
               "images": np.int64(found.images), "k": np.int64(found.k)}
@@ -233,7 +233,7 @@ code{overflow-wrap:anywhere}
 
 
 def summary_html(found, images, model_name: str, record: dict) -> str:
-    """The summary page: the run, then each layer's strongest units."""
+    """Return the summary page: the run, then each layer's strongest units."""
     esc = html.escape
     run = record["run"]
     items = [
@@ -276,7 +276,7 @@ def write_output(out: Path, found, images, model, args, levels) -> Path:
             "images": {"count": found.images, "source": images.origin,
                        "conversion": list(images.conversion)},
             "k": found.k, "levels": list(levels),
-            "layers": {path: int(len(entry.mean)) for path, entry in found.items()},
+            "layers": {path: len(entry.mean) for path, entry in found.items()},
             "run": {"seconds": round(found.seconds, 3), "resumed": found.resumed,
                     "images_per_second": (round(fresh / found.seconds, 1)
                                           if fresh and found.seconds > 0 else None),
