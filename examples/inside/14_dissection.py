@@ -81,8 +81,8 @@ ax.set(xticks=rows, xlabel="conv2 unit", ylabel="activation",
 ax.set_ylim(top=1.3 * conv2.max.max())  # room for the legend
 ax.legend(ncols=5, fontsize="small", loc="upper left")
 silent = [u for u in range(units) if conv2.quantiles[u, 0] == 0]
-print("median 0 (silent on at least half of the positions):",
-      ", ".join(map(str, silent)) or "none")
+print(f"{len(silent)} of {units} units have median 0 (silent on half the positions)")
+print("  units", ", ".join(map(str, silent)) or "none")
 for u in range(units):
     q = ", ".join(f"{value:.2f}" for value in conv2.quantiles[u])
     print(f"unit {u:>2}: quantiles {q}; max {conv2.max[u]:.2f}")
