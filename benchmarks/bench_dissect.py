@@ -96,7 +96,28 @@ def child(model_file: str, devices: int, images: int, batch: int, repeat: int) -
         done = dissect(checkpoint=path)
         times["checkpoint"].append(time.perf_counter() - start)
         assert done.resumed == 0 and path.exists()
-    return {key: statistics.median(value) for key, value in times.items()}
+    result = {key: statistics.median(value) for key, value in times.items()}
+    result.update(checkpoint_parts(model, x, batch, folder / "run0.npz"))
+    return result
+
+
+def checkpoint_parts(model, x, batch: int, written: Path) -> dict:
+    """The checkpoints' own work, timed alone (less noisy than a difference of runs)."""
+    from interp.dissection import checkpoint as ckpt
+
+    start = time.perf_counter()
+    ckpt.model_digest(model)
+    parts = {"model digest": time.perf_counter() - start}
+    start = time.perf_counter()
+    for first in range(0, len(x), batch):
+        ckpt.batch_digest(x[first:first + batch])
+    parts["batch digests"] = time.perf_counter() - start
+    meta, arrays = ckpt.load("bench", written)
+    start = time.perf_counter()
+    ckpt.save(written.with_name("again.npz"), meta, arrays)
+    parts["one save"] = time.perf_counter() - start
+    parts["checkpoint bytes"] = float(written.stat().st_size)
+    return parts
 
 
 def resnet_child(images: int, batch: int, repeat: int) -> dict:
@@ -174,10 +195,10 @@ def main() -> None:
     interp.trained_model(verbose=False).save(model_file)
     print(f"machine: {machine()}; Python {platform.python_version()}, Keras "
           f"{keras.__version__}, JAX {jax.__version__}")
-    print(f"course network, {args.images:,} Fashion-MNIST training images, batch "
-          f"{args.batch_size}, k=9, quantiles (0.99, 0.995); medians of {args.repeat}")
     if args.resnet_only:
         return resnet(args)
+    print(f"course network, {args.images:,} Fashion-MNIST training images, batch "
+          f"{args.batch_size}, k=9, quantiles (0.99, 0.995); medians of {args.repeat}")
     common = ["--images", str(args.images), "--batch-size", str(args.batch_size),
               "--repeat", str(args.repeat), "--model-file", model_file]
     results = {n: run_child([*common, "--child", str(n)], n) for n in (1, 2)}
@@ -197,6 +218,11 @@ def main() -> None:
     print(f"\nscaling 1 -> 2 devices: x{one['dissect'] / results[2]['dissect']:.2f}")
     print(f"dissect / top_activating (speed): {one['top_activating'] / one['dissect']:.2f}")
     overhead = one["checkpoint"] / one["dissect"] - 1
+    parts = one["model digest"] + one["batch digests"] + 2 * one["one save"]
+    print(f"checkpoint work timed alone: model digest {one['model digest']:.3f} s, batch "
+          f"digests {one['batch digests']:.3f} s, one save {one['one save']:.3f} s "
+          f"({one['checkpoint bytes'] / 2**10:,.0f} KiB); with two saves (the 30 s "
+          f"cadence and the end) {parts:.2f} s = {parts / one['dissect']:.1%} of dissect")
     print(f"checkpoint overhead: {overhead:+.1%} (goal <= 5%: "
           f"{'met' if overhead <= 0.05 else 'NOT met'}); the process's first checkpointed "
           f"call took {one['first checkpoint'] - one['dissect']:+.1f} s more (once)")
