@@ -97,7 +97,8 @@ def child(model_file: str, devices: int, images: int, batch: int, repeat: int) -
         times["checkpoint"].append(time.perf_counter() - start)
         assert done.resumed == 0 and path.exists()
     result = {key: statistics.median(value) for key, value in times.items()}
-    result.update(checkpoint_parts(model, x, batch, folder / "run0.npz"))
+    if devices == 1:
+        result.update(checkpoint_parts(model, x, batch, folder / "run0.npz"))
     return result
 
 
