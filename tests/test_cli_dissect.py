@@ -285,3 +285,17 @@ def test_devices_2_on_jax_gives_the_one_device_result(work):
     assert three.returncode == 1
     assert "JAX sees 2 device(s)" in three.stderr
     assert "--xla_force_host_platform_device_count=3" in three.stderr
+
+
+def test_the_summary_escapes_names_from_the_user(work, monkeypatch, capsys):
+    folder = work / "odd <b>&"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((12, 12), 40 * i, np.uint8), mode="L").save(
+            folder / f"<i>{i}&amp;.png")
+    status, _, err = _run(work, monkeypatch, capsys, "small.keras", "--images", folder.name,
+                          "--out", "odd", "--k", "3", "--quiet")
+    assert status == 0, err
+    page = (work / "odd" / "index.html").read_text()
+    assert "odd &lt;b&gt;&amp;" in page and "&lt;i&gt;" in page and "&amp;amp;.png" in page
+    assert "<b>" not in page and "<i>" not in page
