@@ -299,3 +299,15 @@ def test_the_summary_escapes_names_from_the_user(work, monkeypatch, capsys):
     page = (work / "odd" / "index.html").read_text()
     assert "odd &lt;b&gt;&amp;" in page and "&lt;i&gt;" in page and "&amp;amp;.png" in page
     assert "<b>" not in page and "<i>" not in page
+
+
+def test_help_names_every_option(capsys):
+    from interp.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["dissect", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--images", "--out", "--checkpoint", "--devices", "--k", "--layers",
+                   "--batch-size", "--quantiles", "dissection.npz"):
+        assert option in text, option
