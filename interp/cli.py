@@ -1,8 +1,10 @@
-"""The ``interp`` command: list a Keras model's layers, or write an offline HTML report on it.
+"""The ``interp`` command: list a model's layers, write an HTML report, or dissect it.
 
 ``interp layers MODEL.keras`` prints one row per layer; ``interp report MODEL.keras --images
 PATH --out DIR`` writes ``DIR/index.html``; ``interp report --course`` does the same for the
-course's network on Fashion-MNIST. Also run as ``python -m interp``.
+course's network on Fashion-MNIST; ``interp dissect MODEL.keras --images PATH --out DIR``
+writes every unit's top images and statistics (:mod:`interp.cli_dissect`). Also run as
+``python -m interp``.
 
 Errors are one line on stderr naming the command, and a non-zero exit status; ``--debug``
 shows the traceback instead. Nothing heavy is imported until a command runs, so ``interp
@@ -28,8 +30,9 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
-Take a Keras CNN apart: list its layers, or write one offline HTML page with its kernels,
-feature maps, top-activating patches and attribution maps on your own images.
+Take a Keras CNN apart: list its layers, write one offline HTML page with its kernels,
+feature maps, top-activating patches and attribution maps on your own images, or dissect
+it over a whole data set (every unit's top images and quantiles, resumable, on N devices).
 """
 
 EPILOG = """\
@@ -38,6 +41,7 @@ examples:
   interp report model.keras --images photos/ --out report
   interp report model.keras --images x_test.npy --classes classes.txt --limit 8
   interp report --course --out course-report
+  interp dissect model.keras --images x_train.npy --out dissection --checkpoint run.ckpt
 
 Run `interp COMMAND --help` for a command's options.
 """
@@ -186,7 +190,68 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--quiet", action="store_true",
                         help="no progress lines or bars (they are off anyway when stderr "
                              "is not a terminal)")
+    _dissect_parser(commands, shared)
     return parser
+
+
+def _dissect_parser(commands, shared: argparse.ArgumentParser) -> None:
+    dissect = commands.add_parser(
+        "dissect", parents=[shared], formatter_class=_Formatter,
+        help="every unit's top images and quantiles over all your images (interp.dissect)",
+        description="Run every image once through the model and keep, for every unit "
+                    "(channel) of the chosen layers, its exact top-K images (index, peak "
+                    "value, position), its mean, minimum, maximum and quantiles "
+                    "(interp.dissect). Writes DIR/dissection.npz (the arrays), "
+                    "DIR/index.html (a summary) and DIR/dissection.json (what was run, and "
+                    "the files written). Memory does not grow with the number of images. "
+                    "With --checkpoint, a run that is stopped (Ctrl-C: exit status 130, or "
+                    "killed) continues from its last checkpoint when run again.",
+        epilog="The images are converted to what the model takes, as interp report converts "
+               "them (see --scale). The output folder is treated as interp report treats "
+               "its own: files of an earlier dissection there are replaced, nothing else "
+               "is touched.",
+    )
+    dissect.add_argument("model", metavar="MODEL", help="a Keras model file (.keras or .h5)")
+    source = dissect.add_argument_group("images")
+    source.add_argument("--images", metavar="PATH", required=True,
+                        help="a folder of PNG/JPEG files (subfolders too, in sorted order), "
+                             "one image file, or a .npy/.npz array of images (a .npy is "
+                             "memory-mapped)")
+    source.add_argument("--scale", metavar="[FROM_LOW,FROM_HIGH:]LOW,HIGH",
+                        help="what the pixel values become, as for interp report (default: "
+                             "the range of the pixels' type becomes 0,1; float arrays are "
+                             "used as they are)")
+    source.add_argument("--max-images", type=_positive, metavar="N",
+                        help="use only the first N images (default: all)")
+    source.add_argument("--max-pixels", type=_positive, metavar="N", default=None,
+                        help="refuse images larger than N pixels (default 64000000)")
+    source.add_argument("--key", metavar="NAME",
+                        help="the array of a .npz that holds the images")
+    what = dissect.add_argument_group("what is kept")
+    what.add_argument("--layers", action="append", metavar="PATHS",
+                      help="the layers, comma-separated paths as `interp layers` prints them "
+                           "(default: every 2-D convolution); may be repeated")
+    what.add_argument("--k", "--top", dest="k", type=_positive, default=9, metavar="K",
+                      help="top images kept per unit (default 9)")
+    what.add_argument("--quantiles", metavar="LEVELS", default="0.99,0.995",
+                      help="quantile levels in [0, 1], comma-separated (default 0.99,0.995; "
+                           "'none' for none)")
+    run = dissect.add_argument_group("the run")
+    run.add_argument("--out", metavar="DIR", required=True,
+                     help="the folder to write: new, empty, or an earlier dissection's")
+    run.add_argument("--checkpoint", metavar="FILE",
+                     help="save the pass to FILE as it goes (atomically) and resume from it "
+                          "when it exists; a checkpoint of another model, other images or "
+                          "other options is refused")
+    run.add_argument("--devices", type=_positive, default=1, metavar="N",
+                     help="shard each batch over N devices (keras.distribution.DataParallel; "
+                          "needs KERAS_BACKEND=jax; on a CPU, XLA_FLAGS="
+                          "--xla_force_host_platform_device_count=N; default 1)")
+    run.add_argument("--batch-size", type=_positive, default=256, metavar="N",
+                     help="images per step, over all the devices (default 256)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress bar or closing line (the bar is off anyway when "
+                          "stderr is not a terminal)")
 
 
 def _count(text: str) -> int:
@@ -491,13 +556,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 if args.command == "layers":
                     return run_layers(args)
+                if args.command == "dissect":
+                    from .cli_dissect import run_dissect
+
+                    return run_dissect(args)
                 return run_report(args)
             except Exception as err:
                 if _interrupt.pending():
                     raise KeyboardInterrupt from err
                 raise
     except KeyboardInterrupt:
-        print(f"interp {args.command}: interrupted; nothing was written", file=sys.stderr)
+        where = ""
+        if args.command == "dissect":
+            where = f" to {args.out!r}"
+            if args.checkpoint:
+                where += (f"; the checkpoint {args.checkpoint!r} keeps the work done: run "
+                          "the same command again to go on from it")
+        print(printable(f"interp {args.command}: interrupted; nothing was written{where}"),
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `interp layers model.keras | head`: the reader has had enough
         devnull = os.open(os.devnull, os.O_WRONLY)

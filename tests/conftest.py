@@ -56,6 +56,7 @@ BACKEND_TESTS = (
     "test_one_epoch_trains_on_this_backend",      # test_models: training itself
     "test_report_on_a_channels_first_rgb_model",  # test_cli_units: a whole report
     "test_ctrl_c",                                # the interrupt, wherever it lands
+    "test_devices_2_on_jax",                      # test_cli_dissect: DataParallel (JAX)
 )
 #: Tests of backend modules that check the gallery's claims (TensorFlow's, as the site).
 TENSORFLOW_ONLY = ("test_the_verdicts_the_pages_print",)

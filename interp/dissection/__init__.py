@@ -250,8 +250,8 @@ def dissect(
     ValueError
         If *data* is empty, not shaped for the model or holds NaN or inf; a layer gives
         NaN or inf; *k* exceeds the number of images; a level is outside [0, 1]; the
-        checkpoint belongs to another run (:class:`CheckpointError`, a ``ValueError``);
-        a distribution is given on another backend than JAX.
+        checkpoint belongs to another run (``interp.dissection.CheckpointError``, a
+        ``ValueError``); a distribution is given on another backend than JAX.
     TypeError
         For arguments of the wrong kind, a subclassed model, or a distribution that is
         not a ``keras.distribution.DataParallel``.
