@@ -1247,6 +1247,36 @@ def guided_relu(func: str) -> Callable:
     return relu
 
 
+def vjp(fn: Callable, x, cotangent):
+    """Return ``d/dx sum(fn(x) * cotangent)``, *fn*'s vector-Jacobian product at *x*.
+
+    For use inside a function compiled by :meth:`Runner.function`; taken by
+    ``tf.GradientTape``, ``jax.vjp`` or ``torch.autograd.grad`` (with autograd switched on
+    for this product alone, so the rest of the function may run without it). For a linear
+    *fn* it is *fn*'s transpose applied to *cotangent*: a convolution's transpose, a
+    pooling layer's routing of each window's value back to its inputs.
+    """
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x, output_gradients=cotangent)
+    if name == "jax":
+        import jax
+
+        _, pull = jax.vjp(fn, x)
+        return pull(cotangent)[0]
+    import torch
+
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(fn(x), [x], grad_outputs=cotangent)
+    return grad
+
+
 class Runner:
     """Everything interp needs to run one user's model, checked once per call.
 
@@ -1461,6 +1491,21 @@ class Runner:
                 fn = _torch_compiled(fn, differentiates=differentiates)
             cache[full] = _clear_errors(self.func, fn)
         return cache[full]
+
+    def function(self, key: tuple, build: Callable[[], Callable], *,
+                 with_targets: bool = False) -> Callable:
+        """Return ``build()`` compiled once per model and *key*, as :meth:`_compiled` does.
+
+        The function takes a float32 batch (and, *with_targets*, one int64 class per
+        image) and is run without autograd on PyTorch; it may take products by
+        :func:`vjp`. A method's own computation made one compiled step: *key* names the
+        method and every setting the trace depends on.
+        """
+        fn = self._compiled(("function", *key), build, with_targets=with_targets)
+        if not with_targets:
+            return lambda x: fn(np.asarray(x, np.float32))
+        kind = np.int32 if backend() == "jax" else np.int64
+        return lambda x, targets: fn(np.asarray(x, np.float32), np.asarray(targets, kind))
 
     def _logits_tensor(self, x, replace: dict[int, Callable] | None = None,
                        taps: Sequence[keras.layers.Layer] = (), found: dict | None = None):
