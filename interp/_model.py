@@ -1580,13 +1580,18 @@ class Runner:
     # -- the one gradient --
     def gradient(self, x: np.ndarray, targets: np.ndarray, *,
                  layer: keras.layers.Layer | None = None, guided: bool = False,
-                 of: str = "logit") -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+                 of: str = "logit", then: Callable | None = None,
+                 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Take the one gradient interp needs, for one batch.
 
         - ``of="logit"``: d(target logit)/d(input), shaped like *x*; with *layer*, the
           layer's ``(activations, gradients)`` instead.
         - ``of="activation"``: d(mean over positions of *layer*'s channel
           ``targets[i]``)/d(input), for feature visualization.
+        - *then*, with *layer*: ``then(activations, gradients)`` computed in the same
+          compiled step (in keras.ops), returned instead of the pair. It is part of the
+          cache key, so it must compare equal from call to call (a module-level function
+          or a frozen dataclass, not a fresh closure).
 
         A target of :data:`PREDICTED` is the image's predicted class (the largest
         logit), read from the same forward pass. With *guided*, every ReLU passes back
@@ -1598,19 +1603,31 @@ class Runner:
         name = require_backend(self.func)
         layer = self.on_net(layer) if layer is not None else None
         replace = self._guided_replacements() if guided else {}
-        key = ("gradient", of, id(layer) if layer is not None else None, guided)
-        fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of),
+        key = ("gradient", of, id(layer) if layer is not None else None, guided, then)
+        fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of, then),
                             with_targets=True, differentiates=True)
         x = np.asarray(x, dtype=np.float32)
         targets = np.asarray(targets, dtype=np.int32 if name == "jax" else np.int64)
         out = fn(x, targets)
-        if layer is None or of == "activation":
+        if layer is None or of == "activation" or then is not None:
             return _numpy(out, x.shape)
         return _numpy(out[0]), _numpy(out[1], np.shape(out[0]))
 
     def _gradient_fn(self, name: str, layer: keras.layers.Layer | None,
-                     replace: dict[int, Callable], of: str) -> Callable:
+                     replace: dict[int, Callable], of: str,
+                     then: Callable | None = None) -> Callable:
         """Build ``(x, targets) -> gradient`` for backend *name* (see :meth:`gradient`)."""
+        fn = self._gradient_pass(name, layer, replace, of)
+        if then is None:
+            return fn
+
+        def combined(x, targets):
+            return then(*fn(x, targets))
+
+        return combined
+
+    def _gradient_pass(self, name: str, layer: keras.layers.Layer | None,
+                       replace: dict[int, Callable], of: str) -> Callable:
         taps = [layer] if layer is not None else []
         to_layer = layer is not None and of != "activation"
         channels_first = getattr(layer, "data_format", None) == "channels_first"
