@@ -134,9 +134,10 @@ def _check_op(func: str, op: object, last: bool, previous: object = None) -> Non
 
 def _divide(relevance, z, epsilon: float):
     """``relevance / (z + epsilon * sign(z))``, the sign of 0 taken as +1, and 0 where that is 0."""
-    denominator = z + keras.ops.where(z >= 0, epsilon, -epsilon)
-    zero = denominator == 0
-    return keras.ops.where(zero, 0.0, relevance / keras.ops.where(zero, 1.0, denominator))
+    if np.float32(epsilon) > 0:  # the denominator is at least epsilon from 0 (in float32)
+        return relevance / (z + keras.ops.where(z >= 0, epsilon, -epsilon))
+    zero = z == 0
+    return keras.ops.where(zero, 0.0, relevance / keras.ops.where(zero, 1.0, z))
 
 
 def _tensor(variable):
@@ -382,12 +383,17 @@ def _lrp_fn(func: str, runner: Runner, ops: list, rule: str, epsilon: float, alp
             beta: float, input_rule: str, low: float, high: float):
     """Build ``(x, targets) -> (relevance, differences, scales)`` for one batch.
 
-    The model's own forward pass gives every op's input; each Dense and Conv2D layer's
-    pre-activation is computed again from its weights (a BatchNormalization after it
-    folded in), and its largest difference from the model's output and that output's
-    largest magnitude, per image, are returned for the caller's check. Then the relevance
-    goes back op by op: the layers' transposes and the pooling layers' routing by
-    :func:`interp._model.vjp`, Flatten and Reshape by theirs too (they only move values).
+    The model's own forward pass gives every op's input and output. A Dense or Conv2D
+    layer's output (or that of the BatchNormalization folded into it) is its
+    pre-activation ``z`` wherever the epsilon rule divides by it: where a ReLU cut ``z``
+    to 0, the relevance that reaches the unit is 0 (it is its output times a share), and
+    so is its share either way. Only a last layer ending in a softmax or sigmoid has its
+    pre-activation computed from its weights. As a check, each layer's output is also
+    computed from its weights (the BatchNormalization folded in) for the batch's first
+    image; its largest difference from the model's and the model's largest magnitude are
+    returned for the caller. Then the relevance goes back op by op: the layers'
+    transposes and the pooling layers' routing by :func:`interp._model.vjp`, Flatten and
+    Reshape by theirs too (they only move values).
     """
     net = runner.net
     mine = [runner.on_net(op) for op in ops]
@@ -402,7 +408,7 @@ def _lrp_fn(func: str, runner: Runner, ops: list, rule: str, epsilon: float, alp
         outputs = [found[id(op)] for op in mine]
         inputs = [x, *outputs[:-1]]
         linear, differences, scales = {}, [], []
-        z_top = None
+        top = outputs[last]
         for k in range(last + 1):
             op = mine[k]
             if not isinstance(op, WEIGHTED):
@@ -410,18 +416,18 @@ def _lrp_fn(func: str, runner: Runner, ops: list, rule: str, epsilon: float, alp
             after = mine[k + 1] if k < last else None
             norm = after if isinstance(after, keras.layers.BatchNormalization) else None
             maps = _Linear(op, norm)
-            z = maps.forward(inputs[k], maps.kernel, maps.bias)
-            linear[k] = (maps, z)
+            z = outputs[k + 1] if norm is not None else outputs[k]
             if k in checked:
-                relu = keras.ops.relu(z) if _activation_name(op) == "relu" else z
-                theirs = outputs[k + 1] if norm is not None else outputs[k]
-                differences.append(_per_image_max(relu - theirs))
-                scales.append(_per_image_max(theirs))
-                if k == last:
-                    z_top = relu
-            elif k == last:  # the logits, before a softmax or sigmoid
-                z_top = z
-        top = z_top if z_top is not None else outputs[last]
+                first = maps.forward(inputs[k][:1], maps.kernel, maps.bias)
+                if _activation_name(op) == "relu":
+                    first = keras.ops.relu(first)
+                differences.append(_per_image_max(first - z[:1]))
+                scales.append(_per_image_max(z[:1]))
+            else:  # the logits, before a softmax or sigmoid
+                z = maps.forward(inputs[k], maps.kernel, maps.bias)
+            linear[k] = (maps, z)
+            if k == last:
+                top = z
         if len(top.shape) != 2:
             raise TypeError(f"{func}: the last layer must give class scores (n, classes), got "
                             f"shape {tuple(top.shape)}")
@@ -458,7 +464,7 @@ def _lrp_fn(func: str, runner: Runner, ops: list, rule: str, epsilon: float, alp
             else:  # Dropout, ReLU, a folded BatchNormalization: the relevance keeps its values
                 relevance = keras.ops.reshape(relevance, (-1, *a.shape[1:]))
         if not differences:  # nothing to check: a difference of 0 on a scale of 1
-            differences = [keras.ops.zeros_like(keras.ops.sum(x, axis=tuple(
+            differences = [keras.ops.zeros_like(keras.ops.sum(x[:1], axis=tuple(
                 range(1, len(x.shape)))))]
             scales = [keras.ops.ones_like(differences[0])]
         return relevance, keras.ops.stack(differences, axis=1), keras.ops.stack(scales, axis=1)
