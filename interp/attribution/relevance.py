@@ -300,16 +300,17 @@ def lrp(
 
     Notes
     -----
-    Each batch is one compiled step, in float32: the model's own forward pass gives every
-    layer's input; each Dense and Conv2D layer's pre-activation is computed again from its
-    weights (and checked against the model's own output); the transposes of the convolutions
-    and the pooling layers' routing are the backend's vector-Jacobian products
-    (``tf.GradientTape``, ``jax.vjp``, ``torch.autograd``). zennit's ``Epsilon``,
-    ``AlphaBeta`` and ``ZBox`` rules compute the same quantities; ``Epsilon`` stabilizes the
-    same way, ``AlphaBeta`` with a fixed 1e-6, and ``ZBox`` adds 1e-6 to its denominator,
-    where the zB rule here adds nothing. Captum's LRP adds
-    :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = +1`, as here
-    (``tests/parity`` checks both peers).
+    Each batch is one compiled step in float32, compiled once per model and settings. The
+    model's own forward pass gives every layer's input and output; a Dense or Conv2D layer's
+    output is the :math:`z` the epsilon rule divides by (where a ReLU cut it to 0 the
+    relevance reaching the unit is 0 as well), and each such layer is checked against its
+    weights on the batch's first image. The transposes of the convolutions and the pooling
+    layers' routing are the backend's vector-Jacobian products (``tf.GradientTape``,
+    ``jax.vjp``, ``torch.autograd``). zennit's ``Epsilon``, ``AlphaBeta`` and ``ZBox`` rules
+    compute the same quantities; ``Epsilon`` stabilizes the same way, ``AlphaBeta`` with a
+    fixed 1e-6, and ``ZBox`` adds 1e-6 to its denominator, where the zB rule here adds
+    nothing. Captum's LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with
+    :math:`\mathrm{sign}(0) = +1`, as here (``tests/parity`` checks both peers).
 
     Examples
     --------
