@@ -1432,6 +1432,36 @@ def guided_relu(func: str) -> Callable:
     return relu
 
 
+def vjp(fn: Callable, x, cotangent):
+    """Return ``d/dx sum(fn(x) * cotangent)``, *fn*'s vector-Jacobian product at *x*.
+
+    For use inside a function compiled by :meth:`Runner.function`; taken by
+    ``tf.GradientTape``, ``jax.vjp`` or ``torch.autograd.grad`` (with autograd switched on
+    for this product alone, so the rest of the function may run without it). For a linear
+    *fn* it is *fn*'s transpose applied to *cotangent*: a convolution's transpose, a
+    pooling layer's routing of each window's value back to its inputs.
+    """
+    name = backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x, output_gradients=cotangent)
+    if name == "jax":
+        import jax
+
+        _, pull = jax.vjp(fn, x)
+        return pull(cotangent)[0]
+    import torch
+
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(fn(x), [x], grad_outputs=cotangent)
+    return grad
+
+
 class Runner:
     """Everything interp needs to run one user's model, checked once per call.
 
@@ -1648,6 +1678,21 @@ class Runner:
             cache[full] = _clear_errors(self.func, fn)
         return cache[full]
 
+    def function(self, key: tuple, build: Callable[[], Callable], *,
+                 with_targets: bool = False) -> Callable:
+        """Return ``build()`` compiled once per model and *key*, as :meth:`_compiled` does.
+
+        The function takes a float32 batch (and, *with_targets*, one int64 class per
+        image) and is run without autograd on PyTorch; it may take products by
+        :func:`vjp`. A method's own computation made one compiled step: *key* names the
+        method and every setting the trace depends on.
+        """
+        fn = self._compiled(("function", *key), build, with_targets=with_targets)
+        if not with_targets:
+            return lambda x: fn(np.asarray(x, np.float32))
+        kind = np.int32 if backend() == "jax" else np.int64
+        return lambda x, targets: fn(np.asarray(x, np.float32), np.asarray(targets, kind))
+
     def _logits_tensor(self, x, replace: dict[int, Callable] | None = None,
                        taps: Sequence[keras.layers.Layer] = (), found: dict | None = None):
         head = self.head
@@ -1770,13 +1815,18 @@ class Runner:
     # -- the one gradient --
     def gradient(self, x: np.ndarray, targets: np.ndarray, *,
                  layer: keras.layers.Layer | None = None, guided: bool = False,
-                 of: str = "logit") -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+                 of: str = "logit", then: Callable | None = None,
+                 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Take the one gradient interp needs, for one batch.
 
         - ``of="logit"``: d(target logit)/d(input), shaped like *x*; with *layer*, the
           layer's ``(activations, gradients)`` instead.
         - ``of="activation"``: d(mean over positions of *layer*'s channel
           ``targets[i]``)/d(input), for feature visualization.
+        - *then*, with *layer*: ``then(activations, gradients)`` computed in the same
+          compiled step (in keras.ops), returned instead of the pair. It is part of the
+          cache key, so it must compare equal from call to call (a module-level function
+          or a frozen dataclass, not a fresh closure).
 
         A target of :data:`PREDICTED` is the image's predicted class (the largest
         logit), read from the same forward pass. With *guided*, every ReLU passes back
@@ -1788,19 +1838,31 @@ class Runner:
         name = require_backend(self.func)
         layer = self.on_net(layer) if layer is not None else None
         replace = self._guided_replacements() if guided else {}
-        key = ("gradient", of, id(layer) if layer is not None else None, guided)
-        fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of),
+        key = ("gradient", of, id(layer) if layer is not None else None, guided, then)
+        fn = self._compiled(key, lambda: self._gradient_fn(name, layer, replace, of, then),
                             with_targets=True, differentiates=True)
         x = np.asarray(x, dtype=np.float32)
         targets = np.asarray(targets, dtype=np.int32 if name == "jax" else np.int64)
         out = fn(x, targets)
-        if layer is None or of == "activation":
+        if layer is None or of == "activation" or then is not None:
             return _numpy(out, x.shape)
         return _numpy(out[0]), _numpy(out[1], np.shape(out[0]))
 
     def _gradient_fn(self, name: str, layer: keras.layers.Layer | None,
-                     replace: dict[int, Callable], of: str) -> Callable:
+                     replace: dict[int, Callable], of: str,
+                     then: Callable | None = None) -> Callable:
         """Build ``(x, targets) -> gradient`` for backend *name* (see :meth:`gradient`)."""
+        fn = self._gradient_pass(name, layer, replace, of)
+        if then is None:
+            return fn
+
+        def combined(x, targets):
+            return then(*fn(x, targets))
+
+        return combined
+
+    def _gradient_pass(self, name: str, layer: keras.layers.Layer | None,
+                       replace: dict[int, Callable], of: str) -> Callable:
         taps = [layer] if layer is not None else []
         to_layer = layer is not None and of != "activation"
         channels_first = getattr(layer, "data_format", None) == "channels_first"

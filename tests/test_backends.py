@@ -121,6 +121,78 @@ def test_frozen_weights_still_give_input_gradients():
         np.testing.assert_allclose(method(frozen, x, target=2), expected, rtol=1e-6, atol=1e-8)
 
 
+def test_vjp_applies_the_transpose_of_a_strided_convolution():
+    """<vjp(f, a, s), u> = <s, f(u)> for the linear f (the adjoint's definition), 'same'
+    padding with stride 2 on an odd size, where a transpose is easy to get wrong."""
+    rng = np.random.default_rng(5)
+    kernel = keras.ops.convert_to_tensor(rng.normal(size=(3, 3, 2, 4)).astype(np.float32))
+
+    def conv(t):
+        return keras.ops.conv(t, kernel, strides=2, padding="same")
+
+    a, u = (keras.ops.convert_to_tensor(rng.normal(size=(2, 7, 7, 2)).astype(np.float32))
+            for _ in range(2))
+    s = rng.normal(size=(2, 4, 4, 4)).astype(np.float32)
+    back = _model.vjp(conv, a, keras.ops.convert_to_tensor(s))
+    assert tuple(back.shape) == (2, 7, 7, 2)
+    left = float(np.sum(keras.ops.convert_to_numpy(back) * keras.ops.convert_to_numpy(u)))
+    right = float(np.sum(s * keras.ops.convert_to_numpy(conv(u))))
+    assert abs(right) > 1.0
+    assert left == pytest.approx(right, rel=1e-5)
+
+
+def test_lrp_and_the_gradient_cams_compile_once_per_setting():
+    """Calls with the same settings (and other batch sizes) reuse one compiled step; each
+    new setting adds one."""
+    keras.utils.set_random_seed(6)
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+                              keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    x = np.random.default_rng(3).random((5, 6, 6, 1)).astype(np.float32)
+
+    def steps(kind):
+        return sum(1 for key, *_ in _model.model_state(model).compiled
+                   if key[0] == kind[0] and key[1] == kind[1])
+
+    for _ in range(2):
+        interp.lrp(model, x, 1)
+        interp.lrp(model, x[:2], 1, batch_size=1)
+        interp.grad_cam_plus_plus(model, x, 1)
+        interp.layer_cam(model, x[:3], 2)
+    assert steps(("function", "lrp")) == 1
+    gradient_steps = steps(("gradient", "logit"))
+    assert gradient_steps == 2  # Grad-CAM++'s and LayerCAM's
+    interp.lrp(model, x, 1, epsilon=0.1)
+    interp.grad_cam(model, x, 1)  # combined in numpy: the plain layer gradient
+    assert steps(("function", "lrp")) == 2
+    assert steps(("gradient", "logit")) == gradient_steps + 1
+
+
+def test_a_cached_lrp_sees_new_weights():
+    """Doubling the last layer's weights doubles the logits and, with epsilon 0, every
+    relevance: the compiled step reads the weights, it does not keep them."""
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+                              keras.layers.BatchNormalization(), keras.layers.Flatten(),
+                              keras.layers.Dense(3, activation="softmax")])
+    x = np.random.default_rng(4).random((4, 6, 6, 1)).astype(np.float32)
+    with pytest.raises(TypeError, match="BatchNormalization"):  # after a ReLU: not folded
+        interp.lrp(model, x, 0)
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.BatchNormalization(), keras.layers.ReLU(),
+                              keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    norm = model.layers[1]
+    norm.set_weights([w + 0.5 for w in norm.get_weights()])
+    before = interp.lrp(model, x, 0, epsilon=0.0)
+    assert np.abs(before).max() > 1e-4
+    dense = model.layers[-1]
+    dense.set_weights([2 * w for w in dense.get_weights()])
+    np.testing.assert_allclose(interp.lrp(model, x, 0, epsilon=0.0), 2 * before, rtol=1e-5,
+                               atol=1e-7)
+    norm.set_weights([w * 0 + 1 for w in norm.get_weights()])  # gamma, beta, mean, variance
+    changed = interp.lrp(model, x, 0, epsilon=0.0)
+    assert np.abs(changed - 2 * before).max() > 1e-3
+
+
 @pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
                                   "lecun_normal", "lecun_uniform", "orthogonal",
                                   "random_normal", "random_uniform", "truncated_normal"])

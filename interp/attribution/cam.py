@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import keras
 import numpy as np
 
@@ -96,11 +99,13 @@ def _resize(cams: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
 
 
 def _gradient_cam(func: str, model: object, images: object, target: object, layer: object,
-                  output: object, batch_size: object, combine) -> np.ndarray:
+                  output: object, batch_size: object, combine, *,
+                  in_graph: bool = False) -> np.ndarray:
     """Return ``combine(activations, gradients)`` of a conv layer, resized to the images.
 
     *combine* takes a batch's layer outputs and the target logit's gradients with respect
-    to them, both ``(n, H, W, channels)``, and returns ``(n, H, W)`` maps.
+    to them, both ``(n, H, W, channels)``, and returns ``(n, H, W)`` maps: in numpy, or,
+    *in_graph*, in keras.ops, inside the gradient's compiled step (resized there too).
     """
     runner, images, targets, batch_size = _setup(
         func, model, images, target, batch_size, output, graph=True, in_pass=True)
@@ -109,12 +114,39 @@ def _gradient_cam(func: str, model: object, images: object, target: object, laye
     first = conv.data_format == "channels_first"
     out = _empty_maps(runner, images)
     size = out.shape[1:]
+    then = _InGraph(combine, tuple(size), first) if in_graph else None
     for start, x in runner.batches(images, batch_size):
+        if then is not None:
+            out[start:start + len(x)] = runner.gradient(
+                x, targets[start:start + len(x)], layer=conv, then=then)
+            continue
         acts, grads = runner.gradient(x, targets[start:start + len(x)], layer=conv)
         if first:
             acts, grads = np.moveaxis(acts, 1, -1), np.moveaxis(grads, 1, -1)
         out[start:start + len(x)] = _resize(combine(acts, grads), size)
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _InGraph:
+    """``combine``, then the bilinear resize, in keras.ops: :meth:`Runner.gradient`'s *then*.
+
+    A frozen dataclass, so equal settings find the same compiled step.
+    """
+
+    combine: Callable
+    size: tuple[int, ...]
+    channels_first: bool
+
+    def __call__(self, acts, grads):
+        if self.channels_first:
+            acts, grads = keras.ops.moveaxis(acts, 1, -1), keras.ops.moveaxis(grads, 1, -1)
+        cams = self.combine(acts, grads)
+        if tuple(cams.shape[1:]) == self.size:
+            return cams
+        resized = keras.ops.image.resize(keras.ops.expand_dims(cams, -1), self.size,
+                                         "bilinear", data_format="channels_last")
+        return resized[..., 0]
 
 
 def grad_cam_plus_plus(
@@ -180,17 +212,23 @@ def grad_cam_plus_plus(
 
     """
     return _gradient_cam("grad_cam_plus_plus", model, images, target, layer, output,
-                         batch_size, _grad_cam_plus_plus_weighting)
+                         batch_size, _grad_cam_plus_plus_weighting, in_graph=True)
 
 
-def _grad_cam_plus_plus_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
-    acts, grads = acts.astype(np.float64), grads.astype(np.float64)
-    squares = grads * grads
-    denominator = 2.0 * squares + acts.sum(axis=(1, 2), keepdims=True) * squares * grads
-    alphas = np.divide(squares, denominator, out=np.zeros_like(squares),
-                       where=denominator != 0)
-    weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2), keepdims=True)
-    return np.maximum((weights * acts).sum(axis=-1), 0.0).astype(np.float32)
+def _grad_cam_plus_plus_weighting(acts, grads):
+    """Grad-CAM++'s maps from ``(n, H, W, channels)`` maps and gradients, in keras.ops.
+
+    ``alpha * ReLU(g)`` is ``g**2 g / (g**2 (2 + S g))`` for ``g > 0`` (``S`` the map's
+    sum) and 0 elsewhere: computed as ``ReLU(g) / (2 + S g)``, the ``g**2`` cancelled (so
+    it neither underflows nor overflows in float32), and 0 where ``2 + S g`` is 0.
+    """
+    totals = keras.ops.sum(acts, axis=(1, 2), keepdims=True)
+    denominator = 2.0 + totals * grads
+    zero = denominator == 0
+    shares = keras.ops.where(zero, 0.0, keras.ops.relu(grads)
+                             / keras.ops.where(zero, 1.0, denominator))
+    weights = keras.ops.sum(shares, axis=(1, 2), keepdims=True)
+    return keras.ops.relu(keras.ops.sum(weights * acts, axis=-1))
 
 
 def layer_cam(
@@ -248,11 +286,12 @@ def layer_cam(
 
     """
     return _gradient_cam("layer_cam", model, images, target, layer, output, batch_size,
-                         _layer_cam_weighting)
+                         _layer_cam_weighting, in_graph=True)
 
 
-def _layer_cam_weighting(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
-    return np.maximum((np.maximum(grads, 0.0) * acts).sum(axis=-1), 0.0)
+def _layer_cam_weighting(acts, grads):
+    """LayerCAM's maps from ``(n, H, W, channels)`` maps and gradients, in keras.ops."""
+    return keras.ops.relu(keras.ops.sum(keras.ops.relu(grads) * acts, axis=-1))
 
 
 def score_cam(

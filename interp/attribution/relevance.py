@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .._model import Runner, _activation_of, is_graph
+from .._model import Runner, _activation_of, _call, forward, is_graph, vjp
 from .._validate import check_choice, check_number
 from ._common import _empty_maps, _setup, streams
 
@@ -130,131 +130,83 @@ def _check_op(func: str, op: object, last: bool, previous: object = None) -> Non
     raise _refuse(func, op, "no LRP rule for this kind of layer")
 
 
-# ---- the layers' linear maps, in numpy (channels last) ---------------------------------------
+# ---- the rules, as one compiled step (keras.ops; transposes by _model.vjp) -----------------
 
-def _same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
-    out = -(-size // stride)
-    total = max((out - 1) * stride + window - size, 0)
-    return total // 2, total - total // 2
-
-
-def _padding(op, shape: tuple[int, ...], window: tuple[int, int],
-             strides: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    if op.padding == "same":
-        return (_same_padding(shape[1], window[0], strides[0]),
-                _same_padding(shape[2], window[1], strides[1]))
-    return (0, 0), (0, 0)
-
-
-class _Conv:
-    """A Conv2D's linear map ``x -> x * kernel (+ bias)`` and its transpose."""
-
-    def __init__(self, op, shape: tuple[int, ...]) -> None:
-        weights = op.get_weights()
-        self.kernel = np.asarray(weights[0], np.float64)
-        self.bias = np.asarray(weights[1], np.float64) if op.use_bias else None
-        kh, kw = self.kernel.shape[:2]
-        self.strides = tuple(op.strides)
-        (top, bottom), (left, right) = _padding(op, shape, (kh, kw), self.strides)
-        self.pads = ((0, 0), (top, bottom), (left, right), (0, 0))
-        self.shape = shape
-        padded = (shape[1] + top + bottom, shape[2] + left + right)
-        self.out = ((padded[0] - kh) // self.strides[0] + 1,
-                    (padded[1] - kw) // self.strides[1] + 1)
-
-    def _slices(self, i: int, j: int):
-        sh, sw = self.strides
-        return (slice(None), slice(i, i + sh * (self.out[0] - 1) + 1, sh),
-                slice(j, j + sw * (self.out[1] - 1) + 1, sw))
-
-    def forward(self, x: np.ndarray, kernel: np.ndarray,
-                bias: np.ndarray | None = None) -> np.ndarray:
-        padded = np.pad(x, self.pads)
-        z = np.zeros((len(x), *self.out, kernel.shape[-1]))
-        for i in range(kernel.shape[0]):
-            for j in range(kernel.shape[1]):
-                z += padded[self._slices(i, j)] @ kernel[i, j]
-        return z if bias is None else z + bias
-
-    def backward(self, s: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        (_, _), (top, bottom), (left, right), _ = self.pads
-        grad = np.zeros((len(s), self.shape[1] + top + bottom, self.shape[2] + left + right,
-                         self.shape[3]))
-        for i in range(kernel.shape[0]):
-            for j in range(kernel.shape[1]):
-                grad[self._slices(i, j)] += s @ kernel[i, j].T
-        return grad[:, top:top + self.shape[1], left:left + self.shape[2]]
-
-
-class _Dense:
-    """A Dense layer's linear map on its last axis, and its transpose."""
-
-    def __init__(self, op, shape: tuple[int, ...]) -> None:
-        weights = op.get_weights()
-        self.kernel = np.asarray(weights[0], np.float64)
-        self.bias = np.asarray(weights[1], np.float64) if op.use_bias else None
-
-    def forward(self, x: np.ndarray, kernel: np.ndarray,
-                bias: np.ndarray | None = None) -> np.ndarray:
-        z = x @ kernel
-        return z if bias is None else z + bias
-
-    def backward(self, s: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        return s @ kernel.T
-
-
-def _divide(relevance: np.ndarray, z: np.ndarray, epsilon: float) -> np.ndarray:
+def _divide(relevance, z, epsilon: float):
     """``relevance / (z + epsilon * sign(z))``, the sign of 0 taken as +1, and 0 where that is 0."""
-    denominator = z + np.where(z >= 0, epsilon, -epsilon)
-    return np.divide(relevance, denominator, out=np.zeros(np.broadcast_shapes(
-        relevance.shape, denominator.shape)), where=denominator != 0)
+    if np.float32(epsilon) > 0:  # the denominator is at least epsilon from 0 (in float32)
+        return relevance / (z + keras.ops.where(z >= 0, epsilon, -epsilon))
+    zero = z == 0
+    return keras.ops.where(zero, 0.0, relevance / keras.ops.where(zero, 1.0, z))
 
 
-def _pool_windows(op, x: np.ndarray):
-    """Return the padded input, its mask of real cells, the window's slices and the pads."""
-    if isinstance(op, (keras.layers.GlobalMaxPooling2D, keras.layers.GlobalAveragePooling2D)):
-        window, strides, pads = x.shape[1:3], x.shape[1:3], ((0, 0), (0, 0))
-    else:
-        window, strides = tuple(op.pool_size), tuple(op.strides)
-        pads = _padding(op, x.shape, window, strides)
-    out = ((x.shape[1] + sum(pads[0]) - window[0]) // strides[0] + 1,
-           (x.shape[2] + sum(pads[1]) - window[1]) // strides[1] + 1)
-    fill = -np.inf if isinstance(op, (keras.layers.MaxPooling2D,
-                                      keras.layers.GlobalMaxPooling2D)) else 0.0
-    padded = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=fill)
-    valid = np.pad(np.ones(x.shape[1:3]), pads, constant_values=0.0)
-    slices = [(slice(i, i + strides[0] * (out[0] - 1) + 1, strides[0]),
-               slice(j, j + strides[1] * (out[1] - 1) + 1, strides[1]))
-              for i in range(window[0]) for j in range(window[1])]
-    return padded, valid, slices, pads
+def _tensor(variable):
+    return keras.ops.convert_to_tensor(variable)
 
 
-def _pool_relevance(op, x: np.ndarray, relevance: np.ndarray, epsilon: float) -> np.ndarray:
-    """Pass a pooling layer's relevance back to its input *x* (channels last).
+class _Linear:
+    """A Dense or Conv2D layer's linear map ``a -> a w (+ b)``, and its transpose.
 
-    Max pooling gives each window's relevance to its first largest input (the gradient's
-    choice); average pooling to every input in proportion to it (the epsilon rule), cells
-    of the padding not counted.
+    A BatchNormalization after it is folded in (``w * gamma / sqrt(variance + epsilon)``,
+    the bias to match). The weights are read inside the compiled step.
     """
-    padded, valid, slices, pads = _pool_windows(op, x)
-    views = np.stack([padded[:, a, b] for a, b in slices])  # (window, n, h', w', c)
-    relevance = relevance.reshape(views.shape[1:])
-    grad = np.zeros_like(padded)
-    if isinstance(op, (keras.layers.MaxPooling2D, keras.layers.GlobalMaxPooling2D)):
-        winner = views.argmax(axis=0)
-        z = np.take_along_axis(views, winner[None], axis=0)[0]
-        s = _divide(relevance, z, epsilon)
-        for k, (a, b) in enumerate(slices):
-            grad[:, a, b] += np.where(winner == k, s, 0.0)
-    else:
-        counts = sum(valid[a, b] for a, b in slices)[None, :, :, None]
-        z = views.sum(axis=0) / counts
-        s = _divide(relevance, z, epsilon) / counts
-        for a, b in slices:
-            grad[:, a, b] += s
-    (top, _), (left, _) = pads
-    grad = grad[:, top:top + x.shape[1], left:left + x.shape[2]]
-    return np.where(np.isfinite(x), x, 0.0) * grad
+
+    def __init__(self, op, norm=None) -> None:
+        self.op = op
+        self.conv = isinstance(op, keras.layers.Conv2D)
+        self.first = getattr(op, "data_format", "channels_last") == "channels_first"
+        self.kernel = _tensor(op.kernel)
+        self.bias = _tensor(op.bias) if op.use_bias else None
+        if norm is not None:
+            scale = keras.ops.rsqrt(_tensor(norm.moving_variance) + norm.epsilon)
+            if norm.gamma is not None:
+                scale = scale * _tensor(norm.gamma)
+            shift = -_tensor(norm.moving_mean) * scale
+            if norm.beta is not None:
+                shift = shift + _tensor(norm.beta)
+            self.kernel = self.kernel * scale
+            self.bias = shift if self.bias is None else self.bias * scale + shift
+
+    def forward(self, a, kernel, bias=None):
+        if self.conv:
+            z = keras.ops.conv(a, kernel, strides=tuple(self.op.strides),
+                               padding=self.op.padding, data_format=self.op.data_format)
+        else:
+            z = keras.ops.matmul(a, kernel)
+        if bias is None:
+            return z
+        return z + (keras.ops.reshape(bias, (-1, 1, 1)) if self.conv and self.first else bias)
+
+    def backward(self, a, s, kernel):
+        """Apply the transpose of ``t -> t w`` to *s* (*a* gives the input's shape)."""
+        if not self.conv:
+            return keras.ops.matmul(s, keras.ops.transpose(kernel))
+        return vjp(lambda t: self.forward(t, kernel), a, s)
+
+
+def _alpha_beta(maps: _Linear, a, relevance, alpha: float, beta: float, epsilon: float):
+    """Pass *relevance* back by the alpha-beta rule, as zennit's ``AlphaBeta`` does.
+
+    ``z+ = a+ w+ + a- w- + b+`` and ``z- = a+ w- + a- w+ + b-``; each input gets
+    ``alpha`` times its share of ``z+`` and minus ``beta`` times its share of ``z-``.
+    """
+    kernel, bias = maps.kernel, maps.bias
+    plus, minus = keras.ops.maximum(kernel, 0.0), keras.ops.minimum(kernel, 0.0)
+    a_plus, a_minus = keras.ops.maximum(a, 0.0), keras.ops.minimum(a, 0.0)
+    b_plus = None if bias is None else keras.ops.maximum(bias, 0.0)
+    b_minus = None if bias is None else keras.ops.minimum(bias, 0.0)
+    z_plus = maps.forward(a_plus, plus, b_plus) + maps.forward(a_minus, minus)
+    z_minus = maps.forward(a_plus, minus, b_minus) + maps.forward(a_minus, plus)
+    s_plus, s_minus = _divide(relevance, z_plus, epsilon), _divide(relevance, z_minus, epsilon)
+    return (alpha * (a_plus * maps.backward(a, s_plus, plus)
+                     + a_minus * maps.backward(a, s_plus, minus))
+            - beta * (a_plus * maps.backward(a, s_minus, minus)
+                      + a_minus * maps.backward(a, s_minus, plus)))
+
+
+def _per_image_max(t):
+    return keras.ops.max(keras.ops.reshape(keras.ops.abs(t), (-1, int(np.prod(t.shape[1:])))),
+                         axis=1)
 
 
 # ---- the public function ---------------------------------------------------------------------
@@ -289,13 +241,13 @@ def lrp(
        z^\pm_j = \sum_i (a_i w_{ij})^\pm + b^\pm_j
 
     (positive and negative parts; each denominator stabilized by *epsilon* as above).
-    Dense and Conv2D layers use their weights; ReLUs pass relevance unchanged; max
-    pooling gives each window's relevance to its first largest input (the gradient's
-    choice) and average pooling to every input in proportion to it; Flatten, Reshape and
-    Dropout only move it. A BatchNormalization right after a Conv2D or Dense layer
-    without activation is folded into that layer's weights
-    (:math:`w \gamma / \sqrt{\sigma^2 + \epsilon_{BN}}`, and the bias to match). With
-    ``input_rule="zb"`` the first Dense or Conv2D layer uses the :math:`z^\mathcal{B}`
+    Dense and Conv2D layers use their weights; ReLUs pass relevance unchanged; max pooling
+    gives each window's relevance to its largest input (inputs that tie share it as the
+    backend's gradient does) and average pooling to every input in proportion to it;
+    Flatten, Reshape and Dropout only move it. A BatchNormalization right after a Conv2D or
+    Dense layer without activation is folded into that layer's weights
+    (:math:`w \gamma / \sqrt{\sigma^2 + \epsilon_{BN}}`, and the bias to match).
+    With ``input_rule="zb"`` the first Dense or Conv2D layer uses the :math:`z^\mathcal{B}`
     rule for inputs bounded by *low* and *high* :cite:p:`montavon2019`:
 
     .. math:: R_i = \sum_j \frac{x_i w_{ij} - l\, w^+_{ij} - h\, w^-_{ij}}
@@ -348,13 +300,17 @@ def lrp(
 
     Notes
     -----
-    The sum is taken in float64 from the model's float32 layer outputs; the linear maps
-    are computed in numpy from the layers' weights and checked against the model's own
-    outputs. zennit's ``Epsilon``, ``AlphaBeta`` and ``ZBox`` rules compute the same
-    quantities; ``Epsilon`` stabilizes the same way, ``AlphaBeta`` with a fixed 1e-6, and
-    ``ZBox`` adds 1e-6 to its denominator, where the zB rule here adds nothing. Captum's
-    LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with :math:`\mathrm{sign}(0) = +1`, as
-    here (``tests/parity`` checks both peers).
+    Each batch is one compiled step in float32, compiled once per model and settings. The
+    model's own forward pass gives every layer's input and output; a Dense or Conv2D layer's
+    output is the :math:`z` the epsilon rule divides by (where a ReLU cut it to 0 the
+    relevance reaching the unit is 0 as well), and each such layer is checked against its
+    weights on the batch's first image. The transposes of the convolutions and the pooling
+    layers' routing are the backend's vector-Jacobian products (``tf.GradientTape``,
+    ``jax.vjp``, ``torch.autograd``). zennit's ``Epsilon``, ``AlphaBeta`` and ``ZBox`` rules
+    compute the same quantities; ``Epsilon`` stabilizes the same way, ``AlphaBeta`` with a
+    fixed 1e-6, and ``ZBox`` adds 1e-6 to its denominator, where the zB rule here adds
+    nothing. Captum's LRP adds :math:`\epsilon\,\mathrm{sign}(z)` with
+    :math:`\mathrm{sign}(0) = +1`, as here (``tests/parity`` checks both peers).
 
     Examples
     --------
@@ -385,138 +341,136 @@ def lrp(
     ops = _chain(func, runner.model)
     for k, op in enumerate(ops):
         _check_op(func, op, last=k == len(ops) - 1, previous=ops[k - 1] if k else None)
+    last = _top(ops)
+    names = [ops[k].name for k in _checked(ops, last)]
+    fn = runner.function(("lrp", rule, epsilon, alpha, beta, input_rule, low, high),
+                         lambda: _lrp_fn(func, runner, ops, rule, epsilon, alpha, beta,
+                                         input_rule, low, high), with_targets=True)
     out = _empty_maps(runner, images)
-    first_weighted = next((k for k, op in enumerate(ops) if isinstance(op, WEIGHTED)), None)
     for start, x in runner.batches(images, batch_size):
-        values = _lrp_batch(func, runner, ops, x, targets[start:start + len(x)], rule, epsilon,
-                            alpha, beta, input_rule, low, high, first_weighted)
-        out[start:start + len(x)] = runner.maps(values)
+        relevance, differences, scales = (
+            np.asarray(keras.ops.convert_to_numpy(t))
+            for t in fn(x, targets[start:start + len(x)]))
+        bounds = 1e-3 * np.maximum(1.0, scales.max(axis=0))
+        wrong = np.flatnonzero(~(differences.max(axis=0) <= bounds))[:len(names)]
+        if len(wrong):
+            raise TypeError(  # pragma: no cover - a guard against unlisted behaviour
+                f"{func}: layer {names[wrong[0]]!r} does not compute what LRP assumes "
+                "(its weights applied by the rules differ from its output)")
+        out[start:start + len(x)] = runner.maps(relevance)
     return out
 
 
-def _channels_last(op, array: np.ndarray) -> np.ndarray:
-    if getattr(op, "data_format", "channels_last") == "channels_first" and array.ndim > 2:
-        return np.moveaxis(array, 1, -1)
-    return array
-
-
-def _channels_back(op, array: np.ndarray) -> np.ndarray:
-    if getattr(op, "data_format", "channels_last") == "channels_first" and array.ndim > 2:
-        return np.moveaxis(array, -1, 1)
-    return array
-
-
-def _fold(maps, norm) -> None:
-    """Fold BatchNormalization *norm* (inference mode) into the weights of *maps*."""
-    values = {variable.path.rsplit("/", 1)[-1]: np.asarray(value, np.float64)
-              for variable, value in zip(norm.weights, norm.get_weights(), strict=True)}
-    gamma, beta = values.get("gamma"), values.get("beta")
-    scale = (1.0 if gamma is None else gamma) / np.sqrt(values["moving_variance"]
-                                                        + norm.epsilon)
-    shift = (0.0 if beta is None else beta) - values["moving_mean"] * scale
-    maps.kernel = maps.kernel * scale
-    maps.bias = (0.0 if maps.bias is None else maps.bias) * scale + shift
-
-
-def _alpha_beta(maps, a: np.ndarray, relevance: np.ndarray, alpha: float, beta: float,
-                epsilon: float) -> np.ndarray:
-    """Pass *relevance* back by the alpha-beta rule, as zennit's ``AlphaBeta`` does.
-
-    ``z+ = a+ w+ + a- w- + b+`` and ``z- = a+ w- + a- w+ + b-``; each input gets
-    ``alpha`` times its share of ``z+`` and minus ``beta`` times its share of ``z-``.
-    """
-    kernel, bias = maps.kernel, maps.bias
-    plus, minus = np.maximum(kernel, 0.0), np.minimum(kernel, 0.0)
-    a_plus, a_minus = np.maximum(a, 0.0), np.minimum(a, 0.0)
-    b_plus = None if bias is None else np.maximum(bias, 0.0)
-    b_minus = None if bias is None else np.minimum(bias, 0.0)
-    z_plus = maps.forward(a_plus, plus, b_plus) + maps.forward(a_minus, minus)
-    z_minus = maps.forward(a_plus, minus, b_minus) + maps.forward(a_minus, plus)
-    s_plus, s_minus = _divide(relevance, z_plus, epsilon), _divide(relevance, z_minus, epsilon)
-    return (alpha * (a_plus * maps.backward(s_plus, plus) + a_minus * maps.backward(s_plus, minus))
-            - beta * (a_plus * maps.backward(s_minus, minus)
-                      + a_minus * maps.backward(s_minus, plus)))
-
-
-def _lrp_batch(func: str, runner: Runner, ops: list, x: np.ndarray, targets: np.ndarray,
-               rule: str, epsilon: float, alpha: float, beta: float, input_rule: str,
-               low: float, high: float, first_weighted: int | None) -> np.ndarray:
-    found = runner.layer_outputs_fn(ops)(x)
-    outputs = {id(op): np.asarray(keras.ops.convert_to_numpy(t), np.float64)
-               for op, t in zip(ops, found, strict=True)}
-    inputs = [np.asarray(x, np.float64)] + [outputs[id(op)] for op in ops[:-1]]
-    # the head: a final softmax or sigmoid is left out, so the relevance is the logit
+def _top(ops: list) -> int:
+    """Return the index of the op whose output holds the logits (a final softmax left out)."""
     last = len(ops) - 1
     while last > 0 and not isinstance(ops[last], WEIGHTED + POOLING + RESHAPING) and \
             _activation_name(ops[last]) in ("softmax", "sigmoid"):
         last -= 1
-    linear = {}
-    z_top = None
-    for k in range(last + 1):
-        op = ops[k]
-        if isinstance(op, WEIGHTED):
-            a = _channels_last(op, inputs[k])
-            maps = (_Conv if isinstance(op, keras.layers.Conv2D) else _Dense)(
-                runner.on_net(op), a.shape)
-            after = ops[k + 1] if k < last else None
-            if isinstance(after, keras.layers.BatchNormalization):  # folded into the weights
-                _fold(maps, runner.on_net(after))
-            z = maps.forward(a, maps.kernel, maps.bias)
-            mine = np.maximum(z, 0.0) if _activation_name(op) == "relu" else z
-            theirs = _channels_last(op, outputs[id(after if isinstance(
-                after, keras.layers.BatchNormalization) else op)])
-            if k < last or _activation_name(op) in ("linear", "relu"):
-                scale = max(1.0, float(np.abs(theirs).max()))
-                if mine.shape != theirs.shape or not np.allclose(mine, theirs, rtol=0,
-                                                                 atol=1e-3 * scale):
-                    raise TypeError(  # pragma: no cover - a guard against unlisted behaviour
-                        f"{func}: layer {op.name!r} does not compute what LRP assumes "
-                        "(its weights applied in numpy differ from its output)")
-            linear[k] = (maps, a, z)
-            if k == last:  # the logits: before a softmax or sigmoid, else the output
-                z_top = z if _activation_name(op) in ("softmax", "sigmoid") else mine
-    top = z_top if z_top is not None else _channels_last(ops[last], outputs[id(ops[last])])
-    if top.ndim != 2:
-        raise TypeError(f"{func}: the last layer must give class scores (n, classes), got "
-                        f"shape {top.shape}")
-    relevance = np.zeros_like(top)  # the relevance of the current op's output, as laid out
-    rows = np.arange(len(x))
-    if runner.head.binary:
-        relevance[:, 0] = np.where(targets == 1, top[:, 0], -top[:, 0])
-    else:
-        relevance[rows, targets] = top[rows, targets]
-    for k in range(last, -1, -1):
-        op = ops[k]
-        if isinstance(op, WEIGHTED):
-            maps, a, z = linear[k]
-            relevance = relevance.reshape(z.shape) if k == last else _channels_last(
-                op, relevance.reshape(outputs[id(op)].shape))
-            if k == first_weighted and input_rule == "zb":
-                plus, minus = np.maximum(maps.kernel, 0.0), np.minimum(maps.kernel, 0.0)
-                lo, hi = np.full_like(a, low), np.full_like(a, high)
-                zb = (maps.forward(a, maps.kernel) - maps.forward(lo, plus)
-                      - maps.forward(hi, minus))
-                s = _divide(relevance, zb, 0.0)  # zb >= 0 for inputs within the bounds
-                relevance = (a * maps.backward(s, maps.kernel) - lo * maps.backward(s, plus)
-                             - hi * maps.backward(s, minus))
-            elif rule == "alphabeta":
-                relevance = _alpha_beta(maps, a, relevance, alpha, beta, epsilon)
-            else:
-                s = _divide(relevance, z, epsilon)
-                relevance = a * maps.backward(s, maps.kernel)
-            relevance = _channels_back(op, relevance)
-        elif isinstance(op, POOLING):
-            a = _channels_last(op, inputs[k])
-            shaped = _channels_last(op, relevance.reshape(outputs[id(op)].shape))
-            relevance = _channels_back(op, _pool_relevance(op, a, shaped, epsilon))
-        elif isinstance(op, keras.layers.Flatten) and op.data_format == "channels_first" and \
-                inputs[k].ndim > 2:
-            shape = inputs[k].shape
-            moved = relevance.reshape(shape[0], *shape[2:], shape[1])
-            relevance = np.moveaxis(moved, -1, 1)
-        else:  # Flatten, Reshape, Dropout, ReLU: the relevance keeps its values
-            relevance = relevance.reshape(inputs[k].shape)
-    return relevance
+    return last
+
+
+def _checked(ops: list, last: int) -> list[int]:
+    """Return the Dense and Conv2D layers whose output is checked against the model's.
+
+    All but a last one ending in a softmax or sigmoid, whose pre-activation the model
+    does not show.
+    """
+    return [k for k in range(last + 1) if isinstance(ops[k], WEIGHTED)
+            and (k < last or _activation_name(ops[k]) in ("linear", "relu"))]
+
+
+def _lrp_fn(func: str, runner: Runner, ops: list, rule: str, epsilon: float, alpha: float,
+            beta: float, input_rule: str, low: float, high: float):
+    """Build ``(x, targets) -> (relevance, differences, scales)`` for one batch.
+
+    The model's own forward pass gives every op's input and output. A Dense or Conv2D
+    layer's output (or that of the BatchNormalization folded into it) is its
+    pre-activation ``z`` wherever the epsilon rule divides by it: where a ReLU cut ``z``
+    to 0, the relevance that reaches the unit is 0 (it is its output times a share), and
+    so is its share either way. Only a last layer ending in a softmax or sigmoid has its
+    pre-activation computed from its weights. As a check, each layer's output is also
+    computed from its weights (the BatchNormalization folded in) for the batch's first
+    image; its largest difference from the model's and the model's largest magnitude are
+    returned for the caller. Then the relevance goes back op by op: the layers'
+    transposes and the pooling layers' routing by :func:`interp._model.vjp`, Flatten and
+    Reshape by theirs too (they only move values).
+    """
+    net = runner.net
+    mine = [runner.on_net(op) for op in ops]
+    last = _top(ops)
+    checked = _checked(ops, last)
+    first_weighted = next((k for k, op in enumerate(ops) if isinstance(op, WEIGHTED)), None)
+    binary = runner.head.binary
+
+    def fn(x, targets):
+        found: dict[int, object] = {}
+        forward(net, x, taps=mine, found=found, stop_early=True, output=runner.output)
+        outputs = [found[id(op)] for op in mine]
+        inputs = [x, *outputs[:-1]]
+        linear, differences, scales = {}, [], []
+        top = outputs[last]
+        for k in range(last + 1):
+            op = mine[k]
+            if not isinstance(op, WEIGHTED):
+                continue
+            after = mine[k + 1] if k < last else None
+            norm = after if isinstance(after, keras.layers.BatchNormalization) else None
+            maps = _Linear(op, norm)
+            z = outputs[k + 1] if norm is not None else outputs[k]
+            if k in checked:
+                first = maps.forward(inputs[k][:1], maps.kernel, maps.bias)
+                if _activation_name(op) == "relu":
+                    first = keras.ops.relu(first)
+                differences.append(_per_image_max(first - z[:1]))
+                scales.append(_per_image_max(z[:1]))
+            else:  # the logits, before a softmax or sigmoid
+                z = maps.forward(inputs[k], maps.kernel, maps.bias)
+            linear[k] = (maps, z)
+            if k == last:
+                top = z
+        if len(top.shape) != 2:
+            raise TypeError(f"{func}: the last layer must give class scores (n, classes), got "
+                            f"shape {tuple(top.shape)}")
+        if binary:
+            relevance = keras.ops.where(keras.ops.expand_dims(targets, 1) == 1, top, -top)
+        else:
+            relevance = keras.ops.one_hot(targets, top.shape[-1], dtype=top.dtype) * top
+        for k in range(last, -1, -1):
+            op, a = mine[k], inputs[k]
+            if isinstance(op, WEIGHTED):
+                maps, z = linear[k]
+                relevance = keras.ops.reshape(relevance, (-1, *z.shape[1:]))
+                if k == first_weighted and input_rule == "zb":
+                    plus = keras.ops.maximum(maps.kernel, 0.0)
+                    minus = keras.ops.minimum(maps.kernel, 0.0)
+                    lo, hi = keras.ops.full_like(a, low), keras.ops.full_like(a, high)
+                    zb = (maps.forward(a, maps.kernel) - maps.forward(lo, plus)
+                          - maps.forward(hi, minus))
+                    s = _divide(relevance, zb, 0.0)  # zb >= 0 for inputs within the bounds
+                    relevance = (a * maps.backward(a, s, maps.kernel)
+                                 - lo * maps.backward(a, s, plus) - hi * maps.backward(a, s, minus))
+                elif rule == "alphabeta":
+                    relevance = _alpha_beta(maps, a, relevance, alpha, beta, epsilon)
+                else:
+                    s = _divide(relevance, z, epsilon)
+                    relevance = a * maps.backward(a, s, maps.kernel)
+            elif isinstance(op, POOLING):
+                z = outputs[k]
+                s = _divide(keras.ops.reshape(relevance, (-1, *z.shape[1:])), z, epsilon)
+                relevance = a * vjp(lambda t, op=op: _call(op, t), a, s)
+            elif isinstance(op, RESHAPING):
+                shaped = keras.ops.reshape(relevance, (-1, *outputs[k].shape[1:]))
+                relevance = vjp(lambda t, op=op: _call(op, t), a, shaped)
+            else:  # Dropout, ReLU, a folded BatchNormalization: the relevance keeps its values
+                relevance = keras.ops.reshape(relevance, (-1, *a.shape[1:]))
+        if not differences:  # nothing to check: a difference of 0 on a scale of 1
+            differences = [keras.ops.zeros_like(keras.ops.sum(x[:1], axis=tuple(
+                range(1, len(x.shape)))))]
+            scales = [keras.ops.ones_like(differences[0])]
+        return relevance, keras.ops.stack(differences, axis=1), keras.ops.stack(scales, axis=1)
+
+    return fn
 
 
 # Every method also takes an iterable of batches. The wrapper is applied here rather than

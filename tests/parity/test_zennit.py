@@ -62,8 +62,9 @@ def test_lrp(keras_model, net, data, rule, epsilon, bounds, bound):
     the images' sums. The epsilon rule with interp's default epsilon 1e-6 divides by
     pre-activations near 0 almost unstabilised, which magnifies float32's error: zennit on
     a float32 copy of the network differs from zennit on this float64 copy by 2.2e-5 of
-    the largest relevance, and interp (float32 layer outputs, the sums in float64) by up
-    to 1.1e-4, hence 3e-4. With epsilon 0.25 both differences fall below 1e-6 (a
+    the largest relevance, and interp (float32 throughout) by 2.2e-5 (1.1e-4 when it
+    summed in float64 but took each pre-activation from the weights in numpy, not from
+    the backend's own convolution), bound 3e-4. With epsilon 0.25 both differences fall below 1e-6 (a
     difference of definition would not shrink with epsilon), and the bound is 2e-6. The
     alpha-beta rule's denominators are sums of positive (or of negative) parts, far from
     0: 1e-6.
