@@ -101,7 +101,9 @@ def test_cache_hit_loads_without_training(one_epoch, monkeypatch):
     assert again.training_info.test_accuracy == first.training_info.test_accuracy
     for a, b in zip(_weights(first), _weights(again), strict=True):
         np.testing.assert_array_equal(a, b)
-    assert [p.name for p in cache.iterdir()] == [first.training_info.cache_file.name]
+    # one model file, and the (empty) lock file its training held
+    name = first.training_info.cache_file.name
+    assert sorted(p.name for p in cache.iterdir()) == [name, f"{name}.lock"]
 
 
 @pytest.mark.slow
