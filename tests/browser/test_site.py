@@ -12,17 +12,20 @@ notebooks whose links point to the hosted site, the animation player (which fits
 phone), the dark theme, "Examples using" mini-galleries, math, copy buttons, citations,
 the grouped API sidebar, the computation-times page.
 
-Run with ``nox -s browser`` after ``nox -s docs``. One browser, one tab per width, reused.
+Run with ``nox -s browser`` after ``nox -s docs``. The crawl of every page runs in two
+Chromiums at once (``INTERP_BROWSER_JOBS``); the other tests share one browser.
 """
 
 import functools
 import http.server
 import io
 import json
+import os
 import re
 import threading
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -172,37 +175,64 @@ def _all_pages() -> list[str]:
                   if not p.relative_to(HTML).as_posix().startswith("_static/"))
 
 
-@pytest.fixture(scope="module")
-def crawl(site, browser):
-    """Visit every page at 1400 px once; return what was found on each."""
-    tab = Tab(browser, WIDE)
-    found = {}
+# The crawl visits the pages in this many Chromiums at once (INTERP_BROWSER_JOBS
+# overrides it). Most of its time is axe-core's JavaScript and the screenshots, one core
+# per page: two browsers on two cores take about half as long as one.
+CRAWL_JOBS = int(os.environ.get("INTERP_BROWSER_JOBS", min(2, os.cpu_count() or 1)))
+
+
+def _visit(tab: Tab, site: str, path: str, screenshot: bool, code_styles: set) -> dict:
+    """What the crawl finds on one page, opened in *tab* (axe-core's audit included)."""
+    page = tab.open(site + path)
+    if screenshot:
+        page.screenshot(path=SHOTS / f"{_shot_name(path)}-{WIDE}.png", full_page=True)
+    found = {
+        "outside": list(tab.outside),
+        "errors": list(tab.errors),
+        "broken": _broken_images(page),
+        "sideways": page.evaluate(SIDEWAYS),
+        "cut": page.evaluate(CUT_LINES),
+        "breadcrumb_rows": page.evaluate(BREADCRUMB_ROWS),
+        "page_width": page.evaluate("document.documentElement.scrollWidth"),
+        "long_output": page.evaluate(LONG_OUTPUT),
+        "images": page.evaluate(axe_audit.IMAGES),
+    }
+    # After the page's own requests and messages are recorded: axe-core 4.12.1 asks
+    # for a stylesheet's relative @import at the wrong address (the theme's
+    # "../basic.css" against the page instead of the stylesheet), a 404 that is the
+    # audit's, not the site's (dequelabs/axe-core issue 5268).
+    start = time.perf_counter()
+    found["axe"] = axe_audit.audit(page, code_styles)
+    found["axe_seconds"] = time.perf_counter() - start
+    return found
+
+
+def _crawl_share(site: str, paths: list[str]) -> dict:
+    """Visit *paths* in a Chromium of this thread's own (Playwright's sync API is one
+    instance per thread), in one tab at 1400 px."""
     screenshot = set(EXAMPLE_PAGES) | set(MAIN_PAGES.values())
     code_styles = set()  # the code text styles already checked for contrast (axe_audit)
-    for path in _all_pages():
-        page = tab.open(site + path)
-        if path in screenshot:
-            page.screenshot(path=SHOTS / f"{_shot_name(path)}-{WIDE}.png", full_page=True)
-        found[path] = {
-            "outside": list(tab.outside),
-            "errors": list(tab.errors),
-            "broken": _broken_images(page),
-            "sideways": page.evaluate(SIDEWAYS),
-            "cut": page.evaluate(CUT_LINES),
-            "breadcrumb_rows": page.evaluate(BREADCRUMB_ROWS),
-            "page_width": page.evaluate("document.documentElement.scrollWidth"),
-            "long_output": page.evaluate(LONG_OUTPUT),
-            "images": page.evaluate(axe_audit.IMAGES),
-        }
-        # After the page's own requests and messages are recorded: axe-core 4.12.1 asks
-        # for a stylesheet's relative @import at the wrong address (the theme's
-        # "../basic.css" against the page instead of the stylesheet), a 404 that is the
-        # audit's, not the site's (dequelabs/axe-core issue 5268).
-        start = time.perf_counter()
-        found[path]["axe"] = axe_audit.audit(page, code_styles)
-        found[path]["axe_seconds"] = time.perf_counter() - start
-    tab.close()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        tab = Tab(chromium, WIDE)
+        found = {path: _visit(tab, site, path, path in screenshot, code_styles)
+                 for path in paths}
+        tab.close()
+        chromium.close()
     return found
+
+
+@pytest.fixture(scope="module")
+def crawl(site):
+    """Visit every page at 1400 px once; return what was found on each."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    paths = _all_pages()
+    shares = [paths[i::CRAWL_JOBS] for i in range(CRAWL_JOBS)]  # the long pages spread out
+    with ThreadPoolExecutor(CRAWL_JOBS) as pool:
+        found = {}
+        for share in pool.map(functools.partial(_crawl_share, site), shares):
+            found.update(share)
+    return dict(sorted(found.items()))
 
 
 # ---- every page -----------------------------------------------------------------------
