@@ -58,8 +58,16 @@ BACKEND_TESTS = (
     "test_ctrl_c",                                # the interrupt, wherever it lands
     "test_devices_2_on_jax",                      # test_cli_dissect: DataParallel (JAX)
 )
-#: Tests of backend modules that check the gallery's claims (TensorFlow's, as the site).
-TENSORFLOW_ONLY = ("test_the_verdicts_the_pages_print",)
+#: Tests of backend modules that run under TensorFlow only:
+TENSORFLOW_ONLY = (
+    # the gallery's claims (made on TensorFlow's network, as the site is built)
+    "test_the_verdicts_the_pages_print",
+    # receptive fields through whole keras.applications graphs: reading the graph is the
+    # same on every backend, and building the networks takes most of the time (60 s
+    # under JAX); each backend's placement of "same" padding, strides and branches is
+    # checked on the small graphs of test_receptive_field_graphs under every backend
+    "test_keras_applications_get_a_field", "test_a_keras_application_nested",
+)
 
 
 def pytest_collection_modifyitems(config, items):
