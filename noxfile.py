@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -29,11 +30,41 @@ HTML = "docs/_build/html"
 GENERATED = ["docs/auto_examples", "docs/generated", "docs/sg_execution_times.rst"]
 
 
-@nox.session
+# ---- one environment for the tests, the site and its checks ----------------------------
+# tests, tests-jax, tests-torch, docs and the sessions that check the site share one
+# environment, .nox/shared: each session adds what it needs (the test or docs extra, JAX,
+# the CPU build of PyTorch, the browser driver) and names its backend in KERAS_BACKEND.
+# TensorFlow is in every one of them (the site is built with it, and it is the other
+# backends' oracle): installing it takes about 50 s on the project's machine, which an
+# environment per session paid four times in CI. Run two of these sessions one after
+# the other, not at once: both would install into the environment together.
+SHARED = Path(".nox", "shared")
+
+
+def _shared(session: nox.Session, *packages: str) -> str:
+    """The shared environment's interpreter, made if missing, with *packages* installed."""
+    python = SHARED / "bin" / "python"
+    if not python.exists():
+        session.run_install(sys.executable, "-m", "virtualenv", "-q", str(SHARED),
+                            external=True)
+    session.run_install(str(python), "-m", "pip", "install", "-q", *packages, external=True)
+    return str(python)
+
+
+def _run(session: nox.Session, python: str, *args: str, env: dict[str, str]) -> None:
+    """``python -m ...`` in the shared environment, as if it were activated."""
+    bin_dir = str(Path(python).parent.resolve())
+    session.run(python, "-m", *args, external=True,
+                env={**ENV, **env, "VIRTUAL_ENV": str(Path(bin_dir).parent),
+                     "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])})
+
+
+@nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """Run the unit tests and doctests (trains and caches the network on first use)."""
-    session.install("-e", ".[test]")
-    session.run("pytest", *_parallel(session), *session.posargs, env=ENV)
+    python = _shared(session, "-e", ".[test]")
+    _run(session, python, "pytest", *_parallel(session), *session.posargs,
+         env={"KERAS_BACKEND": "tensorflow"})
 
 
 # The CPU build of torch, pinned: on the project's machines pip finds it in PIP_FIND_LINKS
@@ -43,35 +74,31 @@ TORCH = ["torch==2.13.0"]
 # PyTorch's OpenMP threads spin while they wait; on a machine shared with other jobs they
 # slow each other down 2-6 times over (benchmarks/bench_backends.py measures both ways).
 TORCH_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
-BACKENDS = {"tensorflow": [], "jax": ["jax"], "torch": ["torch"]}
-
-
-def _install_backend(session: nox.Session, backend: str, *extras: str) -> None:
-    """Install interp with *extras* and what *backend* needs (torch: its CPU build first)."""
-    if backend == "torch":
-        session.install(*TORCH)
-    session.install("-e", f".[{','.join([*extras, *BACKENDS[backend]])}]")
-
-
 # The tests that depend on the backend (marked `backend` by tests/conftest.py); the rest
 # run under TensorFlow in `nox -s tests`. `nox -s tests-jax -- -m ""` runs every test.
 BACKEND_TESTS = ["-m", "backend"]
 
 
-@nox.session(name="tests-jax")
+@nox.session(name="tests-jax", venv_backend="none")
 def tests_jax(session: nox.Session) -> None:
     """Run the backend's tests with KERAS_BACKEND=jax (TensorFlow too, as the oracle)."""
-    _install_backend(session, "jax", "test")
-    session.run("pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
-                env={**ENV, "KERAS_BACKEND": "jax"})
+    python = _shared(session, "-e", ".[test,jax]")
+    # XLA's compiled programs are kept on disk and shared by the test processes: the same
+    # small networks are compiled in many tests and in both workers (the run took 332 s
+    # instead of 402 s on the project's two cores). The tests of Ctrl-C turn it off in
+    # the processes they interrupt (tests/test_cli.py).
+    cache = Path(session.create_tmp()).resolve() / "jax-compilation-cache"
+    _run(session, python, "pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
+         env={"KERAS_BACKEND": "jax", "JAX_COMPILATION_CACHE_DIR": str(cache),
+              "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"})
 
 
-@nox.session(name="tests-torch")
+@nox.session(name="tests-torch", venv_backend="none")
 def tests_torch(session: nox.Session) -> None:
     """Run the backend's tests with KERAS_BACKEND=torch, on a CPU build of PyTorch."""
-    _install_backend(session, "torch", "test")
-    session.run("pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
-                env={**ENV, **TORCH_ENV, "KERAS_BACKEND": "torch"})
+    python = _shared(session, *TORCH, "-e", ".[test,torch]")
+    _run(session, python, "pytest", *_parallel(session), *BACKEND_TESTS, *session.posargs,
+         env={**TORCH_ENV, "KERAS_BACKEND": "torch"})
 
 
 @nox.session
@@ -89,50 +116,35 @@ COURSE_REPORT_IMAGES = "500"
 
 
 def _build_docs(session: nox.Session, pattern: str | None) -> None:
-    session.install("-e", ".[docs]")
+    python = _shared(session, "-e", ".[docs]")
     options = ["-nW", "--keep-going", "-b", "html"]
-    env = dict(ENV)
+    env = {"KERAS_BACKEND": "tensorflow"}
     if pattern:
         options += ["-D", f"sphinx_gallery_conf.filename_pattern={pattern}"]
         # one page runs in the build's own process: a worker would load TensorFlow again
         env["INTERP_DOCS_JOBS"] = os.environ.get("INTERP_DOCS_JOBS", "1")
-    session.run("sphinx-build", *options, "docs", HTML, env=env)
+    _run(session, python, "sphinx", *options, "docs", HTML, env=env)
     if not pattern:  # a partial build for one example skips it
         # The demo is this build's own output, remade every time: a report left by an
         # older interp (one that did not list its files) would otherwise stop the build.
         shutil.rmtree(COURSE_REPORT, ignore_errors=True)
-        session.run("interp", "report", "--course", "--max-images", COURSE_REPORT_IMAGES,
-                    "--out", COURSE_REPORT, "--quiet", env=ENV)
+        _run(session, python, "interp", "report", "--course", "--max-images",
+             COURSE_REPORT_IMAGES, "--out", COURSE_REPORT, "--quiet", env=env)
     session.log(f"site written to {Path(HTML).resolve() / 'index.html'}")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def docs(session: nox.Session) -> None:
     """Build the site strictly; ``nox -s docs -- 05`` runs only examples matching '05'."""
     _build_docs(session, session.posargs[0] if session.posargs else None)
 
 
-@nox.session(name="docs-example")
+@nox.session(name="docs-example", venv_backend="none")
 def docs_example(session: nox.Session) -> None:
     """Build the site running only the examples whose path matches a pattern (required)."""
     if not session.posargs:
         session.error("give a file-name pattern, e.g. nox -s docs-example -- 05")
     _build_docs(session, session.posargs[0])
-
-
-# The sessions that check the built site run in the docs session's own environment: it
-# has interp and TensorFlow already, which a new environment would install again (about
-# 25 s each in CI). They need the site nox -s docs builds anyway.
-DOCS_PYTHON = Path(".nox", "docs", "bin", "python")
-
-
-def _docs_env(session: nox.Session, *packages: str) -> str:
-    """The docs session's interpreter, with *packages* added; an error if there is none."""
-    if not DOCS_PYTHON.exists():
-        session.error(f"run nox -s docs first: {session.name} runs in its environment "
-                      "and checks the site it builds")
-    session.run(str(DOCS_PYTHON), "-m", "pip", "install", "-q", *packages, external=True)
-    return str(DOCS_PYTHON)
 
 
 @nox.session(name="docs-checks", venv_backend="none")
@@ -146,12 +158,13 @@ def docs_checks(session: nox.Session) -> None:
       nbclient and print what the pages printed (tests/docs/test_notebooks.py).
     - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).
 
-    Runs in the docs session's environment: ``nox -s docs`` first.
+    Run ``nox -s docs`` first: the notebooks are the built site's downloads.
     """
-    python = _docs_env(session, "pytest>=8", "nbclient>=0.10", "ipykernel>=6.29")
-    session.run(python, "-m", "pytest", "tests/docs", "--confcutdir", "tests/docs",
-                "-p", "no:cacheprovider", "-s", *session.posargs,
-                env={**ENV, "INTERP_DOCS_TESTS": "1"}, external=True)
+    python = _shared(session, "-e", ".[docs]", "pytest>=8", "nbclient>=0.10",
+                     "ipykernel>=6.29")
+    _run(session, python, "pytest", "tests/docs", "--confcutdir", "tests/docs",
+         "-p", "no:cacheprovider", "-s", *session.posargs,
+         env={"KERAS_BACKEND": "tensorflow", "INTERP_DOCS_TESTS": "1"})
 
 
 @nox.session(name="docs-live")
@@ -180,15 +193,16 @@ def docs_clean(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Open the built site in headless Chromium and check it (run nox -s docs first)."""
     # pytest and the Playwright driver, which launches the system Chromium by path, in the
-    # docs session's environment: the live page's test computes what it must show with
-    # interp and Keras, in the test process. --confcutdir keeps tests/conftest.py out.
+    # shared environment: the live page's test computes what it must show with interp
+    # and Keras, in the test process. --confcutdir keeps tests/conftest.py out.
     # axe-playwright-python brings axe-core's script (4.12.1 in 0.1.8, MPL-2.0) for the
     # accessibility audit, read from the disk: no network, and the built site does not
     # ship it. Pinned: a new axe-core may add rules.
-    python = _docs_env(session, "pytest>=8", "playwright>=1.45", "axe-playwright-python==0.1.8")
-    session.run(python, "-m", "pytest", "tests/browser", "--confcutdir", "tests/browser",
-                "-p", "no:cacheprovider", *session.posargs,
-                env={**ENV, "INTERP_BROWSER_TESTS": "1"}, external=True)
+    python = _shared(session, "-e", ".", "pytest>=8", "playwright>=1.45",
+                     "axe-playwright-python==0.1.8")
+    _run(session, python, "pytest", "tests/browser", "--confcutdir", "tests/browser",
+         "-p", "no:cacheprovider", *session.posargs,
+         env={"KERAS_BACKEND": "tensorflow", "INTERP_BROWSER_TESTS": "1"})
 
 
 @nox.session
