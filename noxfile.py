@@ -120,9 +120,9 @@ def _build_docs(session: nox.Session, pattern: str | None) -> None:
     options = ["-nW", "--keep-going", "-b", "html"]
     env = {"KERAS_BACKEND": "tensorflow"}
     if pattern:
-        options += ["-D", f"sphinx_gallery_conf.filename_pattern={pattern}"]
-        # one page runs in the build's own process: a worker would load TensorFlow again
-        env["INTERP_DOCS_JOBS"] = os.environ.get("INTERP_DOCS_JOBS", "1")
+        # the examples to run, given outside Sphinx's configuration: a changed
+        # configuration would have Sphinx write every page again (docs/sphinxext)
+        env["INTERP_DOCS_PATTERN"] = pattern
     _run(session, python, "sphinx", *options, "docs", HTML, env=env)
     if not pattern:  # a partial build for one example skips it
         # The demo is this build's own output, remade every time: a report left by an

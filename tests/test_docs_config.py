@@ -60,6 +60,64 @@ def test_gallery_jobs_refuse_what_is_not_a_count(value):
         interp_gallery.gallery_jobs({"INTERP_DOCS_JOBS": value})
 
 
+def test_examples_to_run_come_from_the_environment():
+    assert interp_gallery.examples_to_run({}) is None
+    assert interp_gallery.examples_to_run({"INTERP_DOCS_PATTERN": ""}) is None
+    assert interp_gallery.examples_to_run({"INTERP_DOCS_PATTERN": "13"}) == "13"
+    assert interp_gallery.examples_to_run({"INTERP_DOCS_PATTERN": r"0[5-7]_"}) == r"0[5-7]_"
+
+
+def test_examples_to_run_refuse_what_is_not_a_pattern():
+    with pytest.raises(ValueError, match=r"INTERP_DOCS_PATTERN must be a regular expression "
+                                         r"matched against the examples' paths, got '13\('"):
+        interp_gallery.examples_to_run({"INTERP_DOCS_PATTERN": "13("})
+
+
+def test_select_examples_changes_the_pattern_until_undone():
+    conf = {"filename_pattern": r"/\d\d_", "parallel": 2, "examples_dirs": "../examples"}
+    restore = interp_gallery.select_examples(conf, "13_my")
+    assert conf == {"filename_pattern": "13_my", "parallel": 1, "examples_dirs": "../examples"}
+    restore()
+    assert conf == {"filename_pattern": r"/\d\d_", "parallel": 2, "examples_dirs": "../examples"}
+    restore = interp_gallery.select_examples(conf, "0[5-7]_", jobs=3)
+    assert (conf["filename_pattern"], conf["parallel"]) == ("0[5-7]_", 3)
+    restore()
+    restore = interp_gallery.select_examples(conf, None)  # a full build: nothing changes
+    assert (conf["filename_pattern"], conf["parallel"]) == (r"/\d\d_", 2)
+    restore()
+    assert (conf["filename_pattern"], conf["parallel"]) == (r"/\d\d_", 2)
+
+
+def test_a_partial_build_leaves_sphinxs_configuration_as_it_was(monkeypatch, tmp_path):
+    """The pattern is applied between the two builder-inited hooks around Sphinx-Gallery's
+    and taken back: the configuration Sphinx saves is the full build's."""
+    from types import ModuleType, SimpleNamespace
+
+    said = []  # sphinx.util.logging, as the hooks use it (Sphinx is not needed here)
+    logging = ModuleType("sphinx.util.logging")
+    logging.getLogger = lambda name: SimpleNamespace(info=said.append)
+    util = ModuleType("sphinx.util")
+    util.logging = logging
+    for name, module in (("sphinx", ModuleType("sphinx")), ("sphinx.util", util),
+                         ("sphinx.util.logging", logging)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setenv("INTERP_DOCS_PATTERN", "13_my")
+    monkeypatch.delenv("INTERP_DOCS_JOBS", raising=False)
+    conf = {"filename_pattern": r"/\d\d_", "parallel": 2, "examples_dirs": "../examples",
+            "gallery_dirs": "auto_examples", "recommender": {"enable": False}}
+    app = SimpleNamespace(config=SimpleNamespace(sphinx_gallery_conf=conf,
+                                                 interp_figure_fallbacks={}),
+                          srcdir=str(tmp_path / "docs"))  # a site with no gallery yet
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "examples").mkdir()
+    interp_gallery._on_builder_inited_early(app)
+    seen = conf["filename_pattern"], conf["parallel"]  # what Sphinx-Gallery reads (500)
+    interp_gallery._on_builder_inited(app)
+    assert seen == ("13_my", 1)
+    assert (conf["filename_pattern"], conf["parallel"]) == (r"/\d\d_", 2)
+    assert any("running only the examples matching '13_my'" in line for line in said), said
+
+
 def test_offline_build_ignores_only_external_names():
     """conf.py's nitpick exceptions cover outside packages, never interp's own names."""
     text = (DOCS / "conf.py").read_text()

@@ -1,5 +1,6 @@
 """The site's own gallery hooks (docs/sphinxext/interp_gallery.py), without a build."""
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -50,6 +51,37 @@ def test_the_same_part_breaks_a_near_tie(tmp_path):
     recommender = interp_gallery.ProseRecommender(n=1, same_part=0.0, nearby=0.0, min_df=1,
                                                   max_df=1.0).fit(files)
     assert recommender.predict(files[2]) == [str(files[1])]
+
+
+def test_unchanged_related_pages_keep_their_time(tmp_path):
+    """Sphinx-Gallery's recommender writes its own choice first on every build; where
+    ours is what the last build wrote, the file gets that build's time back, so Sphinx
+    does not read and write the page again."""
+    gallery = tmp_path / "auto_examples"
+    (gallery / "a").mkdir(parents=True)
+    text = '"""\nTitle {}\n=======\n\n{}\n"""\nx = 1\n'
+    bodies = ["kernel edge sneaker", "kernel edge boot", "kernel sneaker boot", "shirt"]
+    (gallery / "a" / "images" / "thumb").mkdir(parents=True)
+    for number, body in enumerate(bodies, start=1):
+        (gallery / "a" / f"0{number}_page.py").write_text(text.format(number, body))
+        (gallery / "a" / "images" / "thumb" / f"sphx_glr_0{number}_page_thumb.png").touch()
+    conf = {"recommender": {"enable": True, "n_examples": 1, "rubric_header": "Related"},
+            "src_dir": str(tmp_path)}
+    assert interp_gallery.write_related_pages(gallery, conf) == 4  # the first build
+    page = gallery / "a" / "01_page.recommendations"
+    ours = page.read_text()
+    assert "Related" in ours and "02_page" in ours
+    then = 1_000_000_000_000_000_000  # 2001, long before this test
+    os.utime(page, ns=(then, then))
+    before = interp_gallery.related_pages_now(gallery)
+    assert before[page] == (ours, then)
+    page.write_text("Sphinx-Gallery's choice")  # what its recommender writes in between
+    interp_gallery.write_related_pages(gallery, conf, before)
+    assert page.read_text() == ours and page.stat().st_mtime_ns == then
+    # a choice that changed is a new file, with the time it was written
+    page.write_text("Sphinx-Gallery's choice")
+    interp_gallery.write_related_pages(gallery, conf, {page: ("an older choice", then)})
+    assert page.read_text() == ours and page.stat().st_mtime_ns > then
 
 
 def test_outputs_of_a_deleted_example_are_removed(tmp_path):
