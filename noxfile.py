@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -51,12 +52,16 @@ def _shared(session: nox.Session, *packages: str) -> str:
     return str(python)
 
 
+def _activated(python: str, env: dict[str, str]) -> dict[str, str]:
+    """The environment variables of a run in the shared environment, as if activated."""
+    bin_dir = Path(python).parent.resolve()
+    return {**ENV, **env, "VIRTUAL_ENV": str(bin_dir.parent),
+            "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])}
+
+
 def _run(session: nox.Session, python: str, *args: str, env: dict[str, str]) -> None:
-    """``python -m ...`` in the shared environment, as if it were activated."""
-    bin_dir = str(Path(python).parent.resolve())
-    session.run(python, "-m", *args, external=True,
-                env={**ENV, **env, "VIRTUAL_ENV": str(Path(bin_dir).parent),
-                     "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])})
+    """``python -m ...`` in the shared environment."""
+    session.run(python, "-m", *args, external=True, env=_activated(python, env))
 
 
 @nox.session(venv_backend="none")
@@ -123,13 +128,23 @@ def _build_docs(session: nox.Session, pattern: str | None) -> None:
         # the examples to run, given outside Sphinx's configuration: a changed
         # configuration would have Sphinx write every page again (docs/sphinxext)
         env["INTERP_DOCS_PATTERN"] = pattern
-    _run(session, python, "sphinx", *options, "docs", HTML, env=env)
+    report = None
     if not pattern:  # a partial build for one example skips it
         # The demo is this build's own output, remade every time: a report left by an
         # older interp (one that did not list its files) would otherwise stop the build.
+        # It is made beside the build, which reads and writes the pages in one process
+        # and leaves a core free for much of its time (the report alone takes about 10 s).
         shutil.rmtree(COURSE_REPORT, ignore_errors=True)
-        _run(session, python, "interp", "report", "--course", "--max-images",
-             COURSE_REPORT_IMAGES, "--out", COURSE_REPORT, "--quiet", env=env)
+        command = [python, "-m", "interp", "report", "--course", "--max-images",
+                   COURSE_REPORT_IMAGES, "--out", COURSE_REPORT, "--quiet"]
+        session.log(" ".join(command) + " &")
+        report = subprocess.Popen(command, env={**os.environ, **_activated(python, env)})
+    try:
+        _run(session, python, "sphinx", *options, "docs", HTML, env=env)
+    finally:
+        status = report.wait() if report is not None else 0
+    if status:
+        session.error(f"interp report --course failed (exit status {status})")
     session.log(f"site written to {Path(HTML).resolve() / 'index.html'}")
 
 
@@ -153,7 +168,8 @@ def docs_checks(session: nox.Session) -> None:
 
     - A contributor's first builds, ``nox -s docs -- NN`` from a fresh clone: in a copy of
       docs/ and examples/ with nothing generated, a page made from the template is built
-      alone twice, then an existing page alone, strictly (tests/docs/test_partial_build.py).
+      alone twice, then broken (the junit report names it), then an existing page alone,
+      strictly (tests/docs/test_partial_build.py).
     - A reader's downloaded notebooks of pages 05, 22 and 28 run top to bottom with
       nbclient and print what the pages printed (tests/docs/test_notebooks.py).
     - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).

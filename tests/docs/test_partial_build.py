@@ -1,9 +1,10 @@
 """A contributor's first builds, from a fresh clone: ``nox -s docs -- NN``.
 
-Each test copies ``docs/`` and ``examples/`` into a temporary folder without anything a
+The test copies ``docs/`` and ``examples/`` into a temporary folder without anything a
 build generates (as a fresh clone has them), then runs the partial build that the
 contributing page describes: a new page copied from ``examples/_template.py``, built
-twice (the crash of issue #15 came back on a second try), then an existing page. The
+twice (the crash of issue #15 came back on a second try), then broken on purpose (the
+failure must name the page in the junit report CI reads), then an existing page. The
 other pages are not run, so the figures they would make are missing; the build must
 still succeed, strictly.
 
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -66,8 +68,11 @@ def _title_the_template(clone: Path) -> Path:
 
 
 def test_a_contributors_first_builds(clone):
-    """A new page from the template, built alone twice; then the page is given up and an
-    existing page is built alone (the new page's generated files must not break it).
+    """A new page from the template, built alone twice; then the page breaks, and the
+    failing build names it in Sphinx-Gallery's junit report; then the page is given up
+    and an existing page is built alone (the new page's generated files must not break
+    it). One copy of the sources for all of it: each build from nothing reads and
+    writes every page of the site.
     """
     page = _title_the_template(clone)
     times = [_build(clone, "13_my_page") for _ in range(2)]
@@ -80,24 +85,19 @@ def test_a_contributors_first_builds(clone):
     print(f"\nnew page from the template: first build {times[0]:.1f} s, "
           f"second {times[1]:.1f} s")
 
+    page.write_text(page.read_text().replace(
+        "model = interp.trained_model()", "raise RuntimeError('a deliberate failure')"))
+    _build(clone, "13_my_page", fails=True)
+    junit = clone / "docs" / "_build" / "test-results" / "sphinx-gallery" / "junit.xml"
+    cases = ET.parse(junit).getroot().iter("testcase")
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert [(c.get("classname"), c.get("name"), c.get("file")) for c in failed] == [
+        ("13_my_page", "My page", "../examples/chapter/13_my_page.py")]
+    assert "a deliberate failure" in ET.tostring(failed[0], encoding="unicode")
+
     page.unlink()
     seconds = _build(clone, "05_kernel")
     assert not (clone / "docs" / "auto_examples" / "chapter" / "13_my_page.rst").exists()
     assert (html / "_images" / "sphx_glr_05_kernel_responses_001.png").exists()
     assert not (html / "_images" / "sphx_glr_09_feature_maps_001.png").exists()
     print(f"page 05 alone, after it: {seconds:.1f} s")
-
-
-def test_a_failing_page_names_itself_in_the_junit_report(clone):
-    page = _title_the_template(clone)
-    page.write_text(page.read_text().replace(
-        "model = interp.trained_model()", "raise RuntimeError('a deliberate failure')"))
-    _build(clone, "13_my_page", fails=True)
-    junit = clone / "docs" / "_build" / "test-results" / "sphinx-gallery" / "junit.xml"
-    import xml.etree.ElementTree as ET
-
-    cases = ET.parse(junit).getroot().iter("testcase")
-    failed = [c for c in cases if c.find("failure") is not None]
-    assert [(c.get("classname"), c.get("name"), c.get("file")) for c in failed] == [
-        ("13_my_page", "My page", "../examples/chapter/13_my_page.py")]
-    assert "a deliberate failure" in ET.tostring(failed[0], encoding="unicode")
