@@ -44,13 +44,28 @@ class FolderWarning(UserWarning):
 
 @dataclasses.dataclass(frozen=True)
 class Output:
-    """What a command writes: its marker file, its name in the marker, its file paths."""
+    """What a command writes, and how its messages name it.
+
+    Its marker file, the generator the marker names, the paths it may write.
+    """
 
     marker: str  # e.g. "dissection.json"
     generator: str  # e.g. "interp dissect"
     files: re.Pattern  # the paths (inside the folder) it may write besides the marker
     noun: str  # "dissection": what the messages call one output
     option: str = "--out"
+    #: an earlier output, as "holds files but no ..." names it (default: the marker,
+    #: written by the generator)
+    named: str = ""
+    #: who writes it, as "not written by ..." names it (default: the generator)
+    author: str = ""
+    #: why a marker without a list of files cannot be trusted (default: as any bad list)
+    unlisted: str = ""
+    #: sub-folders it writes into: each must be a folder if present, and is removed at
+    #: the end when the new output left it empty
+    folders: tuple[str, ...] = ()
+    error: type[Exception] = FolderError
+    warning: type[Warning] = FolderWarning
 
 
 @dataclasses.dataclass
@@ -117,49 +132,56 @@ def _taken(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-def _refuse(kind: Output, func: str, out: Path, names: list[str], previous: Previous | None):
+def _refuse(kind: Output, func: str, out: Path, names: list[str], previous: Previous | None,
+            option: str):
     why = []
     for rel in names:
         if previous is not None and rel in previous.changed:
             why.append(f"{rel} (changed since interp wrote it)")
         else:
-            why.append(f"{rel} (not written by {kind.generator})")
+            why.append(f"{rel} (not written by {kind.author or kind.generator})")
     them = "them" if len(names) > 1 else "it"
-    raise FolderError(f"{func}: {kind.option} {str(out)!r}: the {kind.noun} would overwrite "
-                      f"{', '.join(why)}; move {them} away, or give another folder. Nothing "
-                      "was changed")
+    raise kind.error(f"{func}: {option} {str(out)!r}: the {kind.noun} would overwrite "
+                     f"{', '.join(why)}; move {them} away, or give another folder. Nothing "
+                     "was changed")
 
 
-def check(kind: Output, func: str, out: Path, writes: list[str]) -> Previous | None:
+def check(kind: Output, func: str, out: Path, writes: list[str],
+          option: str | None = None) -> Previous | None:
     """Refuse, before any work, a destination that is not ours to write into.
 
-    *writes* are the paths the new output will write. Returns the earlier output found
-    there (``None`` for a new or empty folder).
+    *writes* are the paths the new output will write; *option* names the destination in
+    the messages (default ``kind.option``; a Python function names its argument). Returns
+    the earlier output found there (``None`` for a new or empty folder).
     """
+    option = option or kind.option
     if _taken(out) and not out.is_dir():
-        raise FolderError(f"{func}: {kind.option} {str(out)!r} is a file; give a folder for "
-                          f"the {kind.noun}")
+        raise kind.error(f"{func}: {option} {str(out)!r} is a file; give a folder for the "
+                         f"{kind.noun}")
     if not out.is_dir() or not any(out.iterdir()):
         return None
     data = _marker(kind, out)
     if data is None:
-        raise FolderError(f"{func}: {kind.option} {str(out)!r} is a folder that holds files "
-                          f"but no {kind.marker} written by {kind.generator}; give a new or "
-                          f"empty folder, or an earlier {kind.noun}'s folder (whose files "
-                          "are replaced; nothing else is touched)")
+        named = kind.named or f"{kind.marker} written by {kind.generator}"
+        raise kind.error(f"{func}: {option} {str(out)!r} is a folder that holds files but no "
+                         f"{named}; give a new or empty folder, or an earlier {kind.noun}'s "
+                         "folder (whose files are replaced; nothing else is touched)")
     files = _listed(kind, data)
     if files is None:
-        raise FolderError(f"{func}: {kind.option} {str(out)!r}: its {kind.marker} lists "
-                          f"files that {kind.generator} does not write, so interp cannot "
-                          "tell its files from yours and replaces nothing; give another "
-                          "folder")
+        what = (kind.unlisted if "files" not in data and kind.unlisted else
+                f"lists files that {kind.author or kind.generator} does not write")
+        raise kind.error(f"{func}: {option} {str(out)!r}: its {kind.marker} {what}, so interp "
+                         f"cannot tell its files from yours and replaces nothing; delete the "
+                         f"old {kind.noun} yourself, or give another folder")
     previous = Previous([], [])
     for rel, entry in files.items():
         if _taken(out / rel):
             (previous.unchanged if _unchanged(out / rel, entry) else previous.changed).append(rel)
     blocked = [rel for rel in writes if _taken(out / rel) and rel not in previous.unchanged]
+    blocked += [rel for rel in kind.folders
+                if (out / rel).is_symlink() or (_taken(out / rel) and not (out / rel).is_dir())]
     if blocked:
-        _refuse(kind, func, out, blocked, previous)
+        _refuse(kind, func, out, blocked, previous, option)
     return previous
 
 
@@ -178,16 +200,21 @@ def write_marker(kind: Output, folder: Path, record: dict) -> None:
     (folder / kind.marker).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-def move_into_place(kind: Output, func: str, tmp: Path, out: Path) -> None:
+def move_into_place(kind: Output, func: str, tmp: Path, out: Path, option: str | None = None,
+                    stacklevel: int = 3) -> None:
     """Put the output built in *tmp* into *out*, replacing only the earlier output's files.
 
     Everything is checked first (and nothing moved if a check fails). The earlier
     output's files are moved aside, the new ones in (the marker last), the old ones
     deleted; if anything fails, or a signal arrives, on the way, every move is undone.
+    *option* names the destination in messages (see :func:`check`); the warning about a
+    kept file is given *stacklevel* frames up.
     """
+    option = option or kind.option
     new = sorted(path.relative_to(tmp).as_posix() for path in tmp.rglob("*") if path.is_file())
     new.sort(key=lambda rel: rel == kind.marker)
-    previous = check(kind, func, out, [rel for rel in new if rel != kind.marker])
+    # again: the folder may have changed since the check before the work
+    previous = check(kind, func, out, [rel for rel in new if rel != kind.marker], option)
     if not _taken(out):
         with _interrupt.deferred():
             os.replace(tmp, out)
@@ -198,7 +225,7 @@ def move_into_place(kind: Output, func: str, tmp: Path, out: Path) -> None:
         ours.add(kind.marker)
     blocked = [rel for rel in new if _taken(out / rel) and rel not in ours]
     if blocked:
-        _refuse(kind, func, out, blocked, previous)
+        _refuse(kind, func, out, blocked, previous, option)
     old = sorted(rel for rel in ours if _taken(out / rel))
     trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
     moved: list[str] = []
@@ -216,7 +243,7 @@ def move_into_place(kind: Output, func: str, tmp: Path, out: Path) -> None:
                     target.parent.mkdir()
                     made.append(target.parent)
                 if _taken(target):  # appeared since the check
-                    _refuse(kind, func, out, [rel], previous)
+                    _refuse(kind, func, out, [rel], previous, option)
                 os.replace(tmp / rel, target)
                 placed.append(rel)
             if _interrupt.pending():
@@ -234,8 +261,11 @@ def move_into_place(kind: Output, func: str, tmp: Path, out: Path) -> None:
             raise
     shutil.rmtree(trash, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
+    for rel in kind.folders:
+        if (out / rel).is_dir() and not any((out / rel).iterdir()):
+            (out / rel).rmdir()
     for rel in previous.changed if previous else []:
         if rel not in new:
             warnings.warn(f"{func}: {str(out / rel)!r} was changed since the earlier "
-                          f"{kind.noun} wrote it, so it is kept; it is no longer part of it",
-                          FolderWarning, stacklevel=3)
+                          f"{kind.noun} wrote it, so it is kept; it is no longer part of the "
+                          f"{kind.noun}", kind.warning, stacklevel=stacklevel)

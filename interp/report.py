@@ -24,14 +24,13 @@ import platform
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import _interrupt
+from . import _folder, _interrupt
 from ._text import printable
 from ._validate import check_int, check_number, describe
 
@@ -171,198 +170,36 @@ class _Builder:
 #: these may be listed in its manifest, so a report.json copied into a project, or made up,
 #: can never name the project's own files.
 REPORT_FILES = re.compile(r"index\.html|figures/[A-Za-z0-9_-]+\.png")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class ReportWarning(UserWarning):
     """A file of an earlier report was changed since it was written: it is kept, not replaced."""
 
 
-@dataclasses.dataclass
-class _Previous:
-    """The earlier report in a folder: its files, and which are as it wrote them."""
-
-    unchanged: list[str]
-    changed: list[str]
-
-
-def _digest(path: Path) -> tuple[int, str]:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return path.stat().st_size, digest.hexdigest()
+# The rules of --out (interp._folder): a new or empty folder, or an earlier report's, whose
+# files are replaced only where they are still as the report wrote them.
+_OUTPUT = _folder.Output(
+    marker=MARKER, generator=GENERATOR, files=REPORT_FILES, noun="report",
+    named="interp report", author="an interp report",
+    unlisted="was written by an older interp, which did not list the files it wrote",
+    folders=("figures",), error=ReportError, warning=ReportWarning)
 
 
-def _manifest(folder: Path) -> dict[str, dict]:
-    """``{path: {"size": bytes, "sha256": hex}}`` of the report files in *folder*."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_file() and REPORT_FILES.fullmatch(rel):
-            size, sha = _digest(path)
-            found[rel] = {"size": size, "sha256": sha}
-    return found
-
-
-def _marker(folder: Path) -> dict | None:
-    """Return the contents of *folder*/report.json if interp wrote it, else ``None``."""
-    path = folder / MARKER
-    if path.is_symlink() or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
-
-
-def _listed(data: dict) -> dict[str, dict] | None:
-    """Return report.json's list of files, or ``None`` if it has none interp could write."""
-    files = data.get("files")
-    if not isinstance(files, dict):
-        return None
-    for rel, entry in files.items():
-        if not (isinstance(rel, str) and REPORT_FILES.fullmatch(rel) and isinstance(entry, dict)
-                and isinstance(entry.get("size"), int) and not isinstance(entry["size"], bool)
-                and entry["size"] >= 0 and isinstance(entry.get("sha256"), str)
-                and _SHA256.fullmatch(entry["sha256"])):
-            return None
-    return files
-
-
-def _unchanged(path: Path, entry: dict) -> bool:
-    """Whether *path* is a plain file with the size and SHA-256 the manifest gives."""
-    if path.is_symlink() or not path.is_file():
-        return False
-    if path.stat().st_size != entry["size"]:
-        return False
-    return _digest(path) == (entry["size"], entry["sha256"])
-
-
-def _taken(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
-
-
-def _refuse_overwrite(func: str, out: Path, names: list[str], previous: _Previous | None):
-    why = []
-    for rel in names:
-        if previous is not None and rel in previous.changed:
-            why.append(f"{rel} (changed since interp wrote it)")
-        else:
-            why.append(f"{rel} (not written by an interp report)")
-    them = "them" if len(names) > 1 else "it"
-    raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r}: the report would overwrite "
-                      f"{', '.join(why)}; move {them} away, or give another folder. Nothing "
-                      "was changed")
-
-
-def _check_destination(func: str, out: Path) -> _Previous | None:
+def _check_destination(func: str, out: Path) -> _folder.Previous | None:
     """Refuse, before any work, a destination that is not ours to write into.
 
     Returns the earlier report found there (``None`` for a new or empty folder).
     """
-    if _taken(out) and not out.is_dir():
-        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a file; give a folder "
-                          "for the report")
-    if not out.is_dir() or not any(out.iterdir()):
-        return None
-    data = _marker(out)
-    if data is None:
-        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r} is a folder that holds "
-                          "files but no interp report; give a new or empty folder, or an "
-                          "earlier report's folder (whose files are replaced; nothing else "
-                          "is touched)")
-    files = _listed(data)
-    if files is None:
-        what = ("was written by an older interp, which did not list the files it wrote"
-                if "files" not in data else
-                "lists files that an interp report does not write")
-        raise ReportError(f"{func}: {_arg(func, 'out')} {str(out)!r}: its {MARKER} {what}, so "
-                          "interp cannot tell its files from yours and replaces nothing; "
-                          "delete the old report yourself, or give another folder")
-    previous = _Previous([], [])
-    for rel, entry in files.items():
-        if _taken(out / rel):
-            (previous.unchanged if _unchanged(out / rel, entry) else previous.changed).append(rel)
-    blocked = [rel for rel in ("index.html",) if _taken(out / rel)
-               and rel not in previous.unchanged]
-    figures = out / "figures"
-    if figures.is_symlink() or (figures.exists() and not figures.is_dir()):
-        blocked.append("figures")
-    if blocked:
-        _refuse_overwrite(func, out, blocked, previous)
-    return previous
+    return _folder.check(_OUTPUT, func, out, ["index.html"], _arg(func, "out"))
 
 
 def _move_into_place(func: str, tmp: Path, out: Path) -> None:
     """Put the report built in *tmp* into *out*, replacing only the earlier report's files.
 
-    Everything is checked first (and nothing moved if a check fails). The earlier
-    report's files are moved aside, the new ones in, the old ones deleted; if anything
-    fails, or a signal arrives, on the way, every move is undone.
+    See :func:`interp._folder.move_into_place`; a kept file is warned about at the
+    caller of :func:`write_report`.
     """
-    import warnings
-
-    previous = _check_destination(func, out)  # again: the folder may have changed meanwhile
-    new = sorted(path.relative_to(tmp).as_posix() for path in tmp.rglob("*") if path.is_file())
-    new.sort(key=lambda rel: rel == MARKER)  # report.json, the marker, goes in last
-    if not _taken(out):
-        with _interrupt.deferred():
-            os.replace(tmp, out)
-            _interrupt.settle()
-        return
-    ours = set(previous.unchanged) if previous else set()
-    if previous is not None:
-        ours.add(MARKER)
-    blocked = [rel for rel in new if _taken(out / rel) and rel not in ours]
-    if blocked:
-        _refuse_overwrite(func, out, blocked, previous)
-    old = sorted(rel for rel in ours if _taken(out / rel))
-    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    moved: list[str] = []
-    placed: list[str] = []
-    made: list[Path] = []
-    with _interrupt.deferred():
-        try:
-            for rel in old:
-                (trash / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(out / rel, trash / rel)
-                moved.append(rel)
-            for rel in new:
-                target = out / rel
-                if not target.parent.is_dir():
-                    target.parent.mkdir()
-                    made.append(target.parent)
-                if _taken(target):  # appeared since the check
-                    _refuse_overwrite(func, out, [rel], previous)
-                os.replace(tmp / rel, target)
-                placed.append(rel)
-            if _interrupt.pending():
-                raise KeyboardInterrupt
-            _interrupt.settle()  # in place: a Ctrl-C from here on changes nothing
-        except BaseException:
-            for rel in reversed(placed):
-                os.replace(out / rel, tmp / rel)
-            for folder in reversed(made):
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-            for rel in reversed(moved):
-                os.replace(trash / rel, out / rel)
-            shutil.rmtree(trash, ignore_errors=True)
-            raise
-    shutil.rmtree(trash, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-    figures = out / "figures"
-    if figures.is_dir() and not any(figures.iterdir()):
-        figures.rmdir()
-    for rel in previous.changed if previous else []:
-        if rel not in new:
-            warnings.warn(f"{func}: {str(out / rel)!r} was changed since the earlier report "
-                          "wrote it, so it is kept; it is no longer part of the report",
-                          ReportWarning, stacklevel=3)
+    _folder.move_into_place(_OUTPUT, func, tmp, out, _arg(func, "out"), stacklevel=4)
 
 
 # ---- the sections ---------------------------------------------------------------------
@@ -1170,11 +1007,8 @@ def write_report(
     images = images._keeping(min(max(limit, trust), len(images)))
 
     with _interrupt.catching():
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        tmp = _folder.staging(out)
         try:
-            umask = os.umask(0)
-            os.umask(umask)
-            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report is an ordinary folder
             builder = _Builder(func, tmp, quiet)
             settings = _Settings(limit=limit, top_k=top_k, methods=tuple(methods), trust=trust,
                                  kernels=kernels, budget=budget, batch_size=batch_size,
@@ -1195,7 +1029,7 @@ def _write_manifest(folder: Path) -> None:
     """Add to report.json the files the report wrote, with their sizes and SHA-256."""
     path = folder / MARKER
     record = json.loads(path.read_text(encoding="utf-8"))
-    record["files"] = _manifest(folder)
+    record["files"] = _folder.manifest(_OUTPUT, folder)
     path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
