@@ -168,8 +168,8 @@ def docs_checks(session: nox.Session) -> None:
 
     - A contributor's first builds, ``nox -s docs -- NN`` from a fresh clone: in a copy of
       docs/ and examples/ with nothing generated, a page made from the template is built
-      alone twice, then broken (the junit report names it), then an existing page alone,
-      strictly (tests/docs/test_partial_build.py).
+      alone twice, then an existing page alone, strictly, then the new page broken (the
+      junit report names it) (tests/docs/test_partial_build.py).
     - A reader's downloaded notebooks of pages 05, 22 and 28 run top to bottom with
       nbclient and print what the pages printed (tests/docs/test_notebooks.py).
     - The gallery's own build hooks (tests/docs/test_gallery_hooks.py).

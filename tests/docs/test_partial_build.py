@@ -3,10 +3,10 @@
 The test copies ``docs/`` and ``examples/`` into a temporary folder without anything a
 build generates (as a fresh clone has them), then runs the partial build that the
 contributing page describes: a new page copied from ``examples/_template.py``, built
-twice (the crash of issue #15 came back on a second try), then broken on purpose (the
-failure must name the page in the junit report CI reads), then an existing page. The
-other pages are not run, so the figures they would make are missing; the build must
-still succeed, strictly.
+twice (the crash of issue #15 came back on a second try), then an existing page, then
+the new page broken on purpose (the failure must name the page in the junit report CI
+reads). The other pages are not run, so the figures they would make are missing; the
+build must still succeed, strictly.
 
 Run with ``nox -s docs-checks`` .
 """
@@ -68,11 +68,11 @@ def _title_the_template(clone: Path) -> Path:
 
 
 def test_a_contributors_first_builds(clone):
-    """A new page from the template, built alone twice; then the page breaks, and the
-    failing build names it in Sphinx-Gallery's junit report; then the page is given up
-    and an existing page is built alone (the new page's generated files must not break
-    it). One copy of the sources for all of it: each build from nothing reads and
-    writes every page of the site.
+    """A new page from the template, built alone twice; then the page is given up and an
+    existing page is built alone (the new page's generated files must not break it);
+    then the page comes back broken, and the failing build names it in Sphinx-Gallery's
+    junit report. One copy of the sources for all of it: each build from nothing reads
+    and writes every page of the site.
     """
     page = _title_the_template(clone)
     times = [_build(clone, "13_my_page") for _ in range(2)]
@@ -85,8 +85,16 @@ def test_a_contributors_first_builds(clone):
     print(f"\nnew page from the template: first build {times[0]:.1f} s, "
           f"second {times[1]:.1f} s")
 
-    page.write_text(page.read_text().replace(
-        "model = interp.trained_model()", "raise RuntimeError('a deliberate failure')"))
+    text = page.read_text()
+    page.unlink()
+    seconds = _build(clone, "05_kernel")
+    assert not (clone / "docs" / "auto_examples" / "chapter" / "13_my_page.rst").exists()
+    assert (html / "_images" / "sphx_glr_05_kernel_responses_001.png").exists()
+    assert not (html / "_images" / "sphx_glr_09_feature_maps_001.png").exists()
+    print(f"page 05 alone, after it: {seconds:.1f} s")
+
+    page.write_text(text.replace("model = interp.trained_model()",
+                                 "raise RuntimeError('a deliberate failure')"))
     _build(clone, "13_my_page", fails=True)
     junit = clone / "docs" / "_build" / "test-results" / "sphinx-gallery" / "junit.xml"
     cases = ET.parse(junit).getroot().iter("testcase")
@@ -94,10 +102,3 @@ def test_a_contributors_first_builds(clone):
     assert [(c.get("classname"), c.get("name"), c.get("file")) for c in failed] == [
         ("13_my_page", "My page", "../examples/chapter/13_my_page.py")]
     assert "a deliberate failure" in ET.tostring(failed[0], encoding="unicode")
-
-    page.unlink()
-    seconds = _build(clone, "05_kernel")
-    assert not (clone / "docs" / "auto_examples" / "chapter" / "13_my_page.rst").exists()
-    assert (html / "_images" / "sphx_glr_05_kernel_responses_001.png").exists()
-    assert not (html / "_images" / "sphx_glr_09_feature_maps_001.png").exists()
-    print(f"page 05 alone, after it: {seconds:.1f} s")
