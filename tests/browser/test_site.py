@@ -12,8 +12,9 @@ notebooks whose links point to the hosted site, the animation player (which fits
 phone), the dark theme, "Examples using" mini-galleries, math, copy buttons, citations,
 the grouped API sidebar, the computation-times page.
 
-Run with ``nox -s browser`` after ``nox -s docs``. The crawl of every page runs in two
-Chromiums at once (``INTERP_BROWSER_JOBS``); the other tests share one browser.
+Run with ``nox -s browser`` after ``nox -s docs``. The crawl of every page (at 1400 px, and
+the example and main pages at 390 px) runs in two Chromiums at once
+(``INTERP_BROWSER_JOBS``); the other tests share one browser.
 """
 
 import functools
@@ -207,9 +208,19 @@ def _visit(tab: Tab, site: str, path: str, screenshot: bool, code_styles: set) -
     return found
 
 
-def _crawl_share(site: str, paths: list[str]) -> dict:
-    """Visit *paths* in a Chromium of this thread's own (Playwright's sync API is one
-    instance per thread), in one tab at 1400 px."""
+def _phone_visit(tab: Tab, site: str, path: str) -> dict:
+    """What the crawl finds on one page at 390 px (the checks of the phone test)."""
+    page = tab.open(site + path)
+    page.screenshot(path=SHOTS / f"{_shot_name(path)}-{PHONE}.png", full_page=True)
+    found = {key: page.evaluate(script) for key, script in (
+        ("width", "document.documentElement.scrollWidth"), ("tables", WIDE_TABLES),
+        ("hidden", HIDDEN_OUTPUT), ("unlinked", UNLINKED_FIGURES), ("off_screen", OFF_SCREEN))}
+    return {**found, "outside": list(tab.outside), "errors": list(tab.errors)}
+
+
+def _crawl_share(site: str, paths: list[str], phone_paths: list[str]) -> tuple[dict, dict]:
+    """Visit *paths* at 1400 px, then *phone_paths* at 390 px, in a Chromium of this
+    thread's own (Playwright's sync API is one instance per thread), one tab each."""
     screenshot = set(EXAMPLE_PAGES) | set(MAIN_PAGES.values())
     code_styles = set()  # the code text styles already checked for contrast (axe_audit)
     with sync_api.sync_playwright() as playwright:
@@ -218,21 +229,35 @@ def _crawl_share(site: str, paths: list[str]) -> dict:
         found = {path: _visit(tab, site, path, path in screenshot, code_styles)
                  for path in paths}
         tab.close()
+        tab = Tab(chromium, PHONE)
+        phone = {path: _phone_visit(tab, site, path) for path in phone_paths}
+        tab.close()
         chromium.close()
-    return found
+    return found, phone
+
+
+class Crawl(dict):
+    """What the crawl found on each page at 1400 px; :attr:`phone`, on the example and
+    main pages at 390 px."""
+
+    phone: dict
 
 
 @pytest.fixture(scope="module")
 def crawl(site):
-    """Visit every page at 1400 px once; return what was found on each."""
+    """Visit every page at 1400 px once, and the example and main pages at 390 px."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    paths = _all_pages()
-    shares = [paths[i::CRAWL_JOBS] for i in range(CRAWL_JOBS)]  # the long pages spread out
+    paths, phone_paths = _all_pages(), [*EXAMPLE_PAGES, *MAIN_PAGES.values()]
+    # the long pages spread out over the Chromiums
+    shares = [(paths[i::CRAWL_JOBS], phone_paths[i::CRAWL_JOBS]) for i in range(CRAWL_JOBS)]
+    found, phone = {}, {}
     with ThreadPoolExecutor(CRAWL_JOBS) as pool:
-        found = {}
-        for share in pool.map(functools.partial(_crawl_share, site), shares):
-            found.update(share)
-    return dict(sorted(found.items()))
+        for wide, narrow in pool.map(lambda share: _crawl_share(site, *share), shares):
+            found.update(wide)
+            phone.update(narrow)
+    result = Crawl(sorted(found.items()))
+    result.phone = dict(sorted(phone.items()))
+    return result
 
 
 # ---- every page -----------------------------------------------------------------------
@@ -403,22 +428,17 @@ OFF_SCREEN = """() => Array.from(document.querySelectorAll('.bd-article h1, .bd-
     e => e.className || e.tagName)"""
 
 
-def test_phone_screenshots_and_no_sideways_page(site, browser):
-    tab = Tab(browser, PHONE)
-    too_wide, tables, hidden, unlinked, off_screen = {}, {}, {}, {}, {}
-    for path in [*EXAMPLE_PAGES, *MAIN_PAGES.values()]:
-        page = tab.open(site + path)
-        page.screenshot(path=SHOTS / f"{_shot_name(path)}-{PHONE}.png", full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE:
-            too_wide[path] = width
-        for found, script in ((tables, WIDE_TABLES), (hidden, HIDDEN_OUTPUT),
-                              (unlinked, UNLINKED_FIGURES), (off_screen, OFF_SCREEN)):
-            result = page.evaluate(script)
-            if result:
-                found[path] = result
-        assert not tab.outside and not tab.errors, (path, tab.outside, tab.errors)
-    tab.close()
+def test_phone_screenshots_and_no_sideways_page(crawl):
+    phone = crawl.phone  # the crawl visited them at 390 px, and took the screenshots
+    assert set(phone) == {*EXAMPLE_PAGES, *MAIN_PAGES.values()}
+    for path, found in phone.items():
+        assert not found["outside"] and not found["errors"], (path, found["outside"],
+                                                             found["errors"])
+    too_wide = {path: found["width"] for path, found in phone.items() if found["width"] > PHONE}
+    tables, hidden, unlinked, off_screen = ({path: found[key] for path, found in phone.items()
+                                             if found[key]}
+                                            for key in ("tables", "hidden", "unlinked",
+                                                        "off_screen"))
     assert not too_wide, f"pages that scroll sideways at {PHONE} px: {too_wide}"
     assert not tables, f"tables cut off at {PHONE} px: {tables}"
     # column-aligned printouts scroll inside their box instead of wrapping, and the whole
