@@ -53,9 +53,10 @@ def _shared(session: nox.Session, *packages: str) -> str:
 
 
 def _activated(python: str, env: dict[str, str]) -> dict[str, str]:
-    """The environment variables of a run in the shared environment, as if activated."""
+    """The environment variables of a run in the shared environment, as if activated;
+    TensorFlow unless *env* names another backend (the environment may have all three)."""
     bin_dir = Path(python).parent.resolve()
-    return {**ENV, **env, "VIRTUAL_ENV": str(bin_dir.parent),
+    return {**ENV, "KERAS_BACKEND": "tensorflow", **env, "VIRTUAL_ENV": str(bin_dir.parent),
             "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])}
 
 
@@ -68,8 +69,7 @@ def _run(session: nox.Session, python: str, *args: str, env: dict[str, str]) -> 
 def tests(session: nox.Session) -> None:
     """Run the unit tests and doctests (trains and caches the network on first use)."""
     python = _shared(session, "-e", ".[test]")
-    _run(session, python, "pytest", *_parallel(session), *session.posargs,
-         env={"KERAS_BACKEND": "tensorflow"})
+    _run(session, python, "pytest", *_parallel(session), *session.posargs, env={})
 
 
 # The CPU build of torch, pinned: on the project's machines pip finds it in PIP_FIND_LINKS
@@ -123,7 +123,7 @@ COURSE_REPORT_IMAGES = "500"
 def _build_docs(session: nox.Session, pattern: str | None) -> None:
     python = _shared(session, "-e", ".[docs]")
     options = ["-nW", "--keep-going", "-b", "html"]
-    env = {"KERAS_BACKEND": "tensorflow"}
+    env = {}
     if pattern:
         # the examples to run, given outside Sphinx's configuration: a changed
         # configuration would have Sphinx write every page again (docs/sphinxext)
@@ -180,7 +180,7 @@ def docs_checks(session: nox.Session) -> None:
                      "ipykernel>=6.29")
     _run(session, python, "pytest", "tests/docs", "--confcutdir", "tests/docs",
          "-p", "no:cacheprovider", "-s", *session.posargs,
-         env={"KERAS_BACKEND": "tensorflow", "INTERP_DOCS_TESTS": "1"})
+         env={"INTERP_DOCS_TESTS": "1"})
 
 
 @nox.session(name="docs-live")
@@ -218,7 +218,7 @@ def browser(session: nox.Session) -> None:
                      "axe-playwright-python==0.1.8")
     _run(session, python, "pytest", "tests/browser", "--confcutdir", "tests/browser",
          "-p", "no:cacheprovider", *session.posargs,
-         env={"KERAS_BACKEND": "tensorflow", "INTERP_BROWSER_TESTS": "1"})
+         env={"INTERP_BROWSER_TESTS": "1"})
 
 
 @nox.session
